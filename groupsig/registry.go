@@ -20,11 +20,11 @@ type Member struct {
 }
 
 type registryEntry struct {
-	label      string
-	x          *bls.Scalar
-	as         []*bls.G1 // A at each epoch from joinedAt on; the last is current
-	joinedAt   uint64
-	revokedAt  uint64 // epoch whose record revoked the member; 0 while a member
+	label     string
+	x         *bls.Scalar
+	as        []*bls.G1 // A at each epoch from joinedAt on; the last is current
+	joinedAt  uint64
+	revokedAt uint64 // epoch whose record revoked the member; 0 while a member
 }
 
 // Registry is the issuer's record of every member it issued: label → (A, x)
@@ -47,7 +47,9 @@ func NewRegistry(pk *PublicKey) *Registry {
 func (r *Registry) PublicKey() *PublicKey { return r.pk }
 
 // Records returns the revocation records in epoch order.
-func (r *Registry) Records() []*RevocationRecord { return append([]*RevocationRecord(nil), r.records...) }
+func (r *Registry) Records() []*RevocationRecord {
+	return append([]*RevocationRecord(nil), r.records...)
+}
 
 // Members lists every member in issue order.
 func (r *Registry) Members() []Member {

@@ -12,10 +12,10 @@ import (
 // g2' = g2^(1/(γ+x*)), w' = g2 · g2'^(−x*); h, u and v stay. Encoding (281
 // bytes): suite ‖ u64be(e+1) ‖ A* ‖ x* ‖ g2' ‖ w'.
 type RevocationRecord struct {
-	epoch  uint64
-	a      *bls.G1
-	x      *bls.Scalar
-	g2, w  *bls.G2
+	epoch uint64
+	a     *bls.G1
+	x     *bls.Scalar
+	g2, w *bls.G2
 }
 
 // Epoch is the epoch the record moves the group to.
