@@ -1,6 +1,10 @@
 package groupsig
 
 import (
+	"bytes"
+
+	bls "github.com/cloudflare/circl/ecc/bls12381"
+	"github.com/cloudflare/circl/ecc/bls12381/ff"
 	"io"
 	"math/rand/v2"
 	"testing"
@@ -14,4 +18,25 @@ func testRand(t testing.TB, seed int64) io.Reader {
 		s[i] = byte(seed >> (8 * i))
 	}
 	return rand.NewChaCha8(s)
+}
+
+// onCurveNotSubgroup reports whether the compressed encoding names a point
+// on the curve that circl's decoder refuses (so: outside the subgroup).
+func onCurveNotSubgroup(enc []byte) ([]byte, bool) {
+	xb := bytes.Clone(enc)
+	xb[0] &= 0x1f
+	var x, y2, y ff.Fp
+	if x.UnmarshalBinary(xb) != nil {
+		return nil, false
+	}
+	y2.Sqr(&x)
+	y2.Mul(&y2, &x)
+	var four ff.Fp
+	four.SetUint64(4)
+	y2.Add(&y2, &four)
+	if y.Sqrt(&y2) == 0 {
+		return nil, false
+	}
+	var p bls.G1
+	return enc, p.SetBytes(enc) != nil
 }

@@ -1,0 +1,200 @@
+package bls12381g1
+
+import "github.com/cloudflare/circl/ecc/bls12381/ff"
+
+// jac is a point in Jacobian coordinates (X:Y:Z) with affine (X/Z², Y/Z³),
+// used by the variable-time paths only. The identity has Z = 0 and is kept
+// as (1:1:0). The formulas below do not depend on the curve constant b, so
+// they are also valid on the isomorphic curves y² = x³ + b·u⁶ used for
+// common-Z tables.
+type jac struct{ x, y, z ff.Fp }
+
+func (p *jac) setIdentity() { p.x = fpOne; p.y = fpOne; p.z = ff.Fp{} }
+
+func (p *jac) isIdentity() bool { return p.z.IsZero() == 1 }
+
+func (p *jac) setAffine(a *affine) { p.x = a.x; p.y = a.y; p.z = fpOne }
+
+// double sets p = 2a (a = 0 formula, 3M + 4S). It is exception-free on G1
+// (no points of order 2); the identity stays the identity. p may alias a.
+func (p *jac) double(a *jac) {
+	var A, B, C, D, E, F, x3, y3, z3 ff.Fp
+	A.Sqr(&a.x)
+	B.Sqr(&a.y)
+	C.Sqr(&B)
+	D.Mul(&a.x, &B)
+	D.Add(&D, &D)
+	D.Add(&D, &D)
+	E.Add(&A, &A)
+	E.Add(&E, &A)
+	F.Sqr(&E)
+	z3.Mul(&a.y, &a.z)
+	z3.Add(&z3, &z3)
+	x3.Sub(&F, &D)
+	x3.Sub(&x3, &D)
+	y3.Sub(&D, &x3)
+	y3.Mul(&y3, &E)
+	C.Add(&C, &C)
+	C.Add(&C, &C)
+	C.Add(&C, &C)
+	y3.Sub(&y3, &C)
+	p.x, p.y, p.z = x3, y3, z3
+}
+
+// addAffine sets p = a + b for an affine b (variable time; handles a = ±b and
+// a = identity). 7M + 4S. p may alias a.
+func (p *jac) addAffine(a *jac, b *affine) {
+	if a.isIdentity() {
+		p.setAffine(b)
+		return
+	}
+	var z1z1, u2, s2, h, r ff.Fp
+	z1z1.Sqr(&a.z)
+	u2.Mul(&b.x, &z1z1)
+	s2.Mul(&a.z, &z1z1)
+	s2.Mul(&s2, &b.y)
+	h.Sub(&u2, &a.x)
+	r.Sub(&s2, &a.y)
+	if h.IsZero() == 1 {
+		if r.IsZero() == 1 {
+			var t jac
+			t.setAffine(b)
+			p.double(&t)
+		} else {
+			p.setIdentity()
+		}
+		return
+	}
+	var hh, i, j, v, x3, y3, z3 ff.Fp
+	hh.Sqr(&h)
+	i.Add(&hh, &hh)
+	i.Add(&i, &i)
+	j.Mul(&h, &i)
+	r.Add(&r, &r)
+	v.Mul(&a.x, &i)
+	x3.Sqr(&r)
+	x3.Sub(&x3, &j)
+	x3.Sub(&x3, &v)
+	x3.Sub(&x3, &v)
+	y3.Sub(&v, &x3)
+	y3.Mul(&y3, &r)
+	j.Mul(&j, &a.y)
+	j.Add(&j, &j)
+	y3.Sub(&y3, &j)
+	z3.Mul(&a.z, &h)
+	z3.Add(&z3, &z3)
+	p.x, p.y, p.z = x3, y3, z3
+}
+
+// addAffineNeg sets p = a + (-b) (variable time).
+func (p *jac) addAffineNeg(a *jac, b *affine) {
+	nb := *b
+	nb.y.Neg()
+	p.addAffine(a, &nb)
+}
+
+// add sets p = a + b (variable time, 11M + 5S). p may alias a or b.
+func (p *jac) add(a, b *jac) {
+	if a.isIdentity() {
+		*p = *b
+		return
+	}
+	if b.isIdentity() {
+		*p = *a
+		return
+	}
+	var z1z1, z2z2, u1, u2, s1, s2, h, r ff.Fp
+	z1z1.Sqr(&a.z)
+	z2z2.Sqr(&b.z)
+	u1.Mul(&a.x, &z2z2)
+	u2.Mul(&b.x, &z1z1)
+	s1.Mul(&a.y, &b.z)
+	s1.Mul(&s1, &z2z2)
+	s2.Mul(&b.y, &a.z)
+	s2.Mul(&s2, &z1z1)
+	h.Sub(&u2, &u1)
+	r.Sub(&s2, &s1)
+	if h.IsZero() == 1 {
+		if r.IsZero() == 1 {
+			p.double(a)
+		} else {
+			p.setIdentity()
+		}
+		return
+	}
+	var i, j, v, x3, y3, z3 ff.Fp
+	i.Add(&h, &h)
+	i.Sqr(&i)
+	j.Mul(&h, &i)
+	r.Add(&r, &r)
+	v.Mul(&u1, &i)
+	x3.Sqr(&r)
+	x3.Sub(&x3, &j)
+	x3.Sub(&x3, &v)
+	x3.Sub(&x3, &v)
+	y3.Sub(&v, &x3)
+	y3.Mul(&y3, &r)
+	s1.Mul(&s1, &j)
+	s1.Add(&s1, &s1)
+	y3.Sub(&y3, &s1)
+	z3.Mul(&a.z, &b.z)
+	z3.Mul(&z3, &h)
+	z3.Add(&z3, &z3)
+	p.x, p.y, p.z = x3, y3, z3
+}
+
+// toPoint converts to homogeneous projective coordinates: (XZ : Y : Z³).
+func (p *jac) toPoint() Point {
+	if p.isIdentity() {
+		return Identity()
+	}
+	var q Point
+	q.x.Mul(&p.x, &p.z)
+	q.y = p.y
+	q.z.Sqr(&p.z)
+	q.z.Mul(&q.z, &p.z)
+	return q
+}
+
+// toJac converts a projective point to Jacobian coordinates: (XZ : YZ² : Z).
+func (p *Point) toJac() jac {
+	var q jac
+	if p.IsIdentity() {
+		q.setIdentity()
+		return q
+	}
+	var zz ff.Fp
+	zz.Sqr(&p.z)
+	q.x.Mul(&p.x, &p.z)
+	q.y.Mul(&p.y, &zz)
+	q.z = p.z
+	return q
+}
+
+// batchNormalize converts finite Jacobian points to affine with a single
+// field inversion (Montgomery's trick). All inputs must be finite.
+func batchNormalize(out []affine, in []jac) {
+	n := len(in)
+	if n == 0 {
+		return
+	}
+	acc := make([]ff.Fp, n)
+	acc[0] = in[0].z
+	for i := 1; i < n; i++ {
+		acc[i].Mul(&acc[i-1], &in[i].z)
+	}
+	var inv, zi, zi2 ff.Fp
+	inv.Inv(&acc[n-1])
+	for i := n - 1; i >= 0; i-- {
+		if i > 0 {
+			zi.Mul(&inv, &acc[i-1])
+			inv.Mul(&inv, &in[i].z)
+		} else {
+			zi = inv
+		}
+		zi2.Sqr(&zi)
+		out[i].x.Mul(&in[i].x, &zi2)
+		zi2.Mul(&zi2, &zi)
+		out[i].y.Mul(&in[i].y, &zi2)
+	}
+}

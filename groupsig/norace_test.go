@@ -1,0 +1,5 @@
+//go:build !race
+
+package groupsig
+
+const raceEnabled = false
