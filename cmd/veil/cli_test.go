@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/veilchain/veil/groupsig"
+)
+
+// run executes the CLI in-process and returns stdout and the exit status
+// main would use.
+func run(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err == nil {
+		return out.String(), 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err.Error(), ee.code
+	}
+	return err.Error(), exitUsage
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("veil %s: exit %d: %s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+func jsonOut(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, append(args, "--output", "json")...)), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestCLIGroupFlow(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	alice, bob := filepath.Join(dir, "alice.key"), filepath.Join(dir, "bob.key")
+	gpk := filepath.Join(keys, "acme.gpk")
+
+	mustRun(t, "group", "create", "--name", "acme", "--dir", keys)
+	if _, code := run(t, "group", "create", "--name", "acme", "--dir", keys); code != exitUsage {
+		t.Fatalf("re-creating a group: exit %d", code)
+	}
+	mustRun(t, "group", "add-member", "--dir", keys, "--name", "acme", "--label", "alice", "--out", alice)
+	mustRun(t, "group", "add-member", "--dir", keys, "--name", "acme", "--label", "bob", "--out", bob)
+	if st, _ := os.Stat(alice); st.Mode().Perm() != 0o600 {
+		t.Fatalf("member key mode %v", st.Mode().Perm())
+	}
+
+	signed := jsonOut(t, "sign", "--key", alice, "--message", "hello")
+	for _, k := range []string{"group_public_key", "message", "signature"} {
+		if _, err := hex.DecodeString(signed[k].(string)); err != nil || signed[k] == "" {
+			t.Fatalf("sign json %s = %v", k, signed[k])
+		}
+	}
+	if signed["message"] != hex.EncodeToString([]byte("hello")) {
+		t.Fatalf("message = %v", signed["message"])
+	}
+	sig := signed["signature"].(string)
+	mustRun(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hellO", "--signature", sig); code != exitRefused {
+		t.Fatalf("wrong message: exit %d", code)
+	}
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig[:100]); code != exitRefused {
+		t.Fatalf("truncated signature: exit %d", code)
+	}
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", "zz"); code != exitUsage {
+		t.Fatalf("non-hex signature: exit %d", code)
+	}
+	if _, code := run(t, "verify", "--gpk", filepath.Join(dir, "missing"), "--message", "hello", "--signature", sig); code != exitUsage {
+		t.Fatalf("missing key file: exit %d", code)
+	}
+	if _, code := run(t, "sign", "--key", alice); code != exitUsage {
+		t.Fatalf("no message: exit %d", code)
+	}
+
+	// A key given as the raw bytes of the spec's encoding works as well.
+	raw := filepath.Join(dir, "raw.gpk")
+	pkBytes, _ := hex.DecodeString(signed["group_public_key"].(string))
+	if err := os.WriteFile(raw, pkBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "verify", "--gpk", raw, "--message", "hello", "--signature", sig)
+
+	opened := jsonOut(t, "open", "--opener-key", filepath.Join(keys, "acme.opener.key"), "--gpk", gpk,
+		"--registry", filepath.Join(keys, "acme.registry"), "--message", "hello", "--signature", sig)
+	if opened["label"] != "alice" {
+		t.Fatalf("opened to %v", opened["label"])
+	}
+	mustRun(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
+		"--a", opened["a"].(string), "--proof", opened["proof"].(string))
+	var bobKey groupsig.MemberKey
+	if err := groupsig.ReadFile(bob, &bobKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, code := run(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
+		"--a", bobKey.Identity().String(), "--proof", opened["proof"].(string)); code != exitRefused {
+		t.Fatalf("opening naming bob: exit %d", code)
+	}
+
+	rev := jsonOut(t, "group", "revoke", "--dir", keys, "--name", "acme", "--label", "alice")
+	record := rev["record_file"].(string)
+	if out, code := run(t, "group", "update-key", "--key", alice, "--record", record); code != exitRefused || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoked member update: exit %d: %s", code, out)
+	}
+	mustRun(t, "group", "update-key", "--key", bob, "--record", record)
+	s2 := jsonOut(t, "sign", "--key", bob, "--message", "after")["signature"].(string)
+	mustRun(t, "verify", "--gpk", gpk, "--message", "after", "--signature", s2)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig); code != exitRefused {
+		t.Fatalf("epoch-0 signature under epoch 1: exit %d", code)
+	}
+	// The revoked member's key, not updated, makes signatures the new key refuses.
+	s3 := jsonOut(t, "sign", "--key", alice, "--message", "sneak")["signature"].(string)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "sneak", "--signature", s3); code != exitRefused {
+		t.Fatalf("revoked member's signature: exit %d", code)
+	}
+}
+
+func TestEveryCommandHasAnExample(t *testing.T) {
+	root := newRootCmd()
+	stack := root.Commands()
+	for len(stack) > 0 {
+		c := stack[0]
+		stack = append(stack[1:], c.Commands()...)
+		if c.Example == "" && c.Name() != "help" && c.Name() != "completion" {
+			t.Errorf("veil %s has no example", c.CommandPath())
+		}
+	}
+}

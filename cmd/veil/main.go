@@ -1,0 +1,22 @@
+// Command veil is the command line of the veil consortium chain: group
+// signature keys today; nodes, transactions and audits as they land.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+func main() {
+	err := newRootCmd().Execute()
+	if err == nil {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "veil: %v\n", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.code)
+	}
+	os.Exit(exitUsage)
+}
