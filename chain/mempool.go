@@ -1,0 +1,251 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// ErrMempoolFull refuses a transaction when the mempool is at its count or
+// byte bound. It is not a validation outcome: the sender may retry.
+var ErrMempoolFull = errors.New("mempool full")
+
+// MempoolConfig bounds a Mempool.
+type MempoolConfig struct {
+	MaxTxs   int // transactions held at most
+	MaxBytes int // encoded bytes held at most
+}
+
+// DefaultMempoolConfig holds up to 20,000 transactions or 64 MiB.
+func DefaultMempoolConfig() MempoolConfig {
+	return MempoolConfig{MaxTxs: 20_000, MaxBytes: 64 << 20}
+}
+
+type poolEntry struct {
+	tx      *Tx
+	removed bool
+}
+
+// Mempool holds valid transactions waiting for a block, first in first
+// out, each once. Admission checks every rule against chain state and
+// verifies the signature once; the verdict is remembered in the ledger's
+// cache, so applying the block later does not verify it again. It is safe
+// for concurrent use.
+type Mempool struct {
+	ledger *Ledger
+	cfg    MempoolConfig
+
+	mu    sync.Mutex
+	byID  map[[32]byte]*poolEntry
+	queue []*poolEntry // FIFO; removed entries are skipped and compacted
+	live  int
+	bytes int
+}
+
+// NewMempool returns an empty mempool over ledger.
+func NewMempool(ledger *Ledger, cfg MempoolConfig) *Mempool {
+	def := DefaultMempoolConfig()
+	if cfg.MaxTxs <= 0 {
+		cfg.MaxTxs = def.MaxTxs
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = def.MaxBytes
+	}
+	return &Mempool{ledger: ledger, cfg: cfg, byID: map[[32]byte]*poolEntry{}}
+}
+
+// Add validates tx and queues it. It returns nil if tx was admitted now,
+// an error wrapping ErrDuplicate if it is already pending or committed,
+// ErrMempoolFull, or the validation error.
+func (m *Mempool) Add(tx *Tx) error {
+	if m.Has(tx.ID()) {
+		return m.pendingDup(tx)
+	}
+	if err := m.ledger.CheckTx(tx); err != nil {
+		return err
+	}
+	return m.insert(tx)
+}
+
+func (m *Mempool) pendingDup(tx *Tx) error {
+	id := tx.ID()
+	return errorf(ErrDuplicate, "transaction %x is already pending", id[:8])
+}
+
+func (m *Mempool) insert(tx *Tx) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.byID[tx.ID()]; ok {
+		return m.pendingDup(tx)
+	}
+	if m.live >= m.cfg.MaxTxs || m.bytes+tx.Size() > m.cfg.MaxBytes {
+		return fmt.Errorf("%w: %d transactions, %d bytes pending", ErrMempoolFull, m.live, m.bytes)
+	}
+	e := &poolEntry{tx: tx}
+	m.byID[tx.ID()] = e
+	m.queue = append(m.queue, e)
+	m.live++
+	m.bytes += tx.Size()
+	return nil
+}
+
+// AddBatch admits transactions that arrived together (from gossip),
+// verifying their signatures on all the ledger's workers. It returns one
+// result per transaction, as Add would.
+func (m *Mempool) AddBatch(ctx context.Context, txs []*Tx) []error {
+	errs := make([]error, len(txs))
+	v := m.ledger.currentView()
+	g, _ := errgroup.WithContext(ctx)
+	g.SetLimit(m.ledger.cfg.Workers)
+	seen := make(map[[32]byte]bool, len(txs))
+	for i, tx := range txs {
+		if seen[tx.ID()] || m.Has(tx.ID()) {
+			errs[i] = m.pendingDup(tx)
+			continue
+		}
+		seen[tx.ID()] = true
+		key, err := v.precheck(tx)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		g.Go(func() error {
+			errs[i] = m.ledger.checkAuth(tx, key, v)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for i, tx := range txs {
+		if errs[i] == nil {
+			errs[i] = m.insert(tx)
+		}
+	}
+	return errs
+}
+
+// Has reports whether a transaction with this id is pending.
+func (m *Mempool) Has(id [32]byte) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.byID[id]
+	return ok
+}
+
+// Get returns the pending transaction with this id.
+func (m *Mempool) Get(id [32]byte) (*Tx, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return e.tx, true
+}
+
+// Len and Bytes are the number and encoded size of pending transactions.
+func (m *Mempool) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.live
+}
+
+// Bytes is the encoded size of the pending transactions.
+func (m *Mempool) Bytes() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bytes
+}
+
+// IDs lists the pending ids in FIFO order (for anti-entropy with peers).
+func (m *Mempool) IDs() [][32]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([][32]byte, 0, m.live)
+	for _, e := range m.queue {
+		if !e.removed {
+			out = append(out, e.tx.ID())
+		}
+	}
+	return out
+}
+
+// Reap returns, oldest first, up to maxTxs pending transactions whose
+// encodings total at most maxBytes: the next block's content. They stay
+// pending until Update removes them.
+func (m *Mempool) Reap(maxTxs, maxBytes int) []*Tx {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Tx
+	size := 0
+	for _, e := range m.queue {
+		if len(out) >= maxTxs {
+			break
+		}
+		if e.removed {
+			continue
+		}
+		if size+e.tx.Size() > maxBytes {
+			break
+		}
+		out = append(out, e.tx)
+		size += e.tx.Size()
+	}
+	return out
+}
+
+// Update removes what a committed block holds, and drops transactions that
+// can no longer commit: expired at the new head, or signed under an epoch
+// the group has left.
+func (m *Mempool) Update(applied *Applied) {
+	head := m.ledger.Head()
+	epochs := map[string]uint64{}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, tx := range applied.Block.Txs {
+		m.removeLocked(tx.ID())
+	}
+	for _, e := range m.queue {
+		if e.removed {
+			continue
+		}
+		tx := e.tx
+		drop := tx.Expiry < head.Height+1
+		if !drop && tx.Kind == KindAnonymous {
+			ep, ok := epochs[tx.Group]
+			if !ok {
+				if pk, err := m.ledger.currentKey(tx.Group); err == nil {
+					ep = pk.Epoch()
+				}
+				epochs[tx.Group] = ep
+			}
+			drop = tx.Epoch < ep
+		}
+		if drop {
+			m.removeLocked(tx.ID())
+		}
+	}
+	if len(m.queue) > 2*m.live+64 {
+		kept := m.queue[:0]
+		for _, e := range m.queue {
+			if !e.removed {
+				kept = append(kept, e)
+			}
+		}
+		clear(m.queue[len(kept):])
+		m.queue = kept
+	}
+}
+
+func (m *Mempool) removeLocked(id [32]byte) {
+	e, ok := m.byID[id]
+	if !ok {
+		return
+	}
+	e.removed = true
+	delete(m.byID, id)
+	m.live--
+	m.bytes -= e.tx.Size()
+}

@@ -1,0 +1,97 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+)
+
+var syncWrite = &opt.WriteOptions{Sync: true}
+
+// Batch collects the writes of one block: the block, its transaction and
+// topic index entries, the state it changes and the new head. Nothing is
+// visible until Commit, which writes all of it atomically. A Batch is not
+// safe for concurrent use.
+type Batch struct {
+	db  *DB
+	b   leveldb.Batch
+	err error // first invalid argument; reported by Commit
+}
+
+// NewBatch returns an empty batch for db.
+func (db *DB) NewBatch() *Batch {
+	return &Batch{db: db}
+}
+
+// PutBlock stores encodedBlock at height and indexes height by hash.
+func (b *Batch) PutBlock(height uint64, hash [32]byte, encodedBlock []byte) {
+	b.b.Put(blockKey(height), encodedBlock)
+	b.b.Put(hashKey(hash), be64(height))
+}
+
+// PutTx indexes transaction id at position index of block height.
+func (b *Batch) PutTx(id [32]byte, height uint64, index uint32) {
+	var v [12]byte
+	binary.BigEndian.PutUint64(v[:], height)
+	binary.BigEndian.PutUint32(v[8:], index)
+	b.b.Put(txKey(id), v[:])
+}
+
+// AddTopicTx appends transaction id to topic's index at seq (see TopicSeq);
+// entries page in seq order. Re-adding the same seq overwrites it. A topic
+// longer than MaxTopicLen bytes makes Commit fail.
+func (b *Batch) AddTopicTx(topic string, seq uint64, id [32]byte) {
+	if len(topic) > MaxTopicLen {
+		if b.err == nil {
+			b.err = fmt.Errorf("topic %q: %d bytes, more than %d", topic, len(topic), MaxTopicLen)
+		}
+		return
+	}
+	b.b.Put(append(topicPrefix(topic), be64(seq)...), id[:])
+}
+
+// PutState sets the chain state value under key.
+func (b *Batch) PutState(key, value []byte) {
+	b.b.Put(stateKey(key), value)
+}
+
+// DeleteState removes the chain state value under key.
+func (b *Batch) DeleteState(key []byte) {
+	b.b.Delete(stateKey(key))
+}
+
+// SetHead records the chain head.
+func (b *Batch) SetHead(height uint64, hash [32]byte) {
+	v := make([]byte, 8+32)
+	binary.BigEndian.PutUint64(v, height)
+	copy(v[8:], hash[:])
+	b.b.Put(keyHead, v)
+}
+
+// Len returns the number of writes queued.
+func (b *Batch) Len() int { return b.b.Len() }
+
+// Size returns the encoded size of the queued writes, in bytes.
+func (b *Batch) Size() int { return len(b.b.Dump()) }
+
+// Reset empties the batch for reuse.
+func (b *Batch) Reset() {
+	b.b.Reset()
+	b.err = nil
+}
+
+// Commit writes the batch as one LevelDB batch and fsyncs it before
+// returning: after a crash either all of it is in the database or none of
+// it. On success the batch is emptied and may be reused.
+func (b *Batch) Commit() error {
+	if b.err != nil {
+		return fmt.Errorf("commit batch: %w", b.err)
+	}
+	if err := b.db.ldb.Write(&b.b, syncWrite); err != nil {
+		return fmt.Errorf("commit batch of %d writes: %w", b.b.Len(), wrapCorrupt(err))
+	}
+	b.Reset()
+	return nil
+}
