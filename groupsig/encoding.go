@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
+	g1 "github.com/veilchain/veil/groupsig/internal/bls12381g1"
 )
 
 // SuiteBLS12381 is the suite byte of BBS04 over BLS12-381 (SPEC-bbs04.md
@@ -94,6 +95,25 @@ func (r *reader) g1(field string) *bls.G1 {
 	if p.IsIdentity() {
 		r.err = fmt.Errorf("%w: %s.%s is the identity", ErrMalformed, r.what, field)
 		return nil
+	}
+	return p
+}
+
+// fastG1 decodes a compressed G1 point into the fast arithmetic's form,
+// with the same checks as g1.
+func (r *reader) fastG1(field string) g1.Point {
+	b := r.next(g1Size)
+	if b == nil {
+		return g1.Point{}
+	}
+	p, err := g1.Decompress(b)
+	if err != nil {
+		r.err = fmt.Errorf("%w: %s.%s is not a point of G1: %v", ErrMalformed, r.what, field, err)
+		return g1.Point{}
+	}
+	if p.IsIdentity() {
+		r.err = fmt.Errorf("%w: %s.%s is the identity", ErrMalformed, r.what, field)
+		return g1.Point{}
 	}
 	return p
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
+	g1 "github.com/veilchain/veil/groupsig/internal/bls12381g1"
 )
 
 // openingDST separates the opening proof's challenge from the signature's.
@@ -41,23 +42,24 @@ func (p *OpeningProof) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-func openingChallenge(pk *PublicKey, msg, sig []byte, id Identity, k1, k2, k3 *bls.G1) *bls.Scalar {
+func openingChallenge(pk *PublicKey, msg, sig []byte, id Identity, k1, k2, k3 *g1.Point) *bls.Scalar {
 	in := make([]byte, 0, PublicKeySize+8+len(msg)+SignatureSize+4*g1Size)
 	in = append(in, pk.enc...)
 	in = binary.BigEndian.AppendUint64(in, uint64(len(msg)))
 	in = append(in, msg...)
 	in = append(in, sig...)
 	in = append(in, id[:]...)
-	in = appendG1(in, k1)
-	in = appendG1(in, k2)
-	in = appendG1(in, k3)
+	for _, k := range g1.BatchCompress([]*g1.Point{k1, k2, k3}) {
+		in = append(in, k[:]...)
+	}
 	return hashToScalar(openingDST, in)
 }
 
 // Open recovers the identity A of the member who made sig, with a proof
 // that anyone can check with VerifyOpening. The signature must verify
 // under pk; opening an invalid signature is an error, not a guess. The
-// opener key must belong to pk's group (any epoch).
+// opener key must belong to pk's group (any epoch). Operations on ξ1, ξ2
+// and the proof's nonces run in constant time.
 func Open(ok *OpenerKey, pk *PublicKey, msg, sig []byte, rand io.Reader) (Identity, *OpeningProof, error) {
 	var s Signature
 	if err := s.UnmarshalBinary(sig); err != nil {
@@ -70,13 +72,12 @@ func Open(ok *OpenerKey, pk *PublicKey, msg, sig []byte, rand io.Reader) (Identi
 		return Identity{}, nil, fmt.Errorf("open: %w", err)
 	}
 	// A = T3 / (T1^ξ1 · T2^ξ2)
-	var a, tmp bls.G1
-	a.ScalarMult(ok.xi1, s.t1)
-	tmp.ScalarMult(ok.xi2, s.t2)
+	a := g1.MulCT(&s.t1, ok.xi1)
+	tmp := g1.MulCT(&s.t2, ok.xi2)
 	a.Add(&a, &tmp)
-	a.Neg()
-	a.Add(&a, s.t3)
-	id := identityOf(&a)
+	a.Neg(&a)
+	a.Add(&a, &s.t3)
+	id := Identity(a.Compress())
 
 	r1, err := randomScalar(rand)
 	if err != nil {
@@ -86,11 +87,11 @@ func Open(ok *OpenerKey, pk *PublicKey, msg, sig []byte, rand io.Reader) (Identi
 	if err != nil {
 		return Identity{}, nil, fmt.Errorf("open: %w", err)
 	}
-	var k1, k2, k3 bls.G1
-	k1.ScalarMult(r1, pk.u)
-	k2.ScalarMult(r2, pk.v)
-	k3.ScalarMult(r1, s.t1)
-	tmp.ScalarMult(r2, s.t2)
+	tab := pk.precomputed()
+	k1 := tab.u.MulCT(r1)
+	k2 := tab.v.MulCT(r2)
+	k3 := g1.MulCT(&s.t1, r1)
+	tmp = g1.MulCT(&s.t2, r2)
 	k3.Add(&k3, &tmp)
 	c := openingChallenge(pk, msg, s.enc, id, &k1, &k2, &k3)
 	proof := &OpeningProof{c: c, s1: new(bls.Scalar), s2: new(bls.Scalar)}
@@ -109,30 +110,24 @@ func VerifyOpening(pk *PublicKey, msg, sig []byte, id Identity, proof *OpeningPr
 	if err := s.UnmarshalBinary(sig); err != nil {
 		return fmt.Errorf("verify opening: %w", err)
 	}
-	var a bls.G1
-	if err := a.SetBytes(id[:]); err != nil || a.IsIdentity() {
+	a, err := g1.Decompress(id[:])
+	if err != nil || a.IsIdentity() {
 		return fmt.Errorf("verify opening: %w: identity is not a point of G1 other than the identity", ErrMalformed)
 	}
 	if err := s.verify(pk, msg); err != nil {
 		return fmt.Errorf("verify opening: %w", err)
 	}
-	negC := new(bls.Scalar)
-	negC.Set(proof.c)
-	negC.Neg()
+	tab := pk.precomputed()
+	negC := neg(proof.c)
+	hc := tab.h.MulVT(negC)
 	// K1 = u^s1 · h^(−c), K2 = v^s2 · h^(−c), K3 = T1^s1 · T2^s2 · (T3/A)^(−c)
-	var k1, k2, k3, tmp bls.G1
-	k1.ScalarMult(proof.s1, pk.u)
-	tmp.ScalarMult(negC, pk.h)
-	k2.ScalarMult(proof.s2, pk.v)
-	k1.Add(&k1, &tmp)
-	k2.Add(&k2, &tmp)
-	k3.ScalarMult(proof.s1, s.t1)
-	tmp.ScalarMult(proof.s2, s.t2)
-	k3.Add(&k3, &tmp)
-	a.Neg()
-	a.Add(&a, s.t3)
-	tmp.ScalarMult(negC, &a)
-	k3.Add(&k3, &tmp)
+	k1 := tab.u.MulVT(proof.s1)
+	k1.Add(&k1, &hc)
+	k2 := tab.v.MulVT(proof.s2)
+	k2.Add(&k2, &hc)
+	a.Neg(&a)
+	a.Add(&a, &s.t3)
+	k3 := g1.MultiMulVT([]*g1.Point{&s.t1, &s.t2, &a}, []*bls.Scalar{proof.s1, proof.s2, negC})
 	if openingChallenge(pk, msg, s.enc, id, &k1, &k2, &k3).IsEqual(proof.c) != 1 {
 		return fmt.Errorf("%w: the proof does not bind this signature to identity %s…", ErrInvalidProof, id.String()[:16])
 	}

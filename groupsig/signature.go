@@ -8,6 +8,7 @@ import (
 	"io"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
+	g1 "github.com/veilchain/veil/groupsig/internal/bls12381g1"
 	"github.com/cloudflare/circl/expander"
 )
 
@@ -25,27 +26,25 @@ func hashToScalar(dst string, input []byte) *bls.Scalar {
 
 // challenge computes c = H(gpk ‖ u64be(len(m)) ‖ m ‖ T1 ‖ T2 ‖ T3 ‖ R1 ‖ R2 ‖
 // R3 ‖ R4 ‖ R5), with points compressed and R3 as circl's Gt encoding.
-func challenge(pk *PublicKey, msg []byte, t1, t2, t3 []byte, r1, r2 *bls.G1, r3 *bls.Gt, r4, r5 *bls.G1) *bls.Scalar {
+func challenge(pk *PublicKey, msg []byte, t123 []byte, r1, r2 []byte, r3 *bls.Gt, r4, r5 []byte) *bls.Scalar {
 	in := make([]byte, 0, PublicKeySize+8+len(msg)+7*g1Size+gtSize)
 	in = append(in, pk.enc...)
 	in = binary.BigEndian.AppendUint64(in, uint64(len(msg)))
 	in = append(in, msg...)
-	in = append(in, t1...)
-	in = append(in, t2...)
-	in = append(in, t3...)
-	in = appendG1(in, r1)
-	in = appendG1(in, r2)
+	in = append(in, t123...)
+	in = append(in, r1...)
+	in = append(in, r2...)
 	gt, _ := r3.MarshalBinary() // never fails
 	in = append(in, gt...)
-	in = appendG1(in, r4)
-	in = appendG1(in, r5)
+	in = append(in, r4...)
+	in = append(in, r5...)
 	return hashToScalar(challengeDST, in)
 }
 
 // Signature is a parsed BBS04 signature (T1, T2, T3, c, sα, sβ, sx, sδ1,
 // sδ2). Parsing checks encodings only; Verify checks the signature.
 type Signature struct {
-	t1, t2, t3              *bls.G1
+	t1, t2, t3              g1.Point
 	c, sa, sb, sx, sd1, sd2 *bls.Scalar
 	enc                     []byte
 }
@@ -57,11 +56,12 @@ func (s *Signature) MarshalBinary() ([]byte, error) { return append([]byte(nil),
 // of the prime-order subgroup other than the identity, scalars below r.
 func (s *Signature) UnmarshalBinary(b []byte) error {
 	r := newReader(b, "signature", SignatureSize)
-	sig := Signature{
-		t1: r.g1("T1"), t2: r.g1("T2"), t3: r.g1("T3"),
-		c: r.scalar("c"), sa: r.scalar("s_alpha"), sb: r.scalar("s_beta"),
-		sx: r.scalar("s_x"), sd1: r.scalar("s_delta1"), sd2: r.scalar("s_delta2"),
+	var sig Signature
+	for i, t := range []*g1.Point{&sig.t1, &sig.t2, &sig.t3} {
+		*t = r.fastG1(fmt.Sprintf("T%d", i+1))
 	}
+	sig.c, sig.sa, sig.sb = r.scalar("c"), r.scalar("s_alpha"), r.scalar("s_beta")
+	sig.sx, sig.sd1, sig.sd2 = r.scalar("s_x"), r.scalar("s_delta1"), r.scalar("s_delta2")
 	if r.err != nil {
 		return r.err
 	}
@@ -70,9 +70,26 @@ func (s *Signature) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
+// t123 is the encoding of T1 ‖ T2 ‖ T3 as received.
+func (s *Signature) t123() []byte { return s.enc[1 : 1+3*g1Size] }
+
+func neg(k *bls.Scalar) *bls.Scalar {
+	n := new(bls.Scalar)
+	n.Set(k)
+	n.Neg()
+	return n
+}
+
+func sum(a, b *bls.Scalar) *bls.Scalar {
+	n := new(bls.Scalar)
+	n.Add(a, b)
+	return n
+}
+
 // Sign signs msg with the member key under the key's group public key and
 // epoch. rand must be a cryptographic source. Every operation on secret
-// values (A, x and the nonces) runs in constant time.
+// values (A, x and the nonces) runs in constant time: fixed-base tables
+// with full table scans, and a regular-window multiplication for A.
 func Sign(mk *MemberKey, msg []byte, rand io.Reader) ([]byte, error) {
 	var k [7]*bls.Scalar
 	for i := range k {
@@ -88,56 +105,59 @@ func Sign(mk *MemberKey, msg []byte, rand io.Reader) ([]byte, error) {
 	}
 	alpha, beta, ra, rb, rx, rd1, rd2 := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
 	pk := mk.pk
+	tab := pk.precomputed()
 
 	var d1, d2, ab, e bls.Scalar
 	d1.Mul(mk.x, alpha) // δ1 = x·α
 	d2.Mul(mk.x, beta)  // δ2 = x·β
 	ab.Add(alpha, beta)
 
-	var t1, t2, t3, r1, r2, r4, r5, p1, p2, tmp bls.G1
-	t1.ScalarMult(alpha, pk.u)
-	t2.ScalarMult(beta, pk.v)
-	t3.ScalarMult(&ab, pk.h)
-	t3.Add(&t3, mk.a)
-	r1.ScalarMult(ra, pk.u)
-	r2.ScalarMult(rb, pk.v)
+	a := g1.FromCircl(mk.a)
+	t1 := tab.u.MulCT(alpha)
+	t2 := tab.v.MulCT(beta)
+	t3 := tab.h.MulCT(&ab)
+	t3.Add(&t3, &a)
+	r1 := tab.u.MulCT(ra)
+	r2 := tab.v.MulCT(rb)
 	// The signer knows α and β, so T1^rx·u^(−rδ1) = u^(α·rx − rδ1), and
 	// likewise for R5: one multiplication each instead of two.
 	e.Mul(alpha, rx)
 	e.Sub(&e, rd1)
-	r4.ScalarMult(&e, pk.u)
+	r4 := tab.u.MulCT(&e)
 	e.Mul(beta, rx)
 	e.Sub(&e, rd2)
-	r5.ScalarMult(&e, pk.v)
+	r5 := tab.v.MulCT(&e)
 	// R3 = e(T3^rx · h^(−rδ1−rδ2), g2) · e(h^(−rα−rβ), w), with
 	// T3^rx = A^rx · h^((α+β)·rx).
-	p1.ScalarMult(rx, mk.a)
+	p1 := g1.MulCT(&a, rx)
 	e.Mul(&ab, rx)
 	e.Sub(&e, rd1)
 	e.Sub(&e, rd2)
-	tmp.ScalarMult(&e, pk.h)
+	tmp := tab.h.MulCT(&e)
 	p1.Add(&p1, &tmp)
-	e.Add(ra, rb)
-	e.Neg()
-	p2.ScalarMult(&e, pk.h)
-	r3 := pairingProduct([]*bls.G1{&p1, &p2}, []*bls.G2{pk.g2, pk.w}, []int{1, 1})
+	p2 := tab.h.MulCT(neg(sum(ra, rb)))
+	r3 := pairingProduct([]*bls.G1{p1.ToCircl(), p2.ToCircl()}, []*bls.G2{pk.g2, pk.w}, []int{1, 1})
 
-	t1b, t2b, t3b := t1.BytesCompressed(), t2.BytesCompressed(), t3.BytesCompressed()
-	c := challenge(pk, msg, t1b, t2b, t3b, &r1, &r2, r3, &r4, &r5)
+	enc := g1.BatchCompress([]*g1.Point{&t1, &t2, &t3, &r1, &r2, &r4, &r5})
+	c := challenge(pk, msg, concat3(enc[0][:], enc[1][:], enc[2][:]), enc[3][:], enc[4][:], r3, enc[5][:], enc[6][:])
 
 	out := make([]byte, 0, SignatureSize)
 	out = append(out, SuiteBLS12381)
-	out = append(out, t1b...)
-	out = append(out, t2b...)
-	out = append(out, t3b...)
+	out = append(out, enc[0][:]...)
+	out = append(out, enc[1][:]...)
+	out = append(out, enc[2][:]...)
 	out = appendScalar(out, c)
-	for _, pair := range [][3]*bls.Scalar{{ra, alpha}, {rb, beta}, {rx, mk.x}, {rd1, &d1}, {rd2, &d2}} {
+	for _, pair := range [][2]*bls.Scalar{{ra, alpha}, {rb, beta}, {rx, mk.x}, {rd1, &d1}, {rd2, &d2}} {
 		var s bls.Scalar
 		s.Mul(c, pair[1])
 		s.Add(&s, pair[0])
 		out = appendScalar(out, &s)
 	}
 	return out, nil
+}
+
+func concat3(a, b, c []byte) []byte {
+	return append(append(append(make([]byte, 0, len(a)+len(b)+len(c)), a...), b...), c...)
 }
 
 // Verify checks that sig is a signature on msg by a member of the group at
@@ -157,46 +177,28 @@ func Verify(pk *PublicKey, msg, sig []byte) error {
 	return s.verify(pk, msg)
 }
 
+// verify recomputes R1..R5 from public data with variable-time arithmetic:
+// fixed-base tables for u, v, h, g1 and one GLV table per T_i, shared by
+// its two scalars.
 func (s *Signature) verify(pk *PublicKey, msg []byte) error {
-	var negC, e bls.Scalar
-	negC.Set(s.c)
-	negC.Neg()
+	tab := pk.precomputed()
+	negC := neg(s.c)
+	vt1, vt2, vt3 := g1.NewVarBase(&s.t1), g1.NewVarBase(&s.t2), g1.NewVarBase(&s.t3)
+	add := func(a, b g1.Point) g1.Point { a.Add(&a, &b); return a }
 
-	var r1, r2, r4, r5, p1, p2, tmp bls.G1
 	// R1 = u^sα · T1^(−c), R2 = v^sβ · T2^(−c)
-	r1.ScalarMult(s.sa, pk.u)
-	tmp.ScalarMult(&negC, s.t1)
-	r1.Add(&r1, &tmp)
-	r2.ScalarMult(s.sb, pk.v)
-	tmp.ScalarMult(&negC, s.t2)
-	r2.Add(&r2, &tmp)
+	r1 := add(tab.u.MulVT(s.sa), vt1.MulVT(negC))
+	r2 := add(tab.v.MulVT(s.sb), vt2.MulVT(negC))
 	// R4 = T1^sx · u^(−sδ1), R5 = T2^sx · v^(−sδ2)
-	r4.ScalarMult(s.sx, s.t1)
-	e.Set(s.sd1)
-	e.Neg()
-	tmp.ScalarMult(&e, pk.u)
-	r4.Add(&r4, &tmp)
-	r5.ScalarMult(s.sx, s.t2)
-	e.Set(s.sd2)
-	e.Neg()
-	tmp.ScalarMult(&e, pk.v)
-	r5.Add(&r5, &tmp)
+	r4 := add(vt1.MulVT(s.sx), tab.u.MulVT(neg(s.sd1)))
+	r5 := add(vt2.MulVT(s.sx), tab.v.MulVT(neg(s.sd2)))
 	// R3 = e(T3^sx · h^(−sδ1−sδ2) · g1^(−c), g2) · e(h^(−sα−sβ) · T3^c, w)
-	p1.ScalarMult(s.sx, s.t3)
-	e.Add(s.sd1, s.sd2)
-	e.Neg()
-	tmp.ScalarMult(&e, pk.h)
-	p1.Add(&p1, &tmp)
-	tmp.ScalarMult(&negC, pk.g1)
-	p1.Add(&p1, &tmp)
-	e.Add(s.sa, s.sb)
-	e.Neg()
-	p2.ScalarMult(&e, pk.h)
-	tmp.ScalarMult(s.c, s.t3)
-	p2.Add(&p2, &tmp)
-	r3 := pairingProduct([]*bls.G1{&p1, &p2}, []*bls.G2{pk.g2, pk.w}, []int{1, 1})
+	p1 := add(add(vt3.MulVT(s.sx), tab.h.MulVT(neg(sum(s.sd1, s.sd2)))), tab.g1.MulVT(negC))
+	p2 := add(tab.h.MulVT(neg(sum(s.sa, s.sb))), vt3.MulVT(s.c))
+	r3 := pairingProduct([]*bls.G1{p1.ToCircl(), p2.ToCircl()}, []*bls.G2{pk.g2, pk.w}, []int{1, 1})
 
-	c := challenge(pk, msg, s.enc[1:1+g1Size], s.enc[1+g1Size:1+2*g1Size], s.enc[1+2*g1Size:1+3*g1Size], &r1, &r2, r3, &r4, &r5)
+	enc := g1.BatchCompress([]*g1.Point{&r1, &r2, &r4, &r5})
+	c := challenge(pk, msg, s.t123(), enc[0][:], enc[1][:], r3, enc[2][:], enc[3][:])
 	if c.IsEqual(s.c) != 1 {
 		return fmt.Errorf("%w: challenge does not match under group key epoch %d", ErrInvalidSignature, pk.epoch)
 	}

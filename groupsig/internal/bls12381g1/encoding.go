@@ -2,6 +2,7 @@ package bls12381g1
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/cloudflare/circl/ecc/bls12381"
 	"github.com/cloudflare/circl/ecc/bls12381/ff"
@@ -30,11 +31,11 @@ var (
 
 func init() {
 	curveB.SetUint64(4)
-	// circl's g1Sigma.beta1 = 2^((p-1)/3); beta0 = beta1².
-	if err := glvBeta.SetString("0x5f19672fdf76ce51ba69c6076a0f77eaddb3a93be6f89688de17d813620a00022e01fffffffefffe"); err != nil {
+	// glvBeta is circl's g1Sigma.beta0 = 2^(2(p-1)/3); sgBeta is beta1 = glvBeta².
+	if err := glvBeta.SetString("0x1a0111ea397fe699ec02408663d4de85aa0d857d89759ad4897d29650fb85f9b409427eb4f49fffd8bfd00000000aaac"); err != nil {
 		panic(err)
 	}
-	if err := sgBeta.SetString("0x1a0111ea397fe699ec02408663d4de85aa0d857d89759ad4897d29650fb85f9b409427eb4f49fffd8bfd00000000aaac"); err != nil {
+	if err := sgBeta.SetString("0x5f19672fdf76ce51ba69c6076a0f77eaddb3a93be6f89688de17d813620a00022e01fffffffefffe"); err != nil {
 		panic(err)
 	}
 }
@@ -76,6 +77,11 @@ func FromCircl(q *bls12381.G1) Point {
 // encoding. circl's SetBytes re-validates the point (curve and subgroup
 // membership), which dominates the cost.
 func (p *Point) ToCircl() *bls12381.G1 {
+	if circlLayoutMatches {
+		q := new(bls12381.G1)
+		*(*Point)(unsafe.Pointer(q)) = *p
+		return q
+	}
 	var b [2 * ff.FpSize]byte
 	if p.IsIdentity() {
 		b[0] = 0x40
@@ -91,6 +97,33 @@ func (p *Point) ToCircl() *bls12381.G1 {
 		panic("bls12381g1: point not in G1: " + err.Error())
 	}
 	return q
+}
+
+// circlLayoutMatches is true when circl's G1 is, as in v1.6.5, three ff.Fp
+// coordinates in homogeneous projective form (X:Y:Z) with the identity at
+// (0:1:0), exactly like Point. ToCircl then copies the coordinates instead
+// of encoding them and having circl's SetBytes re-check curve and subgroup
+// membership (≈140 µs, more than a third of a scalar multiplication). The
+// check runs once at start-up on a point with Z ≠ 1, so a circl release
+// that changes the layout falls back to the encoding path, never to a
+// wrong point. It is set by init, once the generator exists.
+var circlLayoutMatches bool
+
+func checkCirclLayout() bool {
+	if unsafe.Sizeof(bls12381.G1{}) != unsafe.Sizeof(Point{}) {
+		return false
+	}
+	g := Generator()
+	var d Point
+	d.Double(&g)
+	d.Add(&d, &g) // 3·g, with Z ≠ 1
+	q := new(bls12381.G1)
+	*(*Point)(unsafe.Pointer(q)) = d
+	want := bls12381.G1Generator()
+	three := new(bls12381.Scalar)
+	three.SetUint64(3)
+	want.ScalarMult(three, want)
+	return q.IsOnG1() && q.IsEqual(want)
 }
 
 // compressAffine encodes a finite affine point.
@@ -193,7 +226,7 @@ func Decompress(b []byte) (Point, error) {
 	rhs.Sqr(&a.x)
 	rhs.Mul(&rhs, &a.x)
 	rhs.Add(&rhs, &curveB)
-	if a.y.Sqrt(&rhs) == 0 {
+	if sqrt(&a.y, &rhs) == 0 {
 		return Point{}, ErrEncoding
 	}
 	if a.y.IsNegative() != int(flags>>5&1) {
@@ -205,7 +238,7 @@ func Decompress(b []byte) (Point, error) {
 	return a.toPoint(), nil
 }
 
-// mulAbsZ sets p = [|z|]q (variable time; |z| = 0xd201000000010000).
+// mulAbsZ returns [|z|]q (variable time; |z| = 0xd201000000010000).
 func mulAbsZ(q *jac) jac {
 	p := *q
 	for i := 62; i >= 0; i-- {
@@ -217,13 +250,24 @@ func mulAbsZ(q *jac) jac {
 	return p
 }
 
+// mulAbsZAffine returns [|z|]a for an affine a (variable time).
+func mulAbsZAffine(a *affine) jac {
+	var p jac
+	p.setAffine(a)
+	for i := 62; i >= 0; i-- {
+		p.double(&p)
+		if absZ>>uint(i)&1 == 1 {
+			p.addAffine(&p, a)
+		}
+	}
+	return p
+}
+
 // inSubgroup reports whether the affine curve point a lies in G1, using
 // Scott's test (eprint 2021/1130): P ∈ G1 ⇔ φ'(P) = [-z²]P, where
 // φ'(x,y) = (sgBeta·x, y). Variable time.
 func inSubgroup(a *affine) bool {
-	var p jac
-	p.setAffine(a)
-	q := mulAbsZ(&p)
+	q := mulAbsZAffine(a)
 	q = mulAbsZ(&q) // [z²]P
 	if q.isIdentity() {
 		return false

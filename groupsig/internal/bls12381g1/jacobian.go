@@ -21,12 +21,13 @@ func (p *jac) double(a *jac) {
 	var A, B, C, D, E, F, x3, y3, z3 ff.Fp
 	A.Sqr(&a.x)
 	B.Sqr(&a.y)
-	C.Sqr(&B)
+	B.Add(&B, &B) // 2Y²
+	C.Sqr(&B)     // 4Y⁴
+	C.Add(&C, &C) // 8Y⁴
 	D.Mul(&a.x, &B)
-	D.Add(&D, &D)
-	D.Add(&D, &D)
+	D.Add(&D, &D) // 4XY²
 	E.Add(&A, &A)
-	E.Add(&E, &A)
+	E.Add(&E, &A) // 3X²
 	F.Sqr(&E)
 	z3.Mul(&a.y, &a.z)
 	z3.Add(&z3, &z3)
@@ -34,9 +35,6 @@ func (p *jac) double(a *jac) {
 	x3.Sub(&x3, &D)
 	y3.Sub(&D, &x3)
 	y3.Mul(&y3, &E)
-	C.Add(&C, &C)
-	C.Add(&C, &C)
-	C.Add(&C, &C)
 	y3.Sub(&y3, &C)
 	p.x, p.y, p.z = x3, y3, z3
 }

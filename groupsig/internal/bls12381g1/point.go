@@ -26,6 +26,7 @@ func init() {
 		panic(err)
 	}
 	generator = g
+	circlLayoutMatches = checkCirclLayout()
 }
 
 // Identity returns the identity element (point at infinity) of G1.

@@ -7,7 +7,7 @@ import (
 )
 
 const (
-	vbWindow  = 5                    // wNAF width for the variable-time paths
+	vbWindow  = 5                   // wNAF width for the variable-time paths
 	vbEntries = 1 << (vbWindow - 2) // odd multiples 1, 3, ..., 15
 	// wnafLen bounds the wNAF length of a 128-bit GLV half.
 	wnafLen = 130
@@ -30,10 +30,11 @@ func dblu(p *jac) (two, p2 jac) {
 	var A, B, C, D, E, F ff.Fp
 	A.Sqr(&p.x)
 	B.Sqr(&p.y)
-	C.Sqr(&B)
+	B.Add(&B, &B) // 2Y²
+	C.Sqr(&B)     // 4Y⁴
+	C.Add(&C, &C) // 8Y⁴ = Y·(2Y)³
 	D.Mul(&p.x, &B)
-	D.Add(&D, &D)
-	D.Add(&D, &D) // D = 4XY² = X·(2Y)²
+	D.Add(&D, &D) // 4XY² = X·(2Y)²
 	E.Add(&A, &A)
 	E.Add(&E, &A)
 	F.Sqr(&E)
@@ -41,9 +42,6 @@ func dblu(p *jac) (two, p2 jac) {
 	two.z.Add(&two.z, &two.z)
 	two.x.Sub(&F, &D)
 	two.x.Sub(&two.x, &D)
-	C.Add(&C, &C)
-	C.Add(&C, &C)
-	C.Add(&C, &C) // 8Y⁴ = Y·(2Y)³
 	two.y.Sub(&D, &two.x)
 	two.y.Mul(&two.y, &E)
 	two.y.Sub(&two.y, &C)
