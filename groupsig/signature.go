@@ -8,8 +8,8 @@ import (
 	"io"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
-	g1 "github.com/veilchain/veil/groupsig/internal/bls12381g1"
 	"github.com/cloudflare/circl/expander"
+	g1 "github.com/veilchain/veil/groupsig/internal/bls12381g1"
 )
 
 // challengeDST is the domain separation tag of the Fiat–Shamir hash H.

@@ -12,8 +12,9 @@ var syncWrite = &opt.WriteOptions{Sync: true}
 
 // Batch collects the writes of one block: the block, its transaction and
 // topic index entries, the state it changes and the new head. Nothing is
-// visible until Commit, which writes all of it atomically. A Batch is not
-// safe for concurrent use.
+// visible until Commit, which writes all of it atomically. Arguments are
+// copied, so callers may reuse their buffers. A Batch is not safe for
+// concurrent use.
 type Batch struct {
 	db  *DB
 	b   leveldb.Batch

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/raft"
 )
 
 // buildClosedDB writes enough blocks through a tiny write buffer that the
@@ -159,5 +161,32 @@ func TestReadCorruptBlock(t *testing.T) {
 	}
 	if !sawCorrupt {
 		t.Fatal("no read reported corruption")
+	}
+}
+
+func TestOpenRaftStoreCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	s := testRaftStore(t, dir)
+	if err := s.StoreLog(testRaftLog(1, "a")); err != nil {
+		t.Fatal(err)
+	}
+	// A value that is not a log: GetLog must say corrupt, not decode junk.
+	if err := s.ldb.Put(logKey(2), []byte{9, 9, 9}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GetLog(2, new(raft.Log)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("GetLog of a junk value: %v, want ErrCorrupt", err)
+	}
+	s.Close()
+	if err := os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenRaftStore(dir)
+	if err == nil {
+		s.Close()
+		t.Fatal("OpenRaftStore succeeded on a damaged database")
+	}
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("OpenRaftStore error: %v", err)
 	}
 }

@@ -147,7 +147,7 @@ func TestCrashConsistency(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	acked := int64(-1) // highest height a child reported committed
 	verified := int64(-1)
-	var totalBlocks int
+	var totalBlocks, inFlight, noProgress int
 	start := time.Now()
 	for k := 0; k < kills; k++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
@@ -208,11 +208,18 @@ func TestCrashConsistency(t *testing.T) {
 			t.Fatalf("kill %d: child ended on its own (%v):\n%s", k, werr, stderr.String())
 		}
 		head := verifyCrashDB(t, k, dir, acked, verified)
+		if head > acked {
+			inFlight++ // killed after the sync, before the child could say so
+		}
+		if head == verified {
+			noProgress++ // killed while opening or before the first commit
+		}
 		totalBlocks = int(head + 1)
 		verified = head
 		acked = max(acked, head)
 	}
-	t.Logf("%d SIGKILLs, %d blocks committed and verified, %v", kills, totalBlocks, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d SIGKILLs (%d before any commit, %d with an unacknowledged commit on disk), %d blocks committed and verified, %v",
+		kills, noProgress, inFlight, totalBlocks, time.Since(start).Round(time.Millisecond))
 }
 
 // verifyCrashDB reopens the database a killed child left and checks it is

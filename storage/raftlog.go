@@ -138,4 +138,3 @@ func decodeLog(b []byte, l *raft.Log) error {
 	*l = out
 	return nil
 }
-
