@@ -38,6 +38,8 @@ type Mempool struct {
 	ledger *Ledger
 	cfg    MempoolConfig
 
+	added chan struct{} // poked on every admission; see Added
+
 	mu    sync.Mutex
 	byID  map[[32]byte]*poolEntry
 	queue []*poolEntry // FIFO; removed entries are skipped and compacted
@@ -54,7 +56,7 @@ func NewMempool(ledger *Ledger, cfg MempoolConfig) *Mempool {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = def.MaxBytes
 	}
-	return &Mempool{ledger: ledger, cfg: cfg, byID: map[[32]byte]*poolEntry{}}
+	return &Mempool{ledger: ledger, cfg: cfg, byID: map[[32]byte]*poolEntry{}, added: make(chan struct{}, 1)}
 }
 
 // Add validates tx and queues it. It returns nil if tx was admitted now,
@@ -89,8 +91,17 @@ func (m *Mempool) insert(tx *Tx) error {
 	m.queue = append(m.queue, e)
 	m.live++
 	m.bytes += tx.Size()
+	select {
+	case m.added <- struct{}{}:
+	default:
+	}
 	return nil
 }
+
+// Added is signalled (without blocking, coalesced) whenever a transaction
+// is admitted, so a block producer can cut a block as soon as the mempool
+// holds a full one instead of polling.
+func (m *Mempool) Added() <-chan struct{} { return m.added }
 
 // AddBatch admits transactions that arrived together (from gossip),
 // verifying their signatures on all the ledger's workers. It returns one

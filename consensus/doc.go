@@ -1,0 +1,24 @@
+// Package consensus orders veil's blocks with hashicorp/raft among the
+// validators named in genesis.
+//
+// The leader's block producer cuts a block from the mempool every block
+// interval, or at once when the mempool holds a full block, signs it with
+// its node key and submits it through raft; a block is final once raft
+// commits it. Every node's FSM applies committed entries with
+// chain.Ledger.Apply, which is idempotent by height (raft replays entries
+// after the last snapshot on restart) and skips, on every node alike, an
+// entry that is not a well-formed, validator-signed next block.
+//
+// A raft snapshot records only the chain head (height and hash): the blocks
+// are already in LevelDB. A node that restores a snapshot fetches the
+// blocks it lacks through a BlockFetcher (block sync from peers), applies
+// them, and checks the head hash.
+//
+// Raft runs over mutual TLS (TLSStreamLayer) with certificates from the
+// chain CA; the raft log and stable store are storage.RaftStore, in a
+// directory apart from the chain database. Validators bootstrap the
+// configuration of genesis on first start; other certified nodes join as
+// non-voters (observers) when the leader adds them. Stop hands leadership
+// over before shutting down, so a graceful restart costs no election
+// timeout.
+package consensus

@@ -1,0 +1,156 @@
+package consensus
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/veilchain/veil/chain"
+)
+
+// BlockFetcher fetches committed blocks from peers: the encodings of
+// heights from..to inclusive, in order (fewer is allowed; at least one).
+// A node that restores a raft snapshot uses it to catch up, since a
+// snapshot records only the chain head.
+type BlockFetcher interface {
+	FetchBlocks(ctx context.Context, from, to uint64) ([][]byte, error)
+}
+
+// fsm is the raft state machine: every committed entry is a block, and
+// applying it is chain.Ledger.Apply. It never fails on a committed entry:
+// an entry that is not a well-formed, validator-signed next block is
+// skipped by every node alike.
+type fsm struct {
+	ledger    *chain.Ledger
+	fetcher   BlockFetcher
+	onApplied func(*chain.Applied)
+	log       *slog.Logger
+	stop      <-chan struct{}
+	restores  atomic.Int64 // snapshots restored, for tests and stats
+}
+
+// applyResult is what raft hands back to the proposer of an entry.
+type applyResult struct {
+	applied *chain.Applied
+	err     error
+}
+
+func (f *fsm) Apply(l *raft.Log) any {
+	a, err := f.ledger.Apply(context.Background(), l.Data)
+	switch {
+	case err == nil:
+		if f.onApplied != nil {
+			f.onApplied(a)
+		}
+	case errors.Is(err, chain.ErrAlreadyApplied):
+		// raft replays entries after the last snapshot on restart.
+	case errors.Is(err, chain.ErrBlockRejected):
+		f.log.Warn("skipped raft entry", "index", l.Index, "term", l.Term, "reason", err)
+	default:
+		// A storage fault: this node cannot follow the chain. Stopping is
+		// safer than diverging; the operator restarts it once fixed.
+		f.log.Error("cannot apply committed block; the node must stop", "index", l.Index, "err", err)
+		panic(fmt.Sprintf("apply raft entry %d: %v", l.Index, err))
+	}
+	return applyResult{applied: a, err: err}
+}
+
+// snapshot is the chain head at the snapshot's log index.
+type snapshot struct{ head chain.Head }
+
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	return snapshot{head: f.ledger.Head()}, nil
+}
+
+// Persist writes height u64 ‖ hash [32].
+func (s snapshot) Persist(sink raft.SnapshotSink) error {
+	b := binary.BigEndian.AppendUint64(nil, s.head.Height)
+	b = append(b, s.head.Hash[:]...)
+	if _, err := sink.Write(b); err != nil {
+		sink.Cancel()
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	return sink.Close()
+}
+
+func (snapshot) Release() {}
+
+// Restore brings the ledger to the snapshot's head by fetching the missing
+// blocks from peers and applying them, checking that the block at the
+// snapshot's height has the recorded hash. A ledger already past the head
+// has nothing to do: raft replays later entries, and those it already
+// holds are no-ops.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	f.restores.Add(1)
+	var buf [40]byte
+	if _, err := io.ReadFull(rc, buf[:]); err != nil {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	target := chain.Head{Height: binary.BigEndian.Uint64(buf[:8])}
+	copy(target.Hash[:], buf[8:])
+	f.log.Info("restoring snapshot", "height", target.Height, "hash", hex.EncodeToString(target.Hash[:8]), "local_height", f.ledger.Head().Height)
+	backoff := 100 * time.Millisecond
+	for {
+		head := f.ledger.Head()
+		if head.Height >= target.Height {
+			return f.checkHash(target)
+		}
+		if err := f.catchUp(head.Height+1, target.Height); err != nil {
+			f.log.Warn("block sync for snapshot restore failed; retrying", "err", err, "in", backoff)
+			select {
+			case <-f.stop:
+				return fmt.Errorf("restore snapshot at height %d: stopped", target.Height)
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+func (f *fsm) checkHash(target chain.Head) error {
+	if target.Height == 0 {
+		return nil
+	}
+	b, err := f.ledger.Block(target.Height)
+	if err != nil {
+		return fmt.Errorf("restore snapshot: read block %d: %w", target.Height, err)
+	}
+	if b.Hash() != target.Hash {
+		return fmt.Errorf("restore snapshot: local block %d differs from the snapshot's: this node has forked", target.Height)
+	}
+	return nil
+}
+
+// catchUp fetches and applies blocks from..to.
+func (f *fsm) catchUp(from, to uint64) error {
+	if f.fetcher == nil {
+		return errors.New("no block fetcher")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	blocks, err := f.fetcher.FetchBlocks(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	if len(blocks) == 0 {
+		return fmt.Errorf("peers returned no blocks from %d", from)
+	}
+	for _, raw := range blocks {
+		a, err := f.ledger.Apply(ctx, raw)
+		if err != nil && !errors.Is(err, chain.ErrAlreadyApplied) {
+			return fmt.Errorf("apply fetched block: %w", err)
+		}
+		if a != nil && f.onApplied != nil {
+			f.onApplied(a)
+		}
+	}
+	return nil
+}

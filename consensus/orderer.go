@@ -1,0 +1,318 @@
+package consensus
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/storage"
+)
+
+// Peer is a raft server: its node id and raft address.
+type Peer struct {
+	ID   string
+	Addr string
+}
+
+// Config configures an Orderer. DefaultConfig fills the timing defaults.
+type Config struct {
+	NodeID string
+	// Dir holds raft snapshots (the log lives in the RaftStore given to New).
+	Dir string
+	// BindAddr is the raft listen address, AdvertiseAddr what peers dial
+	// (empty: the bound address).
+	BindAddr, AdvertiseAddr string
+	// ServerTLS accepts raft connections; ClientTLS returns the config to
+	// dial a raft address with. Both must require certificates from the
+	// chain CA (package p2p builds them).
+	ServerTLS *tls.Config
+	ClientTLS func(raft.ServerAddress) *tls.Config
+	// NodeKey signs the blocks this node proposes (its certificate's key).
+	NodeKey ed25519.PrivateKey
+	// Validators are the voters of genesis, bootstrapped on first start.
+	// A node not among them starts as an observer and waits to be added.
+	Validators []Peer
+
+	BlockInterval time.Duration // a block at least this often while txs wait
+	MaxBlockTxs   int           // cut a block as soon as this many wait
+	MaxBlockBytes int
+
+	HeartbeatTimeout   time.Duration
+	ElectionTimeout    time.Duration
+	LeaderLeaseTimeout time.Duration
+	CommitTimeout      time.Duration
+	ApplyTimeout       time.Duration
+	SnapshotInterval   time.Duration
+	SnapshotThreshold  uint64
+	TrailingLogs       uint64
+
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns LAN defaults: a block every 500 ms or at 2,000
+// transactions or 4 MiB, raft's default timeouts.
+func DefaultConfig() Config {
+	rc := raft.DefaultConfig()
+	return Config{
+		BlockInterval: 500 * time.Millisecond, MaxBlockTxs: 2000, MaxBlockBytes: 4 << 20,
+		HeartbeatTimeout: rc.HeartbeatTimeout, ElectionTimeout: rc.ElectionTimeout,
+		LeaderLeaseTimeout: rc.LeaderLeaseTimeout, CommitTimeout: rc.CommitTimeout,
+		ApplyTimeout: 10 * time.Second, SnapshotInterval: rc.SnapshotInterval,
+		SnapshotThreshold: rc.SnapshotThreshold, TrailingLogs: rc.TrailingLogs,
+		Logger: slog.Default(),
+	}
+}
+
+// Orderer orders blocks with raft: the leader cuts blocks from the mempool
+// and every node applies committed blocks to its ledger through the FSM.
+type Orderer struct {
+	cfg    Config
+	raft   *raft.Raft
+	trans  *raft.NetworkTransport
+	fsm    *fsm
+	ledger *chain.Ledger
+	pool   *chain.Mempool
+	log    *slog.Logger
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// New starts raft for this node. logs is the node's raft log and stable
+// store; fetcher serves snapshot restores; onApplied is called (on the FSM
+// goroutine, so it must be quick) with every block this node applies.
+func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.RaftStore, fetcher BlockFetcher, onApplied func(*chain.Applied)) (*Orderer, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	log := cfg.Logger.With("component", "consensus")
+	var adv net.Addr
+	if cfg.AdvertiseAddr != "" {
+		a, err := net.ResolveTCPAddr("tcp", cfg.AdvertiseAddr)
+		if err != nil {
+			return nil, fmt.Errorf("raft advertise address: %w", err)
+		}
+		adv = a
+	}
+	layer, err := NewTLSStreamLayer(cfg.BindAddr, adv, cfg.ServerTLS, cfg.ClientTLS)
+	if err != nil {
+		return nil, err
+	}
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: slogWriter{log}})
+	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{Stream: layer, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog})
+
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		trans.Close()
+		return nil, fmt.Errorf("raft dir: %w", err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.Dir, "snapshots"), 2, hlog)
+	if err != nil {
+		trans.Close()
+		return nil, fmt.Errorf("raft snapshot store: %w", err)
+	}
+
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.NodeID)
+	rc.Logger = hlog
+	rc.HeartbeatTimeout, rc.ElectionTimeout = cfg.HeartbeatTimeout, cfg.ElectionTimeout
+	rc.LeaderLeaseTimeout, rc.CommitTimeout = cfg.LeaderLeaseTimeout, cfg.CommitTimeout
+	rc.SnapshotInterval, rc.SnapshotThreshold, rc.TrailingLogs = cfg.SnapshotInterval, cfg.SnapshotThreshold, cfg.TrailingLogs
+
+	o := &Orderer{cfg: cfg, trans: trans, ledger: ledger, pool: pool, log: log, stop: make(chan struct{})}
+	o.fsm = &fsm{ledger: ledger, fetcher: fetcher, onApplied: onApplied, log: log, stop: o.stop}
+
+	existing, err := raft.HasExistingState(logs, logs, snaps)
+	if err != nil {
+		trans.Close()
+		return nil, fmt.Errorf("raft state: %w", err)
+	}
+	if !existing && o.isValidator() {
+		var servers []raft.Server
+		for _, p := range cfg.Validators {
+			servers = append(servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+		}
+		if err := raft.BootstrapCluster(rc, logs, logs, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
+			trans.Close()
+			return nil, fmt.Errorf("bootstrap raft: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(rc, o.fsm, logs, logs, snaps, trans)
+	if err != nil {
+		trans.Close()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	o.raft = r
+	o.wg.Add(1)
+	go o.produce()
+	return o, nil
+}
+
+func (o *Orderer) isValidator() bool {
+	for _, p := range o.cfg.Validators {
+		if p.ID == o.cfg.NodeID {
+			return true
+		}
+	}
+	return false
+}
+
+// Addr is this node's advertised raft address.
+func (o *Orderer) Addr() string { return string(o.trans.LocalAddr()) }
+
+// IsLeader reports whether this node leads raft now.
+func (o *Orderer) IsLeader() bool { return o.raft.State() == raft.Leader }
+
+// Leader returns the current leader's node id and raft address, if known.
+func (o *Orderer) Leader() (id, addr string) {
+	a, i := o.raft.LeaderWithID()
+	return string(i), string(a)
+}
+
+// Servers lists raft's configuration: every voter and non-voter.
+func (o *Orderer) Servers() ([]raft.Server, error) {
+	f := o.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return nil, err
+	}
+	return f.Configuration().Servers, nil
+}
+
+// AddObserver adds a node as a raft non-voter (leader only): it receives
+// and applies every block but does not vote.
+func (o *Orderer) AddObserver(id, addr string) error {
+	return o.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(addr), 0, o.cfg.ApplyTimeout).Error()
+}
+
+// RemoveServer removes a node from raft (leader only).
+func (o *Orderer) RemoveServer(id string) error {
+	return o.raft.RemoveServer(raft.ServerID(id), 0, o.cfg.ApplyTimeout).Error()
+}
+
+// Stats returns raft's statistics (state, term, indexes, …).
+func (o *Orderer) Stats() map[string]string { return o.raft.Stats() }
+
+// Stop stops producing, hands leadership to another voter if this node
+// leads (so the network keeps committing without an election timeout),
+// and shuts raft down.
+func (o *Orderer) Stop() error {
+	o.stopOnce.Do(func() { close(o.stop) })
+	o.wg.Wait()
+	if o.IsLeader() {
+		if err := o.raft.LeadershipTransfer().Error(); err != nil {
+			o.log.Warn("leadership transfer on stop failed", "err", err)
+		}
+	}
+	err := o.raft.Shutdown().Error()
+	if cerr := o.trans.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// produce is the leader's block producer: while this node leads, it cuts a
+// block from the mempool every BlockInterval, or at once when the mempool
+// holds a full block, and waits until raft has committed and applied it
+// before building the next on the new head.
+func (o *Orderer) produce() {
+	defer o.wg.Done()
+	tick := time.NewTicker(o.cfg.BlockInterval)
+	defer tick.Stop()
+	leading := false
+	for {
+		select {
+		case <-o.stop:
+			return
+		case <-tick.C:
+		case <-o.pool.Added():
+			if o.pool.Len() < o.cfg.MaxBlockTxs {
+				continue
+			}
+		}
+		if !o.IsLeader() {
+			leading = false
+			continue
+		}
+		if !leading {
+			// Entries of earlier terms must be applied before this leader
+			// builds on the head.
+			if err := o.raft.Barrier(o.cfg.ApplyTimeout).Error(); err != nil {
+				o.log.Warn("barrier after election failed", "err", err)
+				continue
+			}
+			leading = true
+		}
+		for o.IsLeader() && o.pool.Len() > 0 {
+			if err := o.proposeOne(); err != nil {
+				o.log.Warn("block proposal failed", "err", err)
+				break
+			}
+			if o.pool.Len() < o.cfg.MaxBlockTxs {
+				break // a partial block waits for the next tick
+			}
+			select {
+			case <-o.stop:
+				return
+			default:
+			}
+		}
+	}
+}
+
+// proposeOne builds, signs and commits the next block through raft.
+func (o *Orderer) proposeOne() error {
+	txs := o.pool.Reap(o.cfg.MaxBlockTxs, o.cfg.MaxBlockBytes)
+	if len(txs) == 0 {
+		return nil
+	}
+	head := o.ledger.Head()
+	now := max(time.Now().UnixNano(), head.Time)
+	b := &chain.Block{Header: chain.Header{ChainID: o.ledger.ChainID(), Height: head.Height + 1, PrevHash: head.Hash, Time: now, TxRoot: chain.TxRoot(txs)}, Txs: txs}
+	b.Sign(o.cfg.NodeID, o.cfg.NodeKey)
+	f := o.raft.Apply(b.Encode(), o.cfg.ApplyTimeout)
+	if err := f.Error(); err != nil {
+		return fmt.Errorf("commit block %d: %w", b.Height, err)
+	}
+	if res, ok := f.Response().(applyResult); ok && res.err != nil && !errors.Is(res.err, chain.ErrAlreadyApplied) {
+		return fmt.Errorf("block %d committed but not applied: %w", b.Height, res.err)
+	}
+	return nil
+}
+
+// WaitLeader blocks until some node leads raft or ctx ends.
+func (o *Orderer) WaitLeader(ctx context.Context) (string, error) {
+	for {
+		if id, _ := o.Leader(); id != "" {
+			return id, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// slogWriter forwards hclog's lines (raft's logger) to slog at warn level:
+// raft is configured to log only warnings and errors.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.log.Warn(strings.TrimSpace(string(p)), "source", "raft")
+	return len(p), nil
+}
+
+var _ io.Writer = slogWriter{}
