@@ -299,6 +299,10 @@ func TestRevocationOnChain(t *testing.T) {
 			t.Fatalf("%s after revocation: %v", l, c)
 		}
 	}
+	recs, err := f.ledger.Revocations("acme")
+	if err != nil || len(recs) != 1 || string(recs[0]) != string(rev.Revocation) {
+		t.Fatalf("revocations on chain: %d, %v", len(recs), err)
+	}
 	// The opener finds the signer of an epoch-1 transaction by A.
 	if lbl, ok := gi.LabelOf(1, f.members["carol"].Identity()); !ok || lbl != "carol" {
 		t.Fatalf("LabelOf: %q %v", lbl, ok)

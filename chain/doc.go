@@ -73,6 +73,7 @@
 //	"m/" ‖ u8 len ‖ name ‖ label                member: u64 joined epoch ‖ u64 revoked
 //	                                            epoch (0: member) ‖ u32 n ‖ n × A, one per
 //	                                            epoch from joining on
+//	"v/" ‖ u8 len ‖ name ‖ u64 epoch            the revocation record that started the epoch
 //	"r/" ‖ u64 height                           one Code byte per transaction of the block
 //
 // The state is a pure function of the blocks: a replica that applies the

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
@@ -24,6 +25,9 @@ type Config struct {
 	Workers int
 	// Logger receives the ledger's logs.
 	Logger *slog.Logger
+	// OnVerify, if set, is told how long each group signature check took
+	// (for a latency histogram).
+	OnVerify func(time.Duration)
 }
 
 // DefaultConfig returns the defaults: 200,000 verdicts, one worker a core.
@@ -236,6 +240,25 @@ func (l *Ledger) GroupKey(name string, epoch uint64) (*groupsig.PublicKey, error
 		return nil, errorf(ErrUnknownGroup, "group %q has no epoch %d", name, epoch)
 	}
 	return pk, nil
+}
+
+// Revocations returns a group's revocation records in epoch order (the
+// record at index i moved the group to epoch i+1), so that a member key of
+// any epoch can be brought up to date from chain state alone.
+func (l *Ledger) Revocations(name string) ([][]byte, error) {
+	pk, err := l.currentKey(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, 0, pk.Epoch())
+	for e := uint64(1); e <= pk.Epoch(); e++ {
+		rec, err := l.db.GetState(revocationKey(name, e))
+		if err != nil {
+			return nil, fmt.Errorf("group %q revocation for epoch %d: %w", name, e, err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
 }
 
 // Block returns the committed block at height (height ≥ 1).
@@ -471,7 +494,11 @@ func (l *Ledger) checkAuth(tx *Tx, key *groupsig.PublicKey, v *view) error {
 func (l *Ledger) verify(key *groupsig.PublicKey, tx *Tx) bool {
 	l.verifications.Add(1)
 	id := tx.ID()
+	start := time.Now()
 	valid := groupsig.Verify(key, id[:], tx.Auth) == nil
+	if l.cfg.OnVerify != nil {
+		l.cfg.OnVerify(time.Since(start))
+	}
 	l.verdicts.Put(tx, valid)
 	return valid
 }
@@ -659,6 +686,7 @@ func (v *view) applyAdmin(tx *Tx, batch *storage.Batch, changed map[string]map[s
 		enc, _ := pk.MarshalBinary()
 		batch.PutState([]byte(stateGroup+g.name), encodeGroupHeader(g))
 		batch.PutState(groupKeyKey(g.name, pk.Epoch()), enc)
+		batch.PutState(revocationKey(g.name, pk.Epoch()), tx.Revocation)
 	}
 	return nil
 }

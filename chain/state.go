@@ -15,6 +15,7 @@ const (
 	stateGroupPK = "k/" // k/ ‖ u8 len(name) ‖ name ‖ epoch u64 → group key encoding
 	stateMember  = "m/" // m/ ‖ u8 len(name) ‖ name ‖ label → member record
 	stateResults = "r/" // r/ ‖ height u64 → one Code byte per transaction
+	stateRevoke  = "v/" // v/ ‖ u8 len(name) ‖ name ‖ epoch u64 → the revocation record that started it
 	stateGenesis = "genesis"
 )
 
@@ -30,6 +31,12 @@ func memberPrefix(name string) []byte {
 }
 
 func memberKey(name, label string) []byte { return append(memberPrefix(name), label...) }
+
+func revocationKey(name string, epoch uint64) []byte {
+	k := append([]byte(stateRevoke), byte(len(name)))
+	k = append(k, name...)
+	return binary.BigEndian.AppendUint64(k, epoch)
+}
 
 func resultsKey(height uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte(stateResults), height)

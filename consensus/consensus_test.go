@@ -114,8 +114,11 @@ func TestRaftRefusesForeignCertificates(t *testing.T) {
 	c := newTestCluster(t, 1, 0, nil)
 	l := c.leader()
 	for name, cert := range map[string]tls.Certificate{
-		"other CA": func() tls.Certificate { cert, _ := newTestCA(t).issue(t, "node-9", time.Now().Add(time.Hour)); return cert }(),
-		"expired":  func() tls.Certificate { cert, _ := c.ca.issue(t, "node-8", time.Now().Add(-time.Minute)); return cert }(),
+		"other CA": func() tls.Certificate {
+			cert, _ := newTestCA(t).issue(t, "node-9", time.Now().Add(time.Hour))
+			return cert
+		}(),
+		"expired": func() tls.Certificate { cert, _ := c.ca.issue(t, "node-8", time.Now().Add(-time.Minute)); return cert }(),
 	} {
 		_, client := tlsConfigs(c.ca, cert)
 		conn, err := tls.Dial("tcp", l.addr, client(""))
