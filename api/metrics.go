@@ -1,0 +1,84 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Gauges are read when /metrics is scraped.
+type Gauges struct {
+	Height        func() float64
+	Mempool       func() float64
+	Peers         func() float64
+	GossipDropped func() float64
+	EventDrops    func() float64
+}
+
+// Metrics are one node's Prometheus metrics, on a registry of its own (so
+// several nodes can run in one process). A nil *Metrics records nothing.
+type Metrics struct {
+	reg         *prometheus.Registry
+	admittedTx  prometheus.Counter
+	refusedTx   *prometheus.CounterVec
+	verify      prometheus.Histogram
+	blockCommit prometheus.Histogram
+}
+
+// NewMetrics registers veil's metrics and the gauges.
+func NewMetrics(g Gauges) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		reg:        reg,
+		admittedTx: prometheus.NewCounter(prometheus.CounterOpts{Name: "veil_txs_admitted_total", Help: "Transactions admitted to the mempool through the API."}),
+		refusedTx:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "veil_txs_refused_total", Help: "Transactions refused by the API, by code."}, []string{"code"}),
+		verify: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "veil_group_signature_verify_seconds", Help: "Time to verify one BBS04 group signature.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 1.6, 14)}),
+		blockCommit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "veil_block_commit_seconds", Help: "Time from a block's proposal to its application on this node.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+	}
+	reg.MustRegister(m.admittedTx, m.refusedTx, m.verify, m.blockCommit, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gauge := func(name, help string, f func() float64) {
+		if f != nil {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+		}
+	}
+	gauge("veil_chain_height", "Height of the newest committed block.", g.Height)
+	gauge("veil_mempool_txs", "Transactions waiting in the mempool.", g.Mempool)
+	gauge("veil_peers", "Alive peers in the gossip cluster.", g.Peers)
+	gauge("veil_gossip_dropped_total", "Gossip messages dropped because the inbound queue was full.", g.GossipDropped)
+	gauge("veil_event_subscribers_dropped_total", "Event-stream clients dropped as slow consumers.", g.EventDrops)
+	return m
+}
+
+// Handler serves the registry in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
+
+func (m *Metrics) admitted() {
+	if m != nil {
+		m.admittedTx.Inc()
+	}
+}
+
+func (m *Metrics) refused(code string) {
+	if m != nil {
+		m.refusedTx.WithLabelValues(code).Inc()
+	}
+}
+
+// ObserveVerify records one signature verification (chain.Config.OnVerify).
+func (m *Metrics) ObserveVerify(d time.Duration) {
+	if m != nil {
+		m.verify.Observe(d.Seconds())
+	}
+}
+
+// ObserveBlockCommit records a block's proposal-to-apply latency.
+func (m *Metrics) ObserveBlockCommit(d time.Duration) {
+	if m != nil {
+		m.blockCommit.Observe(d.Seconds())
+	}
+}

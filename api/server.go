@@ -1,0 +1,356 @@
+package api
+
+import (
+	"context"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/storage"
+	"golang.org/x/time/rate"
+)
+
+// Backend is what the API serves: the node's ledger and mempool, and the
+// node-level operations that reach beyond them.
+type Backend interface {
+	Ledger() *chain.Ledger
+	Mempool() *chain.Mempool
+	// Submit admits a transaction to the mempool and gossips it to peers.
+	Submit(ctx context.Context, tx *chain.Tx) error
+	// Status reports the node; Height, HeadHash, ChainID and Mempool are
+	// filled in by the API from the ledger.
+	Status() Status
+	Peers() []Peer
+	// Ready reports whether the node can serve writes (joined, leader known).
+	Ready() error
+}
+
+// Config tunes the API server.
+type Config struct {
+	// MaxBodyBytes bounds a request body; a larger one is cut off unread.
+	MaxBodyBytes int64
+	// SubmitRate and SubmitBurst bound POST /v1/txs per client IP.
+	SubmitRate  rate.Limit
+	SubmitBurst int
+	// EventBuffer is how many blocks' events a websocket client may lag
+	// before it is dropped as a slow consumer.
+	EventBuffer int
+	Logger      *slog.Logger
+}
+
+// DefaultConfig allows bodies of a maximal transaction in hex, 2,000
+// submissions a second per client IP (bursts of 4,000), and 256 blocks of
+// event lag.
+func DefaultConfig() Config {
+	return Config{MaxBodyBytes: 2*chain.MaxTxSize + 1024, SubmitRate: 2000, SubmitBurst: 4000, EventBuffer: 256, Logger: slog.Default()}
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Server is the HTTP JSON API of one node.
+type Server struct {
+	cfg     Config
+	b       Backend
+	hub     *Hub
+	metrics *Metrics
+	mux     *http.ServeMux
+	log     *slog.Logger
+
+	limMu    sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// NewServer builds the API over a backend, an event hub the node publishes
+// applied blocks to, and metrics.
+func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
+	def := DefaultConfig()
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = def.MaxBodyBytes
+	}
+	if cfg.SubmitRate <= 0 {
+		cfg.SubmitRate, cfg.SubmitBurst = def.SubmitRate, def.SubmitBurst
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = def.EventBuffer
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = def.Logger
+	}
+	s := &Server{cfg: cfg, b: b, hub: hub, metrics: m, mux: http.NewServeMux(), log: cfg.Logger.With("component", "api"), limiters: map[string]*rate.Limiter{}}
+	s.mux.HandleFunc("POST /v1/txs", s.submit)
+	s.mux.HandleFunc("GET /v1/txs/{id}", s.getTx)
+	s.mux.HandleFunc("GET /v1/blocks/latest", s.getBlock)
+	s.mux.HandleFunc("GET /v1/blocks/{height}", s.getBlock)
+	s.mux.HandleFunc("GET /v1/topics/{topic}/txs", s.topicTxs)
+	s.mux.HandleFunc("GET /v1/groups/{name}", s.getGroup)
+	s.mux.HandleFunc("GET /v1/groups/{name}/revocations", s.getRevocations)
+	s.mux.HandleFunc("GET /v1/status", s.status)
+	s.mux.HandleFunc("GET /v1/peers", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.b.Peers()) })
+	s.mux.HandleFunc("GET /v1/events", s.events)
+	s.mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPI)
+	})
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	if m != nil {
+		s.mux.Handle("GET /metrics", m.Handler())
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Serve serves on ln until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.hub.Close()
+		err := srv.Shutdown(sctx)
+		<-errc
+		return err
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) allow(r *http.Request) bool {
+	ip := clientIP(r)
+	s.limMu.Lock()
+	defer s.limMu.Unlock()
+	l, ok := s.limiters[ip]
+	if !ok {
+		if len(s.limiters) > 10_000 { // forget idle clients rather than grow without bound
+			clear(s.limiters)
+		}
+		l = rate.NewLimiter(s.cfg.SubmitRate, s.cfg.SubmitBurst)
+		s.limiters[ip] = l
+	}
+	return l.Allow()
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	if !s.allow(r) {
+		s.metrics.refused(CodeRateLimited)
+		writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many submissions from this address; retry later")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.metrics.refused(chain.CodeTooLarge.String())
+			writeError(w, http.StatusBadRequest, chain.CodeTooLarge.String(), fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, chain.CodeMalformed.String(), "read body: "+err.Error())
+		return
+	}
+	var req SubmitRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		s.metrics.refused(chain.CodeMalformed.String())
+		writeError(w, http.StatusBadRequest, chain.CodeMalformed.String(), "body must be {\"tx\": \"<hex>\"}: "+err.Error())
+		return
+	}
+	raw, err := hex.DecodeString(req.Tx)
+	if err != nil {
+		s.metrics.refused(chain.CodeMalformed.String())
+		writeError(w, http.StatusBadRequest, chain.CodeMalformed.String(), "tx is not hex: "+err.Error())
+		return
+	}
+	tx, err := chain.DecodeTx(raw)
+	if err == nil {
+		err = s.b.Submit(r.Context(), tx)
+	}
+	if err != nil {
+		s.metrics.refused(writeTxError(w, err))
+		return
+	}
+	s.metrics.admitted()
+	id := tx.ID()
+	writeJSON(w, http.StatusAccepted, SubmitResponse{ID: hex.EncodeToString(id[:]), Status: "pending"})
+}
+
+func parseID(w http.ResponseWriter, s string) ([32]byte, bool) {
+	var id [32]byte
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "a transaction id is 64 hex characters")
+		return id, false
+	}
+	copy(id[:], b)
+	return id, true
+}
+
+func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
+	id, ok := parseID(w, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	tx, loc, err := s.b.Ledger().Tx(id)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, TxResponse{TxJSON: tx.JSON(), Status: "committed", Height: &loc.Height, Index: &loc.Index})
+	case errors.Is(err, storage.ErrNotFound):
+		if tx, ok := s.b.Mempool().Get(id); ok {
+			writeJSON(w, http.StatusOK, TxResponse{TxJSON: tx.JSON(), Status: "pending"})
+			return
+		}
+		writeError(w, http.StatusNotFound, CodeNotFound, "no committed or pending transaction with this id")
+	default:
+		s.internal(w, err)
+	}
+}
+
+func (s *Server) internal(w http.ResponseWriter, err error) {
+	s.log.Error("request failed", "err", err)
+	writeError(w, http.StatusInternalServerError, CodeUnavailable, "internal error")
+}
+
+func (s *Server) getBlock(w http.ResponseWriter, r *http.Request) {
+	l := s.b.Ledger()
+	height := l.Head().Height
+	if hs := r.PathValue("height"); hs != "" {
+		h, err := strconv.ParseUint(hs, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "height must be a number or latest")
+			return
+		}
+		height = h
+	}
+	if height == 0 {
+		writeError(w, http.StatusNotFound, CodeNotFound, "no blocks yet (height 0 is the genesis)")
+		return
+	}
+	b, err := l.Block(height)
+	if errors.Is(err, storage.ErrNotFound) {
+		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no block at height %d", height))
+		return
+	}
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	codes, _ := l.Results(height)
+	writeJSON(w, http.StatusOK, b.JSON(codes))
+}
+
+func (s *Server) topicTxs(w http.ResponseWriter, r *http.Request) {
+	topic := r.PathValue("topic")
+	limit := 100
+	if ls := r.URL.Query().Get("limit"); ls != "" {
+		n, err := strconv.Atoi(ls)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "limit must be 1 to 1000")
+			return
+		}
+		limit = n
+	}
+	var after []byte
+	if as := r.URL.Query().Get("after"); as != "" {
+		b, err := hex.DecodeString(as)
+		if err != nil || len(b) != 8 {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "after must be a cursor from a previous page")
+			return
+		}
+		after = b
+	}
+	if len(topic) > chain.MaxTopicLen {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "topic longer than 64 bytes")
+		return
+	}
+	ids, next, err := s.b.Ledger().TopicTxs(topic, after, limit)
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	page := TopicPage{Topic: topic, IDs: make([]string, len(ids)), Next: hex.EncodeToString(next)}
+	for i, id := range ids {
+		page.IDs[i] = hex.EncodeToString(id[:])
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
+	gi, err := s.b.Ledger().Group(r.PathValue("name"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, CodeNotFound, err.Error())
+		return
+	}
+	pk, _ := gi.PublicKey.MarshalBinary()
+	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, PublicKey: hex.EncodeToString(pk), AdminKey: hex.EncodeToString(gi.AdminKey),
+		Members: []string{}, Revoked: []string{}, Registry: []MemberRecord{}}
+	for _, m := range gi.Members {
+		rec := MemberRecord{Label: m.Label, Joined: m.Joined, RevokedAt: m.RevokedAt}
+		for _, a := range m.History {
+			rec.History = append(rec.History, a.String())
+		}
+		resp.Registry = append(resp.Registry, rec)
+		if m.RevokedAt != 0 {
+			resp.Revoked = append(resp.Revoked, m.Label)
+		} else {
+			resp.Members = append(resp.Members, m.Label)
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) getRevocations(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	recs, err := s.b.Ledger().Revocations(name)
+	if err != nil {
+		writeError(w, http.StatusNotFound, CodeNotFound, err.Error())
+		return
+	}
+	resp := RevocationsResponse{Name: name, Records: []string{}}
+	for _, rec := range recs {
+		resp.Records = append(resp.Records, hex.EncodeToString(rec))
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	st := s.b.Status()
+	head := s.b.Ledger().Head()
+	st.ChainID = s.b.Ledger().ChainID()
+	st.Height = head.Height
+	st.HeadHash = hex.EncodeToString(head.Hash[:])
+	st.Mempool = s.b.Mempool().Len()
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
+	if err := s.b.Ready(); err != nil {
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
