@@ -36,9 +36,11 @@ type single struct {
 func (s *single) Ledger() *chain.Ledger                        { return s.ledger }
 func (s *single) Mempool() *chain.Mempool                      { return s.pool }
 func (s *single) Submit(_ context.Context, tx *chain.Tx) error { return s.pool.Add(tx) }
-func (s *single) Status() Status                               { return Status{NodeID: "node-1", Leader: "node-1", Role: "validator"} }
-func (s *single) Peers() []Peer                                { return []Peer{} }
-func (s *single) Ready() error                                 { return nil }
+func (s *single) Status() Status {
+	return Status{NodeID: "node-1", Leader: "node-1", Role: "validator"}
+}
+func (s *single) Peers() []Peer { return []Peer{} }
+func (s *single) Ready() error  { return nil }
 
 // commit cuts a block from the mempool, applies it and publishes it.
 func (s *single) commit() *chain.Applied {

@@ -26,7 +26,7 @@ type Hub struct {
 
 type subscriber struct {
 	ch    chan []Event // one entry per block
-	topic *string // nil: every event; else only tx events of this topic
+	topic *string      // nil: every event; else only tx events of this topic
 	gone  chan struct{}
 }
 

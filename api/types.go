@@ -100,10 +100,10 @@ type Event struct {
 
 // TxEvent reports a committed transaction.
 type TxEvent struct {
-	ID     string `json:"id"`
-	Index  uint32 `json:"index"`
-	Kind   string `json:"kind"`
-	Group  string `json:"group"`
-	Epoch  uint64 `json:"epoch"`
-	Topic  string `json:"topic,omitempty"`
+	ID    string `json:"id"`
+	Index uint32 `json:"index"`
+	Kind  string `json:"kind"`
+	Group string `json:"group"`
+	Epoch uint64 `json:"epoch"`
+	Topic string `json:"topic,omitempty"`
 }
