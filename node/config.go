@@ -1,0 +1,214 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Duration is a time.Duration written as "500ms", "2s" in config files.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as Go prints it.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Peer names a raft server in the configuration.
+type Peer struct {
+	ID       string `toml:"id"`
+	RaftAddr string `toml:"raft_addr"`
+}
+
+// Config is a node's configuration, read from a TOML file (see
+// ReadConfig). Every key can also be set by an environment variable
+// VEIL_<KEY> (upper case, e.g. VEIL_API_ADDR) and by the flag --<key>
+// with dashes (e.g. --api-addr) of `veil node start`; a flag beats the
+// environment, which beats the file. Relative paths in the file are
+// relative to the file's directory.
+type Config struct {
+	NodeID     string   `toml:"node_id" help:"node id; must be the CN of the certificate"`
+	DataDir    string   `toml:"data_dir" help:"directory of the chain database, raft log and snapshots"`
+	Genesis    string   `toml:"genesis" help:"path of genesis.json"`
+	Cert       string   `toml:"cert" help:"node certificate (PEM), issued by the chain CA"`
+	Key        string   `toml:"key" help:"node private key (PEM, Ed25519)"`
+	CA         string   `toml:"ca" help:"chain CA certificate (PEM)"`
+	GossipAddr string   `toml:"gossip_addr" help:"memberlist host:port (mutual TLS over TCP)"`
+	RaftAddr   string   `toml:"raft_addr" help:"raft host:port (mutual TLS)"`
+	APIAddr    string   `toml:"api_addr" help:"HTTP API host:port"`
+	Seeds      []string `toml:"seeds" help:"gossip addresses of nodes to join (comma-separated)"`
+	// Validators lists every genesis validator's raft address, for the
+	// raft bootstrap on first start. Other nodes join as observers.
+	Validators []Peer `toml:"validators"`
+
+	BlockInterval Duration `toml:"block_interval" help:"cut a block at least this often while transactions wait"`
+	MaxBlockTxs   int      `toml:"max_block_txs" help:"cut a block as soon as this many transactions wait"`
+	MaxBlockBytes int      `toml:"max_block_bytes" help:"largest block, in bytes of transactions"`
+	MempoolMaxTxs int      `toml:"mempool_max_txs" help:"transactions the mempool holds at most"`
+	MempoolMaxMiB int      `toml:"mempool_max_mib" help:"MiB of transactions the mempool holds at most"`
+	SubmitRate    float64  `toml:"submit_rate" help:"API submissions per second per client IP"`
+	Timing        string   `toml:"timing" help:"gossip and raft timing profile: lan or fast (tests, one machine)"`
+	LogLevel      string   `toml:"log_level" help:"debug, info, warn or error"`
+	LogFormat     string   `toml:"log_format" help:"text or json"`
+	SnapshotEvery uint64   `toml:"snapshot_threshold" help:"raft log entries between snapshots"`
+}
+
+// DefaultConfig returns the defaults of every setting but the paths and
+// addresses.
+func DefaultConfig() Config {
+	return Config{
+		BlockInterval: Duration{500 * time.Millisecond}, MaxBlockTxs: 2000, MaxBlockBytes: 4 << 20,
+		MempoolMaxTxs: 20_000, MempoolMaxMiB: 64, SubmitRate: 2000, Timing: "lan",
+		LogLevel: "info", LogFormat: "text", SnapshotEvery: 8192,
+	}
+}
+
+// ReadConfig reads a TOML config file over the defaults, refusing unknown
+// keys, and resolves relative paths against the file's directory.
+func ReadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	md, err := toml.DecodeFile(path, &cfg)
+	if err != nil {
+		return cfg, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if undec := md.Undecoded(); len(undec) > 0 {
+		return cfg, fmt.Errorf("read config %s: unknown keys %v", path, undec)
+	}
+	base := filepath.Dir(path)
+	for _, p := range []*string{&cfg.DataDir, &cfg.Genesis, &cfg.Cert, &cfg.Key, &cfg.CA} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	return cfg, nil
+}
+
+// WriteConfig writes cfg as TOML (paths as given).
+func WriteConfig(path string, cfg Config) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	fmt.Fprintf(f, "# veil node configuration (TOML). Every key is also a flag of\n# `veil node start` (--key-with-dashes) and an environment variable\n# (VEIL_KEY_IN_UPPER_CASE). Relative paths are relative to this file.\n\n")
+	if err := toml.NewEncoder(f).Encode(cfg); err != nil {
+		f.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	return f.Close()
+}
+
+// Setting is one scalar key of Config, for flags and environment variables.
+type Setting struct {
+	Key  string // TOML key, e.g. "api_addr"
+	Help string
+	Flag string // "api-addr"
+	Env  string // "VEIL_API_ADDR"
+}
+
+// Settings lists every scalar (and list-of-string) key of Config.
+func Settings() []Setting {
+	var out []Setting
+	t := reflect.TypeOf(Config{})
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := f.Tag.Get("toml")
+		help := f.Tag.Get("help")
+		if help == "" {
+			continue
+		}
+		out = append(out, Setting{Key: key, Help: help, Flag: strings.ReplaceAll(key, "_", "-"), Env: "VEIL_" + strings.ToUpper(key)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// Set assigns one setting from its text form (a flag's or an environment
+// variable's value).
+func (c *Config) Set(key, value string) error {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		if t.Field(i).Tag.Get("toml") != key {
+			continue
+		}
+		f := v.Field(i)
+		switch f.Interface().(type) {
+		case string:
+			f.SetString(value)
+		case []string:
+			var parts []string
+			for _, p := range strings.Split(value, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					parts = append(parts, p)
+				}
+			}
+			f.Set(reflect.ValueOf(parts))
+		case int:
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			f.SetInt(int64(n))
+		case uint64:
+			n, err := strconv.ParseUint(value, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			f.SetUint(n)
+		case float64:
+			n, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			f.SetFloat(n)
+		case Duration:
+			var d Duration
+			if err := d.UnmarshalText([]byte(value)); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			f.Set(reflect.ValueOf(d))
+		default:
+			return fmt.Errorf("%s cannot be set from text", key)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown setting %q", key)
+}
+
+// Validate checks that the settings a node needs are present.
+func (c *Config) Validate() error {
+	var missing []string
+	for name, v := range map[string]string{"node_id": c.NodeID, "data_dir": c.DataDir, "genesis": c.Genesis, "cert": c.Cert,
+		"key": c.Key, "ca": c.CA, "gossip_addr": c.GossipAddr, "raft_addr": c.RaftAddr, "api_addr": c.APIAddr} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("config: missing %s", strings.Join(missing, ", "))
+	}
+	if c.Timing != "lan" && c.Timing != "fast" {
+		return errors.New("config: timing must be lan or fast")
+	}
+	if c.BlockInterval.Duration <= 0 || c.MaxBlockTxs <= 0 || c.MaxBlockBytes <= 0 {
+		return errors.New("config: block_interval, max_block_txs and max_block_bytes must be positive")
+	}
+	return nil
+}

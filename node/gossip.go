@@ -1,0 +1,238 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/veilchain/veil/chain"
+)
+
+// Gossip message and request kinds on the p2p layer.
+const (
+	kindTx          byte = 1 // gossip: one encoded transaction
+	reqMempoolIDs   byte = 2 // request: → ids of pending transactions (32 bytes each)
+	reqTxs          byte = 3 // request: ids → u32-length-prefixed encodings of those still pending
+	reqBlocks       byte = 4 // request: u64 from ‖ u64 to → u32-length-prefixed blocks from..to
+	maxBlocksPerReq      = 512
+	maxBlockReply        = 12 << 20
+)
+
+func (n *Node) registerHandlers() {
+	n.cluster.Handle(kindTx, func(_ string, msg []byte) {
+		select {
+		case n.txIn <- msg:
+		default: // the batcher is behind; anti-entropy repairs the gap
+		}
+	})
+	n.cluster.HandleRequest(reqMempoolIDs, func(context.Context, string, []byte) ([]byte, error) {
+		ids := n.pool.IDs()
+		out := make([]byte, 0, 32*len(ids))
+		for _, id := range ids {
+			out = append(out, id[:]...)
+		}
+		return out, nil
+	})
+	n.cluster.HandleRequest(reqTxs, func(_ context.Context, _ string, req []byte) ([]byte, error) {
+		if len(req)%32 != 0 {
+			return nil, errors.New("ids must be 32 bytes each")
+		}
+		var out []byte
+		for i := 0; i < len(req); i += 32 {
+			if tx, ok := n.pool.Get([32]byte(req[i : i+32])); ok {
+				out = appendChunk(out, tx.Encode())
+			}
+		}
+		return out, nil
+	})
+	n.cluster.HandleRequest(reqBlocks, func(_ context.Context, _ string, req []byte) ([]byte, error) {
+		if len(req) != 16 {
+			return nil, errors.New("want u64 from ‖ u64 to")
+		}
+		from, to := binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
+		to = min(to, n.ledger.Head().Height, from+maxBlocksPerReq-1)
+		var out []byte
+		for h := from; h <= to && len(out) < maxBlockReply; h++ {
+			raw, err := n.ledger.RawBlock(h)
+			if err != nil {
+				return nil, fmt.Errorf("block %d: %w", h, err)
+			}
+			out = appendChunk(out, raw)
+		}
+		return out, nil
+	})
+}
+
+func appendChunk(b, chunk []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(chunk)))
+	return append(b, chunk...)
+}
+
+func splitChunks(b []byte) ([][]byte, error) {
+	var out [][]byte
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return nil, errors.New("truncated chunk length")
+		}
+		n := binary.BigEndian.Uint32(b)
+		if uint64(n) > uint64(len(b)-4) {
+			return nil, errors.New("truncated chunk")
+		}
+		out = append(out, b[4:4+n])
+		b = b[4+n:]
+	}
+	return out, nil
+}
+
+func (n *Node) broadcastTx(enc []byte) {
+	if err := n.cluster.Broadcast(kindTx, enc); err != nil {
+		n.log.Warn("gossip transaction", "err", err)
+	}
+}
+
+// txBatcher admits gossiped transactions in batches, so that their
+// signatures are verified on all cores at once, and re-broadcasts each
+// transaction the first time this node admits it (memberlist receivers do
+// not re-gossip user messages on their own).
+func (n *Node) txBatcher(ctx context.Context) {
+	const maxBatch = 256
+	batch := make([]*chain.Tx, 0, maxBatch)
+	raws := make([][]byte, 0, maxBatch)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		for i, err := range n.pool.AddBatch(ctx, batch) {
+			if err == nil {
+				n.broadcastTx(raws[i])
+			}
+		}
+		batch, raws = batch[:0], raws[:0]
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case raw := <-n.txIn:
+			if tx, err := chain.DecodeTx(raw); err == nil {
+				batch, raws = append(batch, tx), append(raws, raw)
+			}
+		drain:
+			for len(batch) < maxBatch {
+				select {
+				case raw := <-n.txIn:
+					if tx, err := chain.DecodeTx(raw); err == nil {
+						batch, raws = append(batch, tx), append(raws, raw)
+					}
+				case <-time.After(2 * time.Millisecond):
+					break drain
+				}
+			}
+			flush()
+		}
+	}
+}
+
+// antiEntropy repairs gossip gaps: every second it asks a random peer for
+// its pending ids and fetches the transactions this node lacks.
+func (n *Node) antiEntropy(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		peers := n.Peers()
+		if len(peers) == 0 {
+			continue
+		}
+		p := peers[rand.IntN(len(peers))]
+		if !p.Alive {
+			continue
+		}
+		if err := n.pullFrom(ctx, p.ID); err != nil {
+			n.log.Debug("anti-entropy pull", "peer", p.ID, "err", err)
+		}
+	}
+}
+
+func (n *Node) pullFrom(ctx context.Context, peer string) error {
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	resp, err := n.cluster.Request(rctx, peer, reqMempoolIDs, nil)
+	if err != nil {
+		return err
+	}
+	var want []byte
+	for i := 0; i+32 <= len(resp) && len(want) < 32*1024; i += 32 {
+		id := [32]byte(resp[i : i+32])
+		if n.pool.Has(id) {
+			continue
+		}
+		if _, _, err := n.ledger.Tx(id); err == nil {
+			continue
+		}
+		want = append(want, id[:]...)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	body, err := n.cluster.Request(rctx, peer, reqTxs, want)
+	if err != nil {
+		return err
+	}
+	chunks, err := splitChunks(body)
+	if err != nil {
+		return err
+	}
+	var txs []*chain.Tx
+	for _, c := range chunks {
+		if tx, err := chain.DecodeTx(c); err == nil {
+			txs = append(txs, tx)
+		}
+	}
+	admitted := 0
+	for _, err := range n.pool.AddBatch(ctx, txs) {
+		if err == nil {
+			admitted++
+		}
+	}
+	if admitted > 0 {
+		n.log.Debug("anti-entropy repaired gossip gaps", "peer", peer, "txs", admitted)
+	}
+	return nil
+}
+
+// FetchBlocks fetches committed blocks from peers, highest first
+// (consensus.BlockFetcher: snapshot restores). Blocks are checked when
+// applied: hash chain, proposer signature, tx root.
+func (n *Node) FetchBlocks(ctx context.Context, from, to uint64) ([][]byte, error) {
+	peers := n.Peers()
+	sort.Slice(peers, func(i, j int) bool { return peers[i].Height > peers[j].Height })
+	req := binary.BigEndian.AppendUint64(nil, from)
+	req = binary.BigEndian.AppendUint64(req, to)
+	var lastErr error = errors.New("no peer has those blocks")
+	for _, p := range peers {
+		if !p.Alive || p.Height < from {
+			continue
+		}
+		body, err := n.cluster.Request(ctx, p.ID, reqBlocks, req)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		blocks, err := splitChunks(body)
+		if err != nil || len(blocks) == 0 {
+			lastErr = fmt.Errorf("peer %s: bad block reply: %v", p.ID, err)
+			continue
+		}
+		return blocks, nil
+	}
+	return nil, lastErr
+}

@@ -1,0 +1,127 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/veilchain/veil/genesis"
+)
+
+// LocalOptions describes a local network on this machine's loopback.
+type LocalOptions struct {
+	ChainID string
+	Nodes   int
+	Groups  []string
+	// Validators is how many of the nodes vote; 0 picks the default: all
+	// of up to 3 nodes, 3 of 4, 5 of 5 or more (4 voters tolerate one
+	// failure, like 3). The others are observers.
+	Validators int
+	Timing     string // "fast" (default for local networks) or "lan"
+	Tweak      func(*Config)
+}
+
+// DefaultValidators is the number of voters for a network of n nodes.
+func DefaultValidators(n int) int {
+	switch {
+	case n <= 3:
+		return n
+	case n < 5:
+		return 3
+	default:
+		return 5
+	}
+}
+
+// ConfigPath is where InitLocal writes node i's configuration.
+func ConfigPath(l *genesis.Layout, i int) string { return filepath.Join(l.NodeDir(i), "node.toml") }
+
+// InitLocal creates a local network in dir: the genesis layout (CA, node
+// certificates, groups, genesis.json) and one config file per node, on
+// free loopback ports. If dir already holds a network it is loaded as is,
+// so a network resumes from its data.
+func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
+	if _, err := os.Stat(filepath.Join(dir, "genesis.json")); err == nil {
+		return genesis.LoadLayout(dir)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if opt.Validators == 0 {
+		opt.Validators = DefaultValidators(opt.Nodes)
+	}
+	if opt.ChainID == "" {
+		opt.ChainID = "veil-local"
+	}
+	if opt.Timing == "" {
+		opt.Timing = "fast"
+	}
+	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups})
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3 * opt.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	addr := func(i, k int) string { return fmt.Sprintf("127.0.0.1:%d", ports[3*(i-1)+k]) }
+	var vals []Peer
+	for i := 1; i <= opt.Validators; i++ {
+		vals = append(vals, Peer{ID: l.NodeID(i), RaftAddr: addr(i, 1)})
+	}
+	for i := 1; i <= opt.Nodes; i++ {
+		cfg := DefaultConfig()
+		cfg.NodeID = l.NodeID(i)
+		cfg.DataDir = "data"
+		cfg.Genesis = relTo(l.NodeDir(i), l.Genesis())
+		cfg.Cert, cfg.Key, cfg.CA = "node.crt", "node.key", relTo(l.NodeDir(i), l.CACert())
+		cfg.GossipAddr, cfg.RaftAddr, cfg.APIAddr = addr(i, 0), addr(i, 1), addr(i, 2)
+		for j := 1; j <= opt.Nodes; j++ {
+			if j != i {
+				cfg.Seeds = append(cfg.Seeds, addr(j, 0))
+			}
+		}
+		cfg.Validators = vals
+		cfg.Timing = opt.Timing
+		if opt.Timing == "fast" {
+			cfg.BlockInterval = Duration{200 * time.Millisecond}
+		}
+		if opt.Tweak != nil {
+			opt.Tweak(&cfg)
+		}
+		if err := WriteConfig(ConfigPath(l, i), cfg); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func relTo(base, target string) string {
+	if r, err := filepath.Rel(base, target); err == nil {
+		return r
+	}
+	return target
+}
+
+// freePorts asks the kernel for n distinct free loopback ports.
+func freePorts(n int) ([]int, error) {
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	var out []int
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		lns = append(lns, ln)
+		out = append(out, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return out, nil
+}

@@ -1,0 +1,409 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"crypto/tls"
+
+	"github.com/hashicorp/raft"
+	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/consensus"
+	"github.com/veilchain/veil/genesis"
+	"github.com/veilchain/veil/p2p"
+	"github.com/veilchain/veil/storage"
+	"golang.org/x/time/rate"
+)
+
+// meta is what a node gossips about itself (memberlist node metadata).
+type meta struct {
+	API    string `json:"api"`
+	Raft   string `json:"raft"`
+	Height uint64 `json:"h"`
+	Role   string `json:"role"`
+}
+
+// Roles.
+const (
+	RoleValidator = "validator"
+	RoleObserver  = "observer"
+)
+
+// Node is one running veil node: storage, ledger, mempool, gossip, raft
+// and the API, wired together.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	identity *p2p.Identity
+	db       *storage.DB
+	logs     *storage.RaftStore
+	ledger   *chain.Ledger
+	pool     *chain.Mempool
+	cluster  *p2p.Cluster
+	orderer  *consensus.Orderer
+	hub      *api.Hub
+	metrics  *api.Metrics
+	apiLn    net.Listener
+	api      *api.Server
+	role     string
+	txIn     chan []byte
+
+	mu       sync.Mutex
+	lastSeen map[string]time.Time // observers, for removal when gone for good
+	closers  []func() error
+}
+
+// New opens a node's storage and starts its network parts (gossip, raft,
+// API listener); Run serves until the context ends.
+func New(cfg Config, log *slog.Logger) (n *Node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192)}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	gf, err := genesis.Read(cfg.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := gf.Chain()
+	if err != nil {
+		return nil, err
+	}
+	n.role = RoleObserver
+	for _, v := range gen.Validators {
+		if v.ID == cfg.NodeID {
+			n.role = RoleValidator
+		}
+	}
+	if n.identity, err = p2p.LoadIdentity(cfg.Cert, cfg.Key, cfg.CA); err != nil {
+		return nil, err
+	}
+	n.identity.SetLogger(log)
+	if n.identity.NodeID() != cfg.NodeID {
+		return nil, fmt.Errorf("node id %q differs from the certificate's %q", cfg.NodeID, n.identity.NodeID())
+	}
+	nodeKey, err := genesis.ReadPrivateKey(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+
+	if n.db, err = storage.Open(filepath.Join(cfg.DataDir, "chain"), storage.DefaultOptions()); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.db.Close)
+	if n.logs, err = storage.OpenRaftStore(filepath.Join(cfg.DataDir, "raft-log")); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.logs.Close)
+
+	n.hub = api.NewHub()
+	n.metrics = api.NewMetrics(api.Gauges{
+		Height:        func() float64 { return float64(n.ledger.Head().Height) },
+		Mempool:       func() float64 { return float64(n.pool.Len()) },
+		Peers:         func() float64 { return float64(n.alivePeers()) },
+		GossipDropped: func() float64 { return float64(n.cluster.Stats().GossipDropped) },
+		EventDrops:    func() float64 { return float64(n.hub.Drops()) },
+	})
+	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, OnVerify: n.metrics.ObserveVerify}); err != nil {
+		return nil, err
+	}
+	n.pool = chain.NewMempool(n.ledger, chain.MempoolConfig{MaxTxs: cfg.MempoolMaxTxs, MaxBytes: cfg.MempoolMaxMiB << 20})
+
+	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
+		return nil, fmt.Errorf("api listener: %w", err)
+	}
+	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
+
+	pc := p2p.DefaultConfig()
+	pc.NodeID, pc.BindAddr, pc.Identity, pc.Label, pc.Logger = cfg.NodeID, cfg.GossipAddr, n.identity, gen.ChainID, log // p2p names the node itself
+	pc.Meta = n.meta
+	if cfg.Timing == "fast" {
+		pc.Timing = p2p.FastTiming()
+	}
+	if n.cluster, err = p2p.New(pc); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.cluster.Shutdown)
+	n.registerHandlers()
+
+	oc := consensus.DefaultConfig()
+	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "raft"), cfg.RaftAddr, nodeKey, n.log
+	oc.ServerTLS = n.identity.ServerTLSConfig()
+	oc.ClientTLS = func(addr raft.ServerAddress) *tls.Config {
+		return n.identity.ClientTLSConfig(n.raftPeerID(string(addr)))
+	}
+	for _, v := range cfg.Validators {
+		oc.Validators = append(oc.Validators, consensus.Peer{ID: v.ID, Addr: v.RaftAddr})
+	}
+	oc.BlockInterval, oc.MaxBlockTxs, oc.MaxBlockBytes = cfg.BlockInterval.Duration, cfg.MaxBlockTxs, cfg.MaxBlockBytes
+	oc.SnapshotThreshold, oc.TrailingLogs = cfg.SnapshotEvery, cfg.SnapshotEvery/2
+	if cfg.Timing == "fast" {
+		oc.HeartbeatTimeout, oc.ElectionTimeout, oc.LeaderLeaseTimeout, oc.CommitTimeout = 400*time.Millisecond, 400*time.Millisecond, 200*time.Millisecond, 5*time.Millisecond
+	}
+	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {
+		return nil, err
+	}
+	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: n.log}, n, n.hub, n.metrics)
+	return n, nil
+}
+
+// raftPeerID names the node expected at a raft address, so the TLS client
+// checks the server's certificate id (validators from the config,
+// observers from gossip metadata); "" accepts any certified node.
+func (n *Node) raftPeerID(addr string) string {
+	for _, v := range n.cfg.Validators {
+		if v.RaftAddr == addr {
+			return v.ID
+		}
+	}
+	for _, m := range n.cluster.Members() {
+		var md meta
+		if json.Unmarshal(m.Meta, &md) == nil && md.Raft == addr {
+			return m.ID
+		}
+	}
+	return ""
+}
+
+func (n *Node) meta() []byte {
+	m := meta{API: n.apiLn.Addr().String(), Raft: n.cfg.RaftAddr, Role: n.role}
+	if n.ledger != nil {
+		m.Height = n.ledger.Head().Height
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// applied runs on raft's FSM goroutine for every block this node applies.
+func (n *Node) applied(a *chain.Applied) {
+	n.pool.Update(a)
+	n.hub.Publish(a)
+	n.metrics.ObserveBlockCommit(time.Since(time.Unix(0, a.Block.Time)))
+}
+
+// Run joins the cluster, serves the API and runs the node's loops until
+// ctx ends, then stops gracefully: leadership handed over, gossip left,
+// databases closed.
+func (n *Node) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if len(n.cfg.Seeds) > 0 {
+		go n.joinLoop(ctx)
+	}
+	var wg sync.WaitGroup
+	apiErr := make(chan error, 1)
+	wg.Add(4)
+	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, n.apiLn) }()
+	go func() { defer wg.Done(); n.txBatcher(ctx) }()
+	go func() { defer wg.Done(); n.antiEntropy(ctx) }()
+	go func() { defer wg.Done(); n.housekeeping(ctx) }()
+	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-apiErr:
+		err = fmt.Errorf("api server: %w", err)
+		cancel()
+	}
+	wg.Wait()
+	n.log.Info("stopping")
+	if serr := n.Stop(); err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Stop stops raft (handing leadership over), leaves the cluster and
+// closes the databases. Run calls it; call it directly only after New
+// without Run.
+func (n *Node) Stop() error {
+	var errs []error
+	if n.orderer != nil {
+		errs = append(errs, n.orderer.Stop())
+		n.orderer = nil
+	}
+	if n.cluster != nil {
+		if err := n.cluster.Leave(2 * time.Second); err != nil {
+			n.log.Warn("leave cluster", "err", err)
+		}
+	}
+	errs = append(errs, n.close())
+	return errors.Join(errs...)
+}
+
+func (n *Node) close() error {
+	var errs []error
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		if err := n.closers[i](); err != nil && !errors.Is(err, p2p.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	n.closers = nil
+	return errors.Join(errs...)
+}
+
+func (n *Node) joinLoop(ctx context.Context) {
+	backoff := 200 * time.Millisecond
+	for {
+		joined, err := n.cluster.Join(n.cfg.Seeds)
+		if err == nil && joined > 0 {
+			n.log.Info("joined cluster", "contacted", joined)
+			return
+		}
+		n.log.Debug("join failed; retrying", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// ReloadIdentity re-reads the node's certificate, key and CA from disk
+// (SIGHUP), so a renewed certificate needs no restart.
+func (n *Node) ReloadIdentity() error { return n.identity.Reload() }
+
+// APIAddr is the address the API listens on.
+func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
+
+// Ledger is the node's ledger (api.Backend).
+func (n *Node) Ledger() *chain.Ledger { return n.ledger }
+
+// Mempool is the node's mempool (api.Backend).
+func (n *Node) Mempool() *chain.Mempool { return n.pool }
+
+// Submit admits a transaction and gossips it (api.Backend).
+func (n *Node) Submit(_ context.Context, tx *chain.Tx) error {
+	if err := n.pool.Add(tx); err != nil {
+		return err
+	}
+	n.broadcastTx(tx.Encode())
+	return nil
+}
+
+// Status reports the node (api.Backend).
+func (n *Node) Status() api.Status {
+	leader, _ := n.orderer.Leader()
+	return api.Status{NodeID: n.cfg.NodeID, Leader: leader, Peers: n.alivePeers(), Role: n.role}
+}
+
+// Ready reports whether the node can serve (api.Backend).
+func (n *Node) Ready() error {
+	if leader, _ := n.orderer.Leader(); leader == "" {
+		return errors.New("no raft leader known")
+	}
+	return nil
+}
+
+// Peers lists gossip peers (api.Backend).
+func (n *Node) Peers() []api.Peer {
+	out := []api.Peer{}
+	for _, m := range n.cluster.Members() {
+		if m.ID == n.cfg.NodeID {
+			continue
+		}
+		var md meta
+		_ = json.Unmarshal(m.Meta, &md)
+		out = append(out, api.Peer{ID: m.ID, Addr: m.Addr, APIAddr: md.API, Role: md.Role, Height: md.Height, Alive: m.Alive})
+	}
+	return out
+}
+
+func (n *Node) alivePeers() int {
+	c := 0
+	for _, m := range n.cluster.Members() {
+		if m.Alive && m.ID != n.cfg.NodeID {
+			c++
+		}
+	}
+	return c
+}
+
+// housekeeping refreshes the gossiped height and, on the leader, keeps
+// raft's observers in step with gossip membership (as Consul reconciles
+// serf members into raft): a certified observer that appears is added as
+// a non-voter, one gone for good is removed. Validators are never removed
+// for being unreachable: a failed node is not a removed node.
+func (n *Node) housekeeping(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var lastHeight uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if h := n.ledger.Head().Height; h != lastHeight {
+			lastHeight = h
+			_ = n.cluster.UpdateMeta(time.Second)
+		}
+		if n.orderer.IsLeader() {
+			n.reconcileObservers()
+		}
+	}
+}
+
+const observerGoneAfter = 30 * time.Second
+
+func (n *Node) reconcileObservers() {
+	servers, err := n.orderer.Servers()
+	if err != nil {
+		return
+	}
+	inRaft := map[string]raft.ServerSuffrage{}
+	for _, s := range servers {
+		inRaft[string(s.ID)] = s.Suffrage
+	}
+	now := time.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, m := range n.cluster.Members() {
+		var md meta
+		if json.Unmarshal(m.Meta, &md) != nil || md.Role != RoleObserver {
+			continue
+		}
+		if m.Alive {
+			n.lastSeen[m.ID] = now
+			if _, ok := inRaft[m.ID]; !ok && md.Raft != "" {
+				if err := n.orderer.AddObserver(m.ID, md.Raft); err != nil {
+					n.log.Warn("add observer", "id", m.ID, "err", err)
+				} else {
+					n.log.Info("added observer to raft", "id", m.ID, "raft", md.Raft)
+				}
+			}
+		}
+	}
+	for id, suffrage := range inRaft {
+		if suffrage != raft.Nonvoter {
+			continue
+		}
+		seen, ok := n.lastSeen[id]
+		if !ok {
+			n.lastSeen[id] = now // first sight since this node leads
+			continue
+		}
+		if now.Sub(seen) > observerGoneAfter {
+			if err := n.orderer.RemoveServer(id); err == nil {
+				n.log.Info("removed observer gone for good", "id", id)
+				delete(n.lastSeen, id)
+			}
+		}
+	}
+}

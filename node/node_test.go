@@ -1,0 +1,187 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/client"
+	"github.com/veilchain/veil/genesis"
+	"github.com/veilchain/veil/groupsig"
+)
+
+// localNet runs a local network's nodes in this process.
+type localNet struct {
+	t      *testing.T
+	layout *genesis.Layout
+	nodes  map[int]*Node
+	stops  map[int]context.CancelFunc
+	done   map[int]chan error
+	mu     sync.Mutex
+}
+
+func startLocal(t *testing.T, n int) *localNet {
+	dir := t.TempDir()
+	l, err := InitLocal(dir, LocalOptions{Nodes: n, Groups: []string{"acme"}, Tweak: func(c *Config) {
+		c.BlockInterval = Duration{50 * time.Millisecond}
+		c.LogLevel = "error"
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := &localNet{t: t, layout: l, nodes: map[int]*Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}}
+	for i := 1; i <= n; i++ {
+		ln.start(i)
+	}
+	t.Cleanup(func() {
+		for i := range ln.nodes {
+			ln.stop(i)
+		}
+	})
+	return ln
+}
+
+func (ln *localNet) start(i int) {
+	cfg, err := ReadConfig(ConfigPath(ln.layout, i))
+	if err != nil {
+		ln.t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	n, err := New(cfg, log)
+	if err != nil {
+		ln.t.Fatalf("node %d: %v", i, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	ln.mu.Lock()
+	ln.nodes[i], ln.stops[i], ln.done[i] = n, cancel, done
+	ln.mu.Unlock()
+}
+
+func (ln *localNet) stop(i int) {
+	ln.mu.Lock()
+	cancel, done := ln.stops[i], ln.done[i]
+	delete(ln.stops, i)
+	ln.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	if err := <-done; err != nil {
+		ln.t.Logf("node %d stopped: %v", i, err)
+	}
+}
+
+func (ln *localNet) client(i int) *client.Client {
+	return client.New("http://" + ln.nodes[i].APIAddr())
+}
+
+func TestLocalNetworkCommitsEverywhere(t *testing.T) {
+	started := time.Now()
+	ln := startLocal(t, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// Wait for the cluster to form: a leader and 3 peers everywhere.
+	for i := 1; i <= 4; i++ {
+		for {
+			st, err := ln.client(i).Status(ctx)
+			if err == nil && st.Leader != "" && st.Peers == 3 {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("node %d never saw the network: %+v %v", i, st, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	t.Logf("4-node network formed in %v", time.Since(started).Round(time.Millisecond))
+
+	// The issuer registers three members on chain, then each sends
+	// anonymous transactions to a different node.
+	gd := ln.layout.GroupDir("acme")
+	issuerAdmin, err := genesis.ReadPrivateKey(ln.layout.GroupAdminKey("acme"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []*groupsig.MemberKey
+	for m := range 3 {
+		mk, err := gd.AddMember(fmt.Sprintf("member-%d", m), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, mk)
+		tx := &chain.Tx{Kind: chain.KindRegisterMember, ChainID: "veil-local", Expiry: 500, Group: "acme", Label: fmt.Sprintf("member-%d", m), Identity: mk.Identity()}
+		tx.Nonce, _ = chain.NewNonce(rand.Reader)
+		_ = tx.SignAdmin(issuerAdmin)
+		if _, err := ln.client(1+m%4).Submit(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	var latencies []time.Duration
+	for k := range 12 {
+		mk := members[k%3]
+		st, _ := ln.client(1).Status(ctx)
+		tx := &chain.Tx{ChainID: "veil-local", Expiry: st.Height + 100, Group: "acme", Epoch: 0, Topic: "demo", Payload: []byte(fmt.Sprintf("tx %d", k))}
+		tx.Nonce, _ = chain.NewNonce(rand.Reader)
+		if err := tx.SignAnonymous(mk, rand.Reader); err != nil {
+			t.Fatal(err)
+		}
+		c := ln.client(1 + k%4)
+		sent := time.Now()
+		id, err := c.Submit(ctx, tx)
+		if err != nil {
+			t.Fatalf("submit to node %d: %v", 1+k%4, err)
+		}
+		if _, err := c.WaitCommitted(ctx, id, st.Height+1); err != nil {
+			t.Fatal(err)
+		}
+		latencies = append(latencies, time.Since(sent))
+		ids = append(ids, id)
+	}
+	t.Logf("submit→commit latencies: %v", latencies)
+	// Every node has every transaction at the same place, and the same
+	// hash at every height.
+	for _, id := range ids {
+		var where *uint64
+		for i := 1; i <= 4; i++ {
+			for {
+				r, err := ln.client(i).Tx(ctx, id)
+				if err == nil && r.Status == "committed" {
+					if where == nil {
+						where = r.Height
+					} else if *where != *r.Height {
+						t.Fatalf("tx %s at height %d on node %d, %d elsewhere", id[:8], *r.Height, i, *where)
+					}
+					break
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("node %d lacks tx %s", i, id[:8])
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	}
+	head, _ := ln.client(1).Status(ctx)
+	for h := uint64(1); h <= head.Height; h++ {
+		var hash string
+		for i := 1; i <= 4; i++ {
+			b, err := ln.client(i).Block(ctx, h)
+			if err != nil {
+				t.Fatalf("node %d block %d: %v", i, h, err)
+			}
+			if hash == "" {
+				hash = b.Hash
+			} else if b.Hash != hash {
+				t.Fatalf("fork at height %d", h)
+			}
+		}
+	}
+}
