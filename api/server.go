@@ -307,8 +307,20 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, err.Error())
 		return
 	}
-	pk, _ := gi.PublicKey.MarshalBinary()
-	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, PublicKey: hex.EncodeToString(pk), AdminKey: hex.EncodeToString(gi.AdminKey),
+	key := gi.PublicKey
+	if es := r.URL.Query().Get("epoch"); es != "" {
+		e, err := strconv.ParseUint(es, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "epoch must be a number")
+			return
+		}
+		if key, err = s.b.Ledger().GroupKey(gi.Name, e); err != nil {
+			writeError(w, http.StatusNotFound, CodeNotFound, err.Error())
+			return
+		}
+	}
+	pk, _ := key.MarshalBinary()
+	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, KeyEpoch: key.Epoch(), PublicKey: hex.EncodeToString(pk), AdminKey: hex.EncodeToString(gi.AdminKey),
 		Members: []string{}, Revoked: []string{}, Registry: []MemberRecord{}}
 	for _, m := range gi.Members {
 		rec := MemberRecord{Label: m.Label, Joined: m.Joined, RevokedAt: m.RevokedAt}

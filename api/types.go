@@ -44,7 +44,8 @@ type TopicPage struct {
 // GroupResponse is GET /v1/groups/{name}.
 type GroupResponse struct {
 	Name      string         `json:"name"`
-	Epoch     uint64         `json:"epoch"`
+	Epoch     uint64         `json:"epoch"`     // the group's current epoch
+	KeyEpoch  uint64         `json:"key_epoch"` // the epoch of public_key (?epoch=N, else current)
 	PublicKey string         `json:"public_key"`
 	AdminKey  string         `json:"admin_key"`
 	Members   []string       `json:"members"` // labels of current members

@@ -14,7 +14,7 @@ func newGroupCmd() *cobra.Command {
   veil group revoke --dir keys --name acme --label alice
   veil group update-key --key bob.key --record keys/acme.epoch-1.revocation`,
 	}
-	cmd.AddCommand(newGroupCreateCmd(), newGroupAddMemberCmd(), newGroupRevokeCmd(), newGroupUpdateKeyCmd())
+	cmd.AddCommand(newGroupCreateCmd(), newGroupAddMemberCmd(), newGroupRevokeCmd(), newGroupUpdateKeyCmd(), newGroupShowCmd())
 	return cmd
 }
 

@@ -66,6 +66,7 @@ learning which one; the group's opener can name the signer and prove it.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newGroupCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd())
+	root.AddCommand(newGroupCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
+		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd())
 	return root
 }

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/client"
+)
+
+// nodeFlag is the --node URL of commands that talk to a node's API; it
+// defaults to $VEIL_NODE.
+type nodeFlag struct{ url string }
+
+func (n *nodeFlag) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&n.url, "node", os.Getenv("VEIL_NODE"), "node API URL, e.g. http://127.0.0.1:8545 (default $VEIL_NODE)")
+}
+
+func (n *nodeFlag) client() (*client.Client, error) {
+	if n.url == "" {
+		return nil, badInput(errors.New("no node given: pass --node URL or set VEIL_NODE"))
+	}
+	return client.New(n.url), nil
+}
+
+// apiError turns an API refusal into exit status 1 and anything else
+// (unreachable node, bad URL) into 2.
+func apiError(err error) error {
+	var ae *client.Error
+	if errors.As(err, &ae) {
+		return refused(err)
+	}
+	return badInput(err)
+}
+
+func timeoutCtx(cmd *cobra.Command, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cmd.Context(), d)
+}

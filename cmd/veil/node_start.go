@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/veilchain/veil/node"
+)
+
+func newNodeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "node",
+		Short:   "Run a veil node",
+		Example: `  veil node start --config net/nodes/node-1/node.toml`,
+	}
+	cmd.AddCommand(newNodeStartCmd())
+	return cmd
+}
+
+// loadNodeConfig reads the config file, then VEIL_* variables, then flags
+// the user set: flag beats environment beats file.
+func loadNodeConfig(path string, flags *pflag.FlagSet) (node.Config, error) {
+	cfg := node.DefaultConfig()
+	if path != "" {
+		var err error
+		if cfg, err = node.ReadConfig(path); err != nil {
+			return cfg, err
+		}
+	}
+	for _, s := range node.Settings() {
+		if v, ok := os.LookupEnv(s.Env); ok {
+			if err := cfg.Set(s.Key, v); err != nil {
+				return cfg, fmt.Errorf("%s: %w", s.Env, err)
+			}
+		}
+		if f := flags.Lookup(s.Flag); f != nil && f.Changed {
+			if err := cfg.Set(s.Key, f.Value.String()); err != nil {
+				return cfg, fmt.Errorf("--%s: %w", s.Flag, err)
+			}
+		}
+	}
+	return cfg, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(s))
+	return l, err
+}
+
+func newNodeStartCmd() *cobra.Command {
+	var configPath string
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run a full node until SIGINT or SIGTERM",
+		Long: `Run a full node: gossip, raft ordering, the ledger and the HTTP API.
+Settings come from --config (TOML), then VEIL_* environment variables, then
+the flags below (each setting has all three forms). SIGINT or SIGTERM stop
+the node gracefully: leadership is handed over, the cluster left and
+LevelDB closed. SIGHUP re-reads the config file's log_level and the node's
+certificate, key and CA from disk (certificate renewal needs no restart).`,
+		Example: `  veil node start --config net/nodes/node-1/node.toml
+  VEIL_LOG_LEVEL=debug veil node start --config node.toml --api-addr 127.0.0.1:9000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadNodeConfig(configPath, cmd.Flags())
+			if err != nil {
+				return badInput(err)
+			}
+			level := new(slog.LevelVar)
+			l, err := parseLevel(cfg.LogLevel)
+			if err != nil {
+				return badInput(fmt.Errorf("log level: %w", err))
+			}
+			level.Set(l)
+			opts := &slog.HandlerOptions{Level: level}
+			var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+			if strings.EqualFold(cfg.LogFormat, "json") {
+				h = slog.NewJSONHandler(os.Stderr, opts)
+			}
+			log := slog.New(h)
+			slog.SetDefault(log)
+			n, err := node.New(cfg, log)
+			if err != nil {
+				return badInput(err)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			go reloadOnHUP(ctx, n, configPath, level, log)
+			fmt.Fprintf(cmd.OutOrStdout(), "node %s: API on http://%s\n", cfg.NodeID, n.APIAddr())
+			return n.Run(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "node configuration file (TOML)")
+	for _, s := range node.Settings() {
+		cmd.Flags().String(s.Flag, "", s.Help+" (env "+s.Env+")")
+	}
+	return cmd
+}
+
+func reloadOnHUP(ctx context.Context, n *node.Node, configPath string, level *slog.LevelVar, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if configPath != "" {
+			if cfg, err := node.ReadConfig(configPath); err != nil {
+				log.Warn("SIGHUP: config not reloaded", "err", err)
+			} else if l, err := parseLevel(cfg.LogLevel); err == nil {
+				level.Set(l)
+				log.Info("SIGHUP: log level set", "level", l)
+			}
+		}
+		if err := n.ReloadIdentity(); err != nil {
+			log.Warn("SIGHUP: certificate not reloaded", "err", err)
+		} else {
+			log.Info("SIGHUP: certificate reloaded")
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func newTxGetCmd() *cobra.Command {
+	var out outputFlag
+	var nf nodeFlag
+	cmd := &cobra.Command{
+		Use:     "get ID",
+		Short:   "Show a pending or committed transaction",
+		Example: `  veil tx get --node http://127.0.0.1:8545 3fa2…`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			c, err := nf.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := timeoutCtx(cmd, 30*time.Second)
+			defer cancel()
+			tx, err := c.Tx(ctx, args[0])
+			if err != nil {
+				return apiError(err)
+			}
+			return out.print(cmd.OutOrStdout(), tx, func(w io.Writer) {
+				fmt.Fprintf(w, "id      %s\nstatus  %s\n", tx.ID, tx.Status)
+				if tx.Height != nil {
+					fmt.Fprintf(w, "height  %d (index %d)\n", *tx.Height, *tx.Index)
+				}
+				fmt.Fprintf(w, "kind    %s\ngroup   %s (epoch %d)\ntopic   %s\nexpiry  %d\npayload %q\n", tx.Kind, tx.Group, tx.Epoch, tx.Topic, tx.Expiry, tx.Payload)
+			})
+		},
+	}
+	out.register(cmd)
+	nf.register(cmd)
+	return cmd
+}
