@@ -5,7 +5,7 @@ PKGS    := ./...
 RACE_PKGS := ./groupsig/... ./storage/...
 FUZZTIME ?= 60s
 
-.PHONY: help build test test-race bench fuzz lint
+.PHONY: help build test bench fuzz lint
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,3 +31,7 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+.PHONY: demo
+demo: build ## run the demo: a 4-node local network, anonymous txs, revocation, audit
+	scripts/demo.sh bin/veil
