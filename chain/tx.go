@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/veilchain/veil/groupsig"
 )
@@ -194,13 +195,13 @@ func (tx *Tx) checkFields() error {
 		if len(tx.Payload) > MaxPayloadLen {
 			return errorf(ErrTooLarge, "payload is %d bytes, at most %d", len(tx.Payload), MaxPayloadLen)
 		}
-		if len(tx.Auth) != groupsig.SignatureSize {
-			return errorf(ErrMalformed, "group signature is %d bytes, want %d", len(tx.Auth), groupsig.SignatureSize)
+		if !suiteSize(len(tx.Auth), groupsig.SignatureSizeOf) {
+			return errorf(ErrMalformed, "group signature is %d bytes, want %s", len(tx.Auth), suiteSizes(groupsig.SignatureSizeOf))
 		}
 		return nil
 	case KindAddGroup:
-		if len(tx.GroupKey) != groupsig.PublicKeySize {
-			return errorf(ErrMalformed, "group key is %d bytes, want %d", len(tx.GroupKey), groupsig.PublicKeySize)
+		if !suiteSize(len(tx.GroupKey), groupsig.PublicKeySizeOf) {
+			return errorf(ErrMalformed, "group key is %d bytes, want %s", len(tx.GroupKey), suiteSizes(groupsig.PublicKeySizeOf))
 		}
 		if len(tx.AdminKey) != ed25519.PublicKeySize {
 			return errorf(ErrMalformed, "admin key is %d bytes, want %d", len(tx.AdminKey), ed25519.PublicKeySize)
@@ -213,8 +214,8 @@ func (tx *Tx) checkFields() error {
 		if err := checkLabel(tx.Label); err != nil {
 			return err
 		}
-		if len(tx.Revocation) != groupsig.RevocationRecordSize {
-			return errorf(ErrMalformed, "revocation record is %d bytes, want %d", len(tx.Revocation), groupsig.RevocationRecordSize)
+		if !suiteSize(len(tx.Revocation), groupsig.RevocationRecordSizeOf) {
+			return errorf(ErrMalformed, "revocation record is %d bytes, want %s", len(tx.Revocation), suiteSizes(groupsig.RevocationRecordSizeOf))
 		}
 		if len(tx.Updates) > MaxRevokeUpdates {
 			return errorf(ErrTooLarge, "%d member updates, at most %d", len(tx.Updates), MaxRevokeUpdates)
@@ -231,6 +232,36 @@ func (tx *Tx) checkFields() error {
 		return errorf(ErrMalformed, "admin signature is %d bytes, want %d", len(tx.Auth), ed25519.SignatureSize)
 	}
 	return nil
+}
+
+// suiteSize reports whether n is the size of an encoding of some groupsig
+// suite (groups of every pairing type share one ledger); the encoding's
+// own decoder then checks that its suite byte agrees.
+func suiteSize(n int, sizeOf func(groupsig.Suite) int) bool {
+	for _, s := range groupsig.Suites() {
+		if sizeOf(s) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSuiteSize is the largest size of an encoding over all suites.
+func maxSuiteSize(sizeOf func(groupsig.Suite) int) int {
+	m := 0
+	for _, s := range groupsig.Suites() {
+		m = max(m, sizeOf(s))
+	}
+	return m
+}
+
+// suiteSizes lists the accepted sizes for an error message.
+func suiteSizes(sizeOf func(groupsig.Suite) int) string {
+	var parts []string
+	for _, s := range groupsig.Suites() {
+		parts = append(parts, fmt.Sprintf("%d (%s)", sizeOf(s), s))
+	}
+	return strings.Join(parts, " or ")
 }
 
 func checkLabel(l string) error {
@@ -263,14 +294,14 @@ func DecodeTx(b []byte) (*Tx, error) {
 		tx.Topic = d.str8(MaxTopicLen, "topic")
 		tx.Payload = d.bytes32(MaxPayloadLen, "payload")
 	case KindAddGroup:
-		tx.GroupKey = d.bytes16(groupsig.PublicKeySize, "group key")
+		tx.GroupKey = d.bytes16(maxSuiteSize(groupsig.PublicKeySizeOf), "group key")
 		tx.AdminKey = ed25519.PublicKey(d.take(ed25519.PublicKeySize, "admin key"))
 	case KindRegisterMember:
 		tx.Label = d.str8(MaxLabelLen, "label")
 		d.fixed(tx.Identity[:], "identity")
 	case KindRevokeMember:
 		tx.Label = d.str8(MaxLabelLen, "label")
-		tx.Revocation = d.bytes16(groupsig.RevocationRecordSize, "revocation record")
+		tx.Revocation = d.bytes16(maxSuiteSize(groupsig.RevocationRecordSizeOf), "revocation record")
 		n := d.u32("update count")
 		if d.err == nil && (n > MaxRevokeUpdates || uint64(n)*(1+groupsig.IdentitySize) > uint64(len(d.b))) {
 			d.fail("update count %d exceeds what is left", n)
@@ -309,7 +340,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 // checks the signature against the group key at tx.Epoch from chain state.
 func (tx *Tx) SignAnonymous(mk *groupsig.MemberKey, rand io.Reader) error {
 	tx.Kind = KindAnonymous
-	tx.Auth = make([]byte, groupsig.SignatureSize) // sized for seal's checks
+	tx.Auth = make([]byte, groupsig.SignatureSizeOf(mk.PublicKey().Suite())) // sized for seal's checks and tx.size
 	if err := tx.seal(); err != nil {
 		return err
 	}

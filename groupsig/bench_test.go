@@ -7,20 +7,43 @@ import (
 	"testing"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
+	"github.com/consensys/gnark-crypto/ecc/bn254"
 )
 
-// BenchmarkPairProduct2 is the floor of a verification: circl's product of
-// two pairings on fixed points. Read Sign, Verify and Open as ratios to it.
-func BenchmarkPairProduct2(b *testing.B) {
-	g := newTestGroup(b, 100, 0)
-	p1, p2 := *g.pk.u, *g.pk.v
-	for b.Loop() {
-		bls.ProdPairFrac([]*bls.G1{&p1, &p2}, []*bls.G2{g.pk.g2, g.pk.w}, []int{1, 1})
+// forSuitesB runs f once per suite, as a sub-benchmark named by the suite.
+func forSuitesB(b *testing.B, f func(b *testing.B, s Suite)) {
+	for _, s := range Suites() {
+		b.Run(s.String(), func(b *testing.B) { f(b, s) })
 	}
 }
 
-func benchSetup(b *testing.B) (*testGroup, *MemberKey, []byte, []byte) {
-	g := newTestGroup(b, 101, 1)
+// BenchmarkPairProduct2 is the floor of a verification: the suite
+// library's own product of two pairings on fixed points (circl's
+// ProdPairFrac, gnark's bn254.Pair), called directly. Read Sign, Verify and
+// Open as ratios to it.
+func BenchmarkPairProduct2(b *testing.B) {
+	forSuitesB(b, func(b *testing.B, s Suite) {
+		g := newSuiteGroup(b, s, 100, 0)
+		switch s {
+		case SuiteBLS12381:
+			p1, p2 := bp(g.pk.u).ToCircl(), bp(g.pk.v).ToCircl()
+			for b.Loop() {
+				bls.ProdPairFrac([]*bls.G1{p1, p2}, []*bls.G2{bq(g.pk.g2), bq(g.pk.w)}, []int{1, 1})
+			}
+		case SuiteBN254:
+			ps := bn254.BatchJacobianToAffineG1([]bn254.G1Jac{*np(g.pk.u), *np(g.pk.v)})
+			qs := []bn254.G2Affine{*nq(g.pk.g2), *nq(g.pk.w)}
+			for b.Loop() {
+				if _, err := bn254.Pair(ps, qs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+func benchSetup(b *testing.B, s Suite) (*testGroup, *MemberKey, []byte, []byte) {
+	g := newSuiteGroup(b, s, 101, 1)
 	mk := g.members[g.labels[0]]
 	msg := []byte("benchmark message of a typical transaction hash size.")
 	sig, err := Sign(mk, msg, rand.Reader)
@@ -31,48 +54,56 @@ func benchSetup(b *testing.B) (*testGroup, *MemberKey, []byte, []byte) {
 }
 
 func BenchmarkSign(b *testing.B) {
-	_, mk, msg, _ := benchSetup(b)
-	for b.Loop() {
-		if _, err := Sign(mk, msg, rand.Reader); err != nil {
-			b.Fatal(err)
+	forSuitesB(b, func(b *testing.B, s Suite) {
+		_, mk, msg, _ := benchSetup(b, s)
+		for b.Loop() {
+			if _, err := Sign(mk, msg, rand.Reader); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
 }
 
 func BenchmarkVerify(b *testing.B) {
-	g, _, msg, sig := benchSetup(b)
-	for b.Loop() {
-		if err := Verify(g.pk, msg, sig); err != nil {
-			b.Fatal(err)
+	forSuitesB(b, func(b *testing.B, s Suite) {
+		g, _, msg, sig := benchSetup(b, s)
+		for b.Loop() {
+			if err := Verify(g.pk, msg, sig); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
 }
 
 func BenchmarkOpen(b *testing.B) {
-	g, _, msg, sig := benchSetup(b)
-	for b.Loop() {
-		if _, _, err := Open(g.ok, g.pk, msg, sig, rand.Reader); err != nil {
-			b.Fatal(err)
+	forSuitesB(b, func(b *testing.B, s Suite) {
+		g, _, msg, sig := benchSetup(b, s)
+		for b.Loop() {
+			if _, _, err := Open(g.ok, g.pk, msg, sig, rand.Reader); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
 }
 
 // BenchmarkVerifyBatch reports the cost per signature of VerifyBatch over
 // all cores.
 func BenchmarkVerifyBatch(b *testing.B) {
-	g, mk, _, _ := benchSetup(b)
-	const n = 64
-	msgs, sigs := make([][]byte, n), make([][]byte, n)
-	for i := range n {
-		msgs[i] = []byte(fmt.Sprint(i))
-		sigs[i], _ = Sign(mk, msgs[i], rand.Reader)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i += n {
-		for j, err := range VerifyBatch(context.Background(), g.pk, msgs, sigs) {
-			if err != nil {
-				b.Fatal(j, err)
+	forSuitesB(b, func(b *testing.B, s Suite) {
+		g, mk, _, _ := benchSetup(b, s)
+		const n = 64
+		msgs, sigs := make([][]byte, n), make([][]byte, n)
+		for i := range n {
+			msgs[i] = []byte(fmt.Sprint(i))
+			sigs[i], _ = Sign(mk, msgs[i], rand.Reader)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i += n {
+			for j, err := range VerifyBatch(context.Background(), g.pk, msgs, sigs) {
+				if err != nil {
+					b.Fatal(j, err)
+				}
 			}
 		}
-	}
+	})
 }

@@ -37,9 +37,19 @@ func (g GroupDir) RevocationPath(epoch uint64) string {
 	return g.path(fmt.Sprintf(".epoch-%d.revocation", epoch))
 }
 
-// Create sets up a new group and writes its files. It refuses to overwrite
-// an existing group of the same name.
+// Create sets up a new BLS12-381 group and writes its files. It refuses to
+// overwrite an existing group of the same name. CreateSuite chooses the
+// pairing type.
 func (g GroupDir) Create(rand io.Reader) (*PublicKey, error) {
+	return g.CreateSuite(SuiteBLS12381, rand)
+}
+
+// CreateSuite sets up a new group of the given suite and writes its files.
+// It refuses to overwrite an existing group of the same name.
+func (g GroupDir) CreateSuite(suite Suite, rand io.Reader) (*PublicKey, error) {
+	if _, err := mustCurve(suite); err != nil {
+		return nil, fmt.Errorf("create group %q: %w", g.Name, err)
+	}
 	if g.Name == "" {
 		return nil, errors.New("create group: empty name")
 	}
@@ -51,7 +61,7 @@ func (g GroupDir) Create(rand io.Reader) (*PublicKey, error) {
 	if err := os.MkdirAll(g.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create group %q: %w", g.Name, err)
 	}
-	pk, ik, ok, err := Setup(rand)
+	pk, ik, ok, err := SetupSuite(suite, rand)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package groupsig
 
 import (
 	"bytes"
+	"encoding/hex"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
 	"github.com/cloudflare/circl/ecc/bls12381/ff"
@@ -40,3 +41,16 @@ func onCurveNotSubgroup(enc []byte) ([]byte, bool) {
 	var p bls.G1
 	return enc, p.SetBytes(enc) != nil
 }
+
+// forSuites runs f once per suite, as a subtest named by the suite.
+func forSuites(t *testing.T, f func(t *testing.T, s Suite)) {
+	for _, s := range Suites() {
+		t.Run(s.String(), func(t *testing.T) { f(t, s) })
+	}
+}
+
+// curveT is the curve of a suite, for tests.
+func curveT(s Suite) curve { return curveOf(byte(s)) }
+
+// scalarHex is a scalar's encoding in hex, for tests.
+func scalarHex(c curve, s scalar) string { return hex.EncodeToString(c.appendScalar(nil, s)) }

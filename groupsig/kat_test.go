@@ -8,7 +8,10 @@ import (
 	"testing"
 )
 
-var updateKAT = flag.Bool("update-kat", false, "rewrite testdata/kat.json from its fixed seed")
+var updateKAT = flag.Bool("update-kat", false, "rewrite testdata/kat.json and kat-bn254.json from their fixed seed")
+
+// katPath is the known-answer file of each suite.
+var katPath = map[Suite]string{SuiteBLS12381: "testdata/kat.json", SuiteBN254: "testdata/kat-bn254.json"}
 
 // katFile pins this implementation's outputs for a fixed seed, so that the
 // wire format, the order of random draws and the opening proof cannot drift
@@ -27,9 +30,9 @@ type katFile struct {
 	Epoch1Key      string `json:"epoch1_group_public_key"`
 }
 
-func makeKAT(t *testing.T, seed int64) katFile {
+func makeKAT(t *testing.T, suite Suite, seed int64) katFile {
 	rnd := testRand(t, seed)
-	pk, ik, ok, err := Setup(rnd)
+	pk, ik, ok, err := SetupSuite(suite, rnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,9 +68,11 @@ func makeKAT(t *testing.T, seed int64) katFile {
 	}
 }
 
-func TestKnownAnswers(t *testing.T) {
-	const path = "testdata/kat.json"
-	got := makeKAT(t, 42)
+func TestKnownAnswers(t *testing.T) { forSuites(t, testKnownAnswers) }
+
+func testKnownAnswers(t *testing.T, suite Suite) {
+	path := katPath[suite]
+	got := makeKAT(t, suite, 42)
 	if *updateKAT {
 		b, _ := json.MarshalIndent(got, "", "  ")
 		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {

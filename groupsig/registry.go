@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
-
-	bls "github.com/cloudflare/circl/ecc/bls12381"
 )
 
 // MaxLabelLen bounds a member label, in bytes of UTF-8.
@@ -21,8 +19,8 @@ type Member struct {
 
 type registryEntry struct {
 	label     string
-	x         *bls.Scalar
-	as        []*bls.G1 // A at each epoch from joinedAt on; the last is current
+	x         scalar
+	as        []pointG1 // A at each epoch from joinedAt on; the last is current
 	joinedAt  uint64
 	revokedAt uint64 // epoch whose record revoked the member; 0 while a member
 }
@@ -55,7 +53,7 @@ func (r *Registry) Records() []*RevocationRecord {
 func (r *Registry) Members() []Member {
 	out := make([]Member, len(r.entries))
 	for i, e := range r.entries {
-		out[i] = Member{Label: e.label, Identity: identityOf(e.as[len(e.as)-1]), Revoked: e.revokedAt != 0}
+		out[i] = Member{Label: e.label, Identity: identityOf(r.pk.c, e.as[len(e.as)-1]), Revoked: e.revokedAt != 0}
 	}
 	return out
 }
@@ -65,7 +63,7 @@ func (r *Registry) Members() []Member {
 func (r *Registry) Lookup(id Identity) (label string, ok bool) {
 	for _, e := range r.entries {
 		for _, a := range e.as {
-			if identityOf(a) == id {
+			if identityOf(r.pk.c, a) == id {
 				return e.label, true
 			}
 		}
@@ -101,6 +99,9 @@ func (r *Registry) Issue(ik *IssuerKey, label string, rand io.Reader) (*MemberKe
 	if _, dup := r.byLabel[label]; dup {
 		return nil, fmt.Errorf("issue %q: label already in the registry", label)
 	}
+	if err := sameSuite("issuer key", ik.pk.c, r.pk.c); err != nil {
+		return nil, fmt.Errorf("issue %q: %w", label, err)
+	}
 	if !ik.pk.Equal(r.pk) {
 		return nil, fmt.Errorf("issue %q: %w: issuer key is at epoch %d, registry at %d", label, ErrWrongGroup, ik.pk.epoch, r.pk.epoch)
 	}
@@ -113,16 +114,16 @@ func (r *Registry) Issue(ik *IssuerKey, label string, rand io.Reader) (*MemberKe
 		if r.hasX(mk.x) {
 			continue
 		}
-		e := &registryEntry{label: label, x: mk.x, as: []*bls.G1{mk.a}, joinedAt: r.pk.epoch}
+		e := &registryEntry{label: label, x: mk.x, as: []pointG1{mk.a}, joinedAt: r.pk.epoch}
 		r.entries = append(r.entries, e)
 		r.byLabel[label] = e
 		return mk, nil
 	}
 }
 
-func (r *Registry) hasX(x *bls.Scalar) bool {
+func (r *Registry) hasX(x scalar) bool {
 	for _, e := range r.entries {
-		if e.x.IsEqual(x) == 1 {
+		if r.pk.c.equal(e.x, x) {
 			return true
 		}
 	}
@@ -141,6 +142,9 @@ func (r *Registry) Revoke(ik *IssuerKey, label string) (*RevocationRecord, *Issu
 	if e.revokedAt != 0 {
 		return nil, nil, fmt.Errorf("revoke %q: already revoked at epoch %d", label, e.revokedAt)
 	}
+	if err := sameSuite("issuer key", ik.pk.c, r.pk.c); err != nil {
+		return nil, nil, fmt.Errorf("revoke %q: %w", label, err)
+	}
 	if !ik.pk.Equal(r.pk) {
 		return nil, nil, fmt.Errorf("revoke %q: %w: issuer key is at epoch %d, registry at %d", label, ErrWrongGroup, ik.pk.epoch, r.pk.epoch)
 	}
@@ -149,7 +153,7 @@ func (r *Registry) Revoke(ik *IssuerKey, label string) (*RevocationRecord, *Issu
 	if err != nil {
 		return nil, nil, err
 	}
-	updated := make([]*bls.G1, len(r.entries))
+	updated := make([]pointG1, len(r.entries))
 	for i, other := range r.entries {
 		if other == e || other.revokedAt != 0 {
 			continue
@@ -177,7 +181,8 @@ func (r *Registry) Revoke(ik *IssuerKey, label string) (*RevocationRecord, *Issu
 // if not) ‖ u32be(#A) ‖ A for each epoch from joining to now (or to the
 // revocation).
 func (r *Registry) MarshalBinary() ([]byte, error) {
-	b := []byte{SuiteBLS12381}
+	c := r.pk.c
+	b := []byte{c.id()}
 	b = append(b, r.pk.enc...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(r.records)))
 	for _, rec := range r.records {
@@ -188,12 +193,12 @@ func (r *Registry) MarshalBinary() ([]byte, error) {
 	for _, e := range r.entries {
 		b = append(b, byte(len(e.label)))
 		b = append(b, e.label...)
-		b = appendScalar(b, e.x)
+		b = c.appendScalar(b, e.x)
 		b = binary.BigEndian.AppendUint64(b, e.joinedAt)
 		b = binary.BigEndian.AppendUint64(b, e.revokedAt)
 		b = binary.BigEndian.AppendUint32(b, uint32(len(e.as)))
-		for _, a := range e.as {
-			b = appendG1(b, a)
+		for _, enc := range c.compressG1(e.as...) {
+			b = append(b, enc...)
 		}
 	}
 	return b, nil
@@ -204,22 +209,29 @@ func (r *Registry) MarshalBinary() ([]byte, error) {
 // epoch, one A per epoch of membership, unique labels). It does not redo
 // the pairing checks of each record.
 func (r *Registry) UnmarshalBinary(b []byte) error {
-	if len(b) < 1+PublicKeySize+4 {
-		return fmt.Errorf("%w: registry is %d bytes, too short", ErrMalformed, len(b))
+	if len(b) == 0 {
+		return fmt.Errorf("%w: registry is empty", ErrMalformed)
 	}
-	if b[0] != SuiteBLS12381 {
+	c := curveOf(b[0])
+	if c == nil {
 		return fmt.Errorf("%w: registry names suite 0x%02x", ErrWrongSuite, b[0])
 	}
-	pk, err := parsePublicKey(b[1 : 1+PublicKeySize])
-	if err != nil {
-		return fmt.Errorf("registry: %w", err)
+	dm := c.dims()
+	if len(b) < 1+dm.publicKey+4 {
+		return fmt.Errorf("%w: registry is %d bytes, too short", ErrMalformed, len(b))
 	}
-	d := &lenReader{b: b[1+PublicKeySize:]}
+	pk, err := parseNestedPublicKey(c, "registry", b[1:1+dm.publicKey])
+	if err != nil {
+		return err
+	}
+	d := &lenReader{b: b[1+dm.publicKey:]}
 	out := NewRegistry(pk)
-	nrec := d.count(RevocationRecordSize)
+	nrec := d.count(dm.revocation)
 	for i := 0; i < nrec && d.err == nil; i++ {
 		rec := new(RevocationRecord)
-		if err := rec.UnmarshalBinary(d.take(RevocationRecordSize)); err != nil {
+		if b := d.take(dm.revocation); len(b) > 0 && b[0] != c.id() {
+			return fmt.Errorf("%w: registry record %d is of suite 0x%02x", ErrWrongSuite, i, b[0])
+		} else if err := rec.UnmarshalBinary(b); err != nil {
 			return fmt.Errorf("registry record %d: %w", i, err)
 		}
 		if rec.epoch != pk.epoch-uint64(nrec-1-i) {
@@ -238,12 +250,12 @@ func (r *Registry) UnmarshalBinary(b []byte) error {
 		}
 		xb := d.take(scalarSize)
 		e.joinedAt, e.revokedAt = d.uint64(), d.uint64()
-		na := d.count(g1Size)
+		na := d.count(dm.g1)
 		if d.err != nil {
 			break
 		}
-		e.x = new(bls.Scalar)
-		if err := e.x.UnmarshalBinary(xb); err != nil {
+		var ok bool
+		if e.x, ok = c.decodeScalar(xb); !ok {
 			return fmt.Errorf("%w: registry member %q: x is not below the group order", ErrMalformed, e.label)
 		}
 		last := pk.epoch
@@ -254,11 +266,11 @@ func (r *Registry) UnmarshalBinary(b []byte) error {
 			return fmt.Errorf("%w: registry member %q has %d keys for epochs %d..%d", ErrMalformed, e.label, na, e.joinedAt, last)
 		}
 		for j := 0; j < na; j++ {
-			var a bls.G1
-			if err := a.SetBytes(d.take(g1Size)); err != nil || a.IsIdentity() {
+			a, err := c.decodeG1(d.take(dm.g1))
+			if err != nil || c.isIdentityG1(a) {
 				return fmt.Errorf("%w: registry member %q: A %d is not a point of G1", ErrMalformed, e.label, j)
 			}
-			e.as = append(e.as, &a)
+			e.as = append(e.as, a)
 		}
 		out.entries = append(out.entries, e)
 		out.byLabel[e.label] = e

@@ -136,6 +136,80 @@ func TestCLIGroupFlow(t *testing.T) {
 	}
 }
 
+// TestCLIGroupFlowBN254 runs the whole flow on a BN254 group: create,
+// add-member, sign, verify, open, verify-opening, revoke, update-key.
+func TestCLIGroupFlowBN254(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	alice, bob := filepath.Join(dir, "alice.key"), filepath.Join(dir, "bob.key")
+	gpk := filepath.Join(keys, "bn.gpk")
+
+	if _, code := run(t, "group", "create", "--name", "bad", "--dir", keys, "--curve", "p256"); code != exitUsage {
+		t.Fatalf("unknown curve: exit %d", code)
+	}
+	created := jsonOut(t, "group", "create", "--name", "bn", "--dir", keys, "--curve", "bn254")
+	if created["curve"] != "bn254" {
+		t.Fatalf("created curve %v", created["curve"])
+	}
+	if pk, _ := hex.DecodeString(created["group_public_key"].(string)); len(pk) != groupsig.PublicKeySizeOf(groupsig.SuiteBN254) || pk[0] != groupsig.SuiteBN254 {
+		t.Fatalf("group public key is %d bytes, suite %#x", len(pk), pk[0])
+	}
+	mustRun(t, "group", "add-member", "--dir", keys, "--name", "bn", "--label", "alice", "--out", alice)
+	mustRun(t, "group", "add-member", "--dir", keys, "--name", "bn", "--label", "bob", "--out", bob)
+
+	sig := jsonOut(t, "sign", "--key", alice, "--message", "hello")["signature"].(string)
+	if len(sig) != 2*groupsig.SignatureSizeOf(groupsig.SuiteBN254) {
+		t.Fatalf("signature is %d hex digits", len(sig))
+	}
+	mustRun(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hellO", "--signature", sig); code != exitRefused {
+		t.Fatalf("wrong message: exit %d", code)
+	}
+	// A BLS12-381 group's key refuses the BN254 signature.
+	mustRun(t, "group", "create", "--name", "bls", "--dir", keys)
+	if out, code := run(t, "verify", "--gpk", filepath.Join(keys, "bls.gpk"), "--message", "hello", "--signature", sig); code != exitRefused || !strings.Contains(out, "suite") {
+		t.Fatalf("BN254 signature under a BLS12-381 key: exit %d: %s", code, out)
+	}
+
+	opened := jsonOut(t, "open", "--opener-key", filepath.Join(keys, "bn.opener.key"), "--gpk", gpk,
+		"--registry", filepath.Join(keys, "bn.registry"), "--message", "hello", "--signature", sig)
+	if opened["label"] != "alice" {
+		t.Fatalf("opened to %v", opened["label"])
+	}
+	mustRun(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
+		"--a", opened["a"].(string), "--proof", opened["proof"].(string))
+	var bobKey groupsig.MemberKey
+	if err := groupsig.ReadFile(bob, &bobKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, code := run(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
+		"--a", bobKey.Identity().String(), "--proof", opened["proof"].(string)); code != exitRefused {
+		t.Fatalf("opening naming bob: exit %d", code)
+	}
+
+	rev := jsonOut(t, "group", "revoke", "--dir", keys, "--name", "bn", "--label", "alice")
+	record := rev["record_file"].(string)
+	if out, code := run(t, "group", "update-key", "--key", alice, "--record", record); code != exitRefused || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoked member update: exit %d: %s", code, out)
+	}
+	mustRun(t, "group", "update-key", "--key", bob, "--record", record)
+	s2 := jsonOut(t, "sign", "--key", bob, "--message", "after")["signature"].(string)
+	mustRun(t, "verify", "--gpk", gpk, "--message", "after", "--signature", s2)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig); code != exitRefused {
+		t.Fatalf("epoch-0 signature under epoch 1: exit %d", code)
+	}
+	s3 := jsonOut(t, "sign", "--key", alice, "--message", "sneak")["signature"].(string)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "sneak", "--signature", s3); code != exitRefused {
+		t.Fatalf("revoked member's signature: exit %d", code)
+	}
+	// A BLS12-381 record does not update a BN254 key.
+	mustRun(t, "group", "add-member", "--dir", keys, "--name", "bls", "--label", "carol", "--out", filepath.Join(dir, "carol.key"))
+	blsRev := jsonOut(t, "group", "revoke", "--dir", keys, "--name", "bls", "--label", "carol")
+	if out, code := run(t, "group", "update-key", "--key", bob, "--record", blsRev["record_file"].(string)); code != exitRefused || !strings.Contains(out, "suite") {
+		t.Fatalf("update with another suite's record: exit %d: %s", code, out)
+	}
+}
+
 func TestEveryCommandHasAnExample(t *testing.T) {
 	root := newRootCmd()
 	stack := root.Commands()

@@ -1,0 +1,260 @@
+package groupsig
+
+import (
+	"fmt"
+	"io"
+	"math/big"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+)
+
+// Suite 0x02: BN254 through gnark-crypto's ecc/bn254. Scalar
+// multiplications are gnark's GLV ScalarMultiplication; the pairing is
+// bn254.Pair (multi-Miller loop of the optimal ate pairing, then
+// FinalExponentiation). gnark-crypto makes no constant-time promise (see
+// doc.go), so this suite offers no side-channel protection for secrets.
+
+type (
+	bnScalar struct{ v fr.Element }
+	bnG1     struct{ p bn254.G1Jac }
+	bnG2     struct{ p bn254.G2Affine }
+	bnGT     struct{ v bn254.GT }
+	bnFixed  struct{ p bn254.G1Jac }
+	bnVar    struct{ p bn254.G1Jac }
+)
+
+func (*bnScalar) isScalar() {}
+func (*bnG1) isG1()         {}
+func (*bnG2) isG2()         {}
+func (*bnGT) isGT()         {}
+func (*bnFixed) isFixed()   {}
+func (*bnVar) isVar()       {}
+
+var bnDims = newDims("bn254", bn254.SizeOfG1AffineCompressed, bn254.SizeOfG2AffineCompressed, bn254.SizeOfGT,
+	"VEIL-BBS04-BN254-SHA256-v1", "VEIL-BBS04-OPEN-BN254-SHA256-v1")
+
+// bn2to128 and bn2to256 are 2^128 and 2^256 mod r, for reducing 48-byte
+// integers with field arithmetic only.
+var bn2to128, bn2to256 fr.Element
+
+func init() {
+	var t big.Int
+	bn2to128.SetBigInt(t.Lsh(big.NewInt(1), 128))
+	bn2to256.SetBigInt(t.Lsh(big.NewInt(1), 256))
+}
+
+type bnCurve struct{}
+
+func (bnCurve) id() byte    { return SuiteBN254 }
+func (bnCurve) dims() *dims { return &bnDims }
+
+func ns(s scalar) *fr.Element   { return &s.(*bnScalar).v }
+func np(p pointG1) *bn254.G1Jac { return &p.(*bnG1).p }
+func nq(q pointG2) *bn254.G2Affine {
+	return &q.(*bnG2).p
+}
+
+// bigOf converts a scalar for gnark's multiplication API, which takes a
+// *big.Int (not constant time).
+func bigOf(s scalar) *big.Int { return ns(s).BigInt(new(big.Int)) }
+
+// randomScalar draws 48 bytes and reduces them mod r (bias below 2^-130).
+func (c bnCurve) randomScalar(rand io.Reader) (scalar, error) {
+	var b [48]byte
+	if _, err := io.ReadFull(rand, b[:]); err != nil {
+		return nil, fmt.Errorf("draw random scalar: %w", err)
+	}
+	return c.reduceWide(b[:]), nil
+}
+
+func (bnCurve) decodeScalar(b []byte) (scalar, bool) {
+	s := new(bnScalar)
+	if s.v.SetBytesCanonical(b) != nil {
+		return nil, false
+	}
+	return s, true
+}
+
+// reduceWide reads 48 bytes big-endian as a·2^256 + b·2^128 + c with
+// 16-byte a, b, c (each below r) and sums them in the field.
+func (bnCurve) reduceWide(in []byte) scalar {
+	var limb [3]fr.Element
+	for i := range limb {
+		var buf [fr.Bytes]byte
+		copy(buf[16:], in[16*i:16*i+16])
+		limb[i].SetBytes(buf[:]) // < 2^128 < r: canonical fast path
+	}
+	s := new(bnScalar)
+	s.v.Mul(&limb[0], &bn2to256)
+	limb[1].Mul(&limb[1], &bn2to128)
+	s.v.Add(&s.v, &limb[1])
+	s.v.Add(&s.v, &limb[2])
+	return s
+}
+
+func (bnCurve) appendScalar(b []byte, s scalar) []byte {
+	enc := ns(s).Bytes()
+	return append(b, enc[:]...)
+}
+
+func (bnCurve) add(a, b scalar) scalar      { s := new(bnScalar); s.v.Add(ns(a), ns(b)); return s }
+func (bnCurve) sub(a, b scalar) scalar      { s := new(bnScalar); s.v.Sub(ns(a), ns(b)); return s }
+func (bnCurve) mul(a, b scalar) scalar      { s := new(bnScalar); s.v.Mul(ns(a), ns(b)); return s }
+func (bnCurve) neg(a scalar) scalar         { s := new(bnScalar); s.v.Neg(ns(a)); return s }
+func (bnCurve) inv(a scalar) scalar         { s := new(bnScalar); s.v.Inverse(ns(a)); return s }
+func (bnCurve) isZero(a scalar) bool        { return ns(a).IsZero() }
+func (bnCurve) equal(a, b scalar) bool      { return ns(a).Equal(ns(b)) }
+func (bnCurve) isIdentityG1(p pointG1) bool { return np(p).Z.IsZero() }
+
+func (bnCurve) g1Generator() pointG1 {
+	_, _, g1, _ := bn254.Generators()
+	r := new(bnG1)
+	r.p.FromAffine(&g1)
+	return r
+}
+
+// decodeG1 is gnark's SetBytes on exactly 32 bytes: the two top bits are
+// the flags (10/11 compressed with the smaller/larger y, 01 the identity;
+// 00, uncompressed, needs 64 bytes and is refused), x must be below p and
+// on the curve. G1 of BN254 has cofactor 1, so gnark's subgroup check is
+// the curve check.
+func (bnCurve) decodeG1(b []byte) (pointG1, error) {
+	var a bn254.G1Affine
+	if len(b) != bn254.SizeOfG1AffineCompressed {
+		return nil, fmt.Errorf("%d bytes", len(b))
+	}
+	if _, err := a.SetBytes(b); err != nil {
+		return nil, err
+	}
+	r := new(bnG1)
+	r.p.FromAffine(&a)
+	return r, nil
+}
+
+func (bnCurve) compressG1(ps ...pointG1) [][]byte {
+	jac := make([]bn254.G1Jac, len(ps))
+	for i, p := range ps {
+		jac[i] = *np(p)
+	}
+	aff := bn254.BatchJacobianToAffineG1(jac)
+	out := make([][]byte, len(ps))
+	for i := range aff {
+		enc := aff[i].Bytes()
+		out[i] = enc[:]
+	}
+	return out
+}
+
+func (bnCurve) addG1(a, b pointG1) pointG1 {
+	r := new(bnG1)
+	r.p.Set(np(a))
+	r.p.AddAssign(np(b))
+	return r
+}
+func (bnCurve) negG1(a pointG1) pointG1   { r := new(bnG1); r.p.Neg(np(a)); return r }
+func (bnCurve) equalG1(a, b pointG1) bool { return np(a).Equal(np(b)) }
+
+// mulCT: gnark has no constant-time multiplication; this is its GLV
+// ScalarMultiplication, the same as for public data.
+func (bnCurve) mulCT(p pointG1, k scalar) pointG1 {
+	r := new(bnG1)
+	r.p.ScalarMultiplication(np(p), bigOf(k))
+	return r
+}
+
+// gnark has no fixed-base tables for arbitrary points: a "fixed base" is
+// the point itself, multiplied with GLV.
+func (bnCurve) fixed(p pointG1) fixedBase { return &bnFixed{*np(p)} }
+func (bnCurve) fixedMulCT(t fixedBase, k scalar) pointG1 {
+	r := new(bnG1)
+	r.p.ScalarMultiplication(&t.(*bnFixed).p, bigOf(k))
+	return r
+}
+func (c bnCurve) fixedMulVT(t fixedBase, k scalar) pointG1 { return c.fixedMulCT(t, k) }
+func (bnCurve) varBase(p pointG1) varBase                  { return &bnVar{*np(p)} }
+func (bnCurve) varMulVT(t varBase, k scalar) pointG1 {
+	r := new(bnG1)
+	r.p.ScalarMultiplication(&t.(*bnVar).p, bigOf(k))
+	return r
+}
+
+func (bnCurve) multiMulVT(ps []pointG1, ks []scalar) pointG1 {
+	r := new(bnG1)
+	var t bn254.G1Jac
+	for i := range ps {
+		t.ScalarMultiplication(np(ps[i]), bigOf(ks[i]))
+		if i == 0 {
+			r.p.Set(&t)
+		} else {
+			r.p.AddAssign(&t)
+		}
+	}
+	return r
+}
+
+func (bnCurve) g2Generator() pointG2 {
+	_, _, _, g2 := bn254.Generators()
+	return &bnG2{g2}
+}
+
+// decodeG2 is gnark's SetBytes on exactly 64 bytes (same flags as G1),
+// which checks the curve and the prime-order subgroup.
+func (bnCurve) decodeG2(b []byte) (pointG2, error) {
+	q := new(bnG2)
+	if len(b) != bn254.SizeOfG2AffineCompressed {
+		return nil, fmt.Errorf("%d bytes", len(b))
+	}
+	if _, err := q.p.SetBytes(b); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+func (bnCurve) isIdentityG2(p pointG2) bool { return nq(p).IsInfinity() }
+func (bnCurve) appendG2(b []byte, p pointG2) []byte {
+	enc := nq(p).Bytes()
+	return append(b, enc[:]...)
+}
+func (bnCurve) addG2(a, b pointG2) pointG2 { r := new(bnG2); r.p.Add(nq(a), nq(b)); return r }
+func (bnCurve) equalG2(a, b pointG2) bool  { return nq(a).Equal(nq(b)) }
+func (bnCurve) mulG2(p pointG2, k scalar) pointG2 {
+	r := new(bnG2)
+	r.p.ScalarMultiplication(nq(p), bigOf(k))
+	return r
+}
+
+// pairProduct is bn254.Pair over the non-identity pairs, with P negated
+// for sign −1.
+func (bnCurve) pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem {
+	jac := make([]bn254.G1Jac, 0, len(ps))
+	q2 := make([]bn254.G2Affine, 0, len(ps))
+	for i := range ps {
+		if np(ps[i]).Z.IsZero() || nq(qs[i]).IsInfinity() {
+			continue
+		}
+		p := *np(ps[i])
+		if signs[i] < 0 {
+			p.Neg(&p)
+		}
+		jac, q2 = append(jac, p), append(q2, *nq(qs[i]))
+	}
+	out := new(bnGT)
+	if len(jac) == 0 {
+		out.v.SetOne()
+		return out
+	}
+	v, err := bn254.Pair(bn254.BatchJacobianToAffineG1(jac), q2)
+	if err != nil {
+		panic("groupsig: bn254.Pair: " + err.Error()) // lengths match by construction
+	}
+	out.v = v
+	return out
+}
+
+func (bnCurve) isOneGT(t gtElem) bool { return t.(*bnGT).v.IsOne() }
+
+func (bnCurve) appendGT(b []byte, t gtElem) []byte {
+	enc := t.(*bnGT).v.Bytes()
+	return append(b, enc[:]...)
+}
