@@ -470,3 +470,40 @@ func TestAddGroupAfterGenesis(t *testing.T) {
 		t.Fatalf("adding it twice: %v", err)
 	}
 }
+
+func TestRevokeNode(t *testing.T) {
+	f := newFixture(t, "alice")
+	tx := &Tx{Kind: KindRevokeNode, ChainID: testChain, Expiry: f.ledger.Head().Height + 5, Nonce: f.nonce(), Node: "node-1"}
+	_ = tx.SignAdmin(f.issuer)
+	if err := f.ledger.CheckTx(tx); !errors.Is(err, ErrBadAdminSignature) {
+		t.Fatalf("node revoked by a group issuer: %v", err)
+	}
+	if _, err := DecodeTx(tx.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	bad := *tx
+	bad.Group = "acme"
+	if err := bad.SignAdmin(f.admin); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("node revocation naming a group: %v", err)
+	}
+	_ = tx.SignAdmin(f.admin)
+	if c := f.commit(tx); c[0] != CodeOK {
+		t.Fatalf("revoke node: %v", c)
+	}
+	if got := f.ledger.RevokedNodes(); len(got) != 1 || got[0] != "node-1" {
+		t.Fatalf("revoked %v", got)
+	}
+	again := *tx
+	again.Nonce = f.nonce()
+	_ = again.SignAdmin(f.admin)
+	if err := f.ledger.CheckTx(&again); CodeOf(err) != CodeConflict {
+		t.Fatalf("revoking twice: %v", err)
+	}
+	// Blocks proposed by the revoked node are refused from now on.
+	head := f.ledger.Head()
+	b := &Block{Header: Header{ChainID: testChain, Height: head.Height + 1, PrevHash: head.Hash, Time: f.time + 1, TxRoot: TxRoot(nil)}}
+	b.Sign("node-1", f.valKey)
+	if _, err := f.ledger.Apply(context.Background(), b.Encode()); !errors.Is(err, ErrBlockRejected) {
+		t.Fatalf("block from a revoked proposer: %v", err)
+	}
+}

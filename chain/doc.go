@@ -18,12 +18,15 @@
 //	3 register member  str8 label ‖ [48] A
 //	4 revoke member    str8 label ‖ bytes16 revocation record (281) ‖
 //	                   u32 n ‖ n × (str8 label ‖ [48] new A)
+//	5 revoke node      str8 node id                (group is empty)
 //
 // The id is SHA-256("veil/tx/v1" ‖ 0x00 ‖ everything but auth). auth signs
 // the id: a BBS04 group signature (337 bytes) for kind 1, verified under
 // the group's key at the named epoch taken from chain state, never from the
 // transaction; an Ed25519 signature for admin kinds, by the consortium
-// admin key of the genesis (kind 2) or the group's issuer admin key (3, 4).
+// admin key of the genesis (kinds 2 and 5) or the group's issuer admin key
+// (3, 4). A committed node revocation makes every node drop and refuse that
+// certificate, and a block proposed by a revoked node is rejected.
 // Because the id leaves auth out, a second signature over the same content
 // is a duplicate, not a new transaction, and a committed id is never
 // accepted again.
@@ -74,6 +77,7 @@
 //	                                            epoch (0: member) ‖ u32 n ‖ n × A, one per
 //	                                            epoch from joining on
 //	"v/" ‖ u8 len ‖ name ‖ u64 epoch            the revocation record that started the epoch
+//	"n/" ‖ node id                              u64 height of the node's revocation
 //	"r/" ‖ u64 height                           one Code byte per transaction of the block
 //
 // The state is a pure function of the blocks: a replica that applies the

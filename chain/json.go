@@ -20,6 +20,7 @@ type TxJSON struct {
 	Label     string       `json:"label,omitempty"`
 	Identity  string       `json:"identity,omitempty"`
 	Updates   []UpdateJSON `json:"updates,omitempty"`
+	Node      string       `json:"node,omitempty"`
 	Signature string       `json:"signature"`
 	SizeBytes int          `json:"size"`
 }
@@ -35,7 +36,7 @@ func (tx *Tx) JSON() TxJSON {
 	id := tx.ID()
 	j := TxJSON{ID: hex.EncodeToString(id[:]), Kind: tx.Kind.String(), ChainID: tx.ChainID, Group: tx.Group,
 		Epoch: tx.Epoch, Topic: tx.Topic, Payload: tx.Payload, Nonce: hex.EncodeToString(tx.Nonce[:]),
-		Expiry: tx.Expiry, Label: tx.Label, Signature: hex.EncodeToString(tx.Auth), SizeBytes: tx.Size()}
+		Expiry: tx.Expiry, Label: tx.Label, Node: tx.Node, Signature: hex.EncodeToString(tx.Auth), SizeBytes: tx.Size()}
 	if tx.Kind == KindRegisterMember {
 		j.Identity = tx.Identity.String()
 	}

@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,6 +60,7 @@ type Ledger struct {
 	mu      sync.RWMutex // guards head and groups; group values are never mutated once published
 	head    Head
 	groups  map[string]*group
+	revoked map[string]bool // node ids whose certificates are revoked
 }
 
 // ErrAlreadyApplied is returned by Apply for a block at or below the head
@@ -87,7 +89,7 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 		cfg.Logger = def.Logger
 	}
 	l := &Ledger{db: db, gen: gen, cfg: cfg, verdicts: NewVerdictCache(cfg.VerdictCacheSize),
-		validators: map[string]ed25519.PublicKey{}, groups: map[string]*group{}}
+		validators: map[string]ed25519.PublicKey{}, groups: map[string]*group{}, revoked: map[string]bool{}}
 	for _, v := range gen.Validators {
 		l.validators[v.ID] = v.PublicKey
 	}
@@ -120,6 +122,13 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 	}
 	if err := l.loadGroups(); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	err = db.IterateState([]byte(stateNode), func(k, _ []byte) error {
+		l.revoked[string(k[len(stateNode):])] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: revoked nodes: %w", err)
 	}
 	return l, nil
 }
@@ -175,6 +184,18 @@ func (l *Ledger) loadGroups() error {
 		l.groups[name] = g
 		return err
 	})
+}
+
+// RevokedNodes lists the node ids whose certificates a committed
+// revocation has revoked.
+func (l *Ledger) RevokedNodes() []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]string, 0, len(l.revoked))
+	for id := range l.revoked {
+		out = append(out, id)
+	}
+	return out
 }
 
 // ChainID is the chain's id.
@@ -323,10 +344,20 @@ func (l *Ledger) TopicTxs(topic string, after []byte, limit int) ([][32]byte, []
 // view is the state a transaction is checked against: the committed state,
 // plus, while a block is applied, the changes of its earlier transactions.
 type view struct {
-	l      *Ledger
-	base   uint64            // height of the block the transaction follows
-	groups map[string]*group // nil for the committed state alone
-	ids    map[[32]byte]bool // ids made valid earlier in this block
+	l       *Ledger
+	base    uint64            // height of the block the transaction follows
+	groups  map[string]*group // nil for the committed state alone
+	ids     map[[32]byte]bool // ids made valid earlier in this block
+	revoked map[string]bool   // nodes revoked earlier in this block
+}
+
+func (v *view) nodeRevoked(id string) bool {
+	if v.revoked[id] {
+		return true
+	}
+	v.l.mu.RLock()
+	defer v.l.mu.RUnlock()
+	return v.l.revoked[id]
 }
 
 func (l *Ledger) currentView() *view {
@@ -383,6 +414,12 @@ func (v *view) precheck(tx *Tx) (*groupsig.PublicKey, error) {
 		return nil, errorf(ErrDuplicate, "transaction %x is already committed", id[:8])
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("look up transaction %x: %w", id[:8], err)
+	}
+	if tx.Kind == KindRevokeNode {
+		if v.nodeRevoked(tx.Node) {
+			return nil, errorf(ErrConflict, "node %q is already revoked", tx.Node)
+		}
+		return nil, nil
 	}
 	g, ok := v.group(tx.Group)
 	if tx.Kind == KindAddGroup {
@@ -475,7 +512,7 @@ func (l *Ledger) checkAuth(tx *Tx, key *groupsig.PublicKey, v *view) error {
 			return errorf(ErrBadSignature, "group signature does not verify under %q epoch %d", tx.Group, tx.Epoch)
 		}
 		return nil
-	case KindAddGroup:
+	case KindAddGroup, KindRevokeNode:
 		if !ed25519.Verify(l.gen.AdminKey, id[:], tx.Auth) {
 			return errorf(ErrBadAdminSignature, "not signed by the consortium admin key")
 		}
@@ -545,7 +582,7 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	}
 
 	l.preverify(ctx, b.Txs)
-	v := &view{l: l, base: b.Height - 1, groups: map[string]*group{}, ids: map[[32]byte]bool{}}
+	v := &view{l: l, base: b.Height - 1, groups: map[string]*group{}, ids: map[[32]byte]bool{}, revoked: map[string]bool{}}
 	batch := l.db.NewBatch()
 	codes := make([]Code, len(b.Txs))
 	codeBytes := make([]byte, len(b.Txs))
@@ -561,6 +598,11 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 		batch.PutTx(id, b.Height, uint32(i))
 		if tx.Kind == KindAnonymous {
 			batch.AddTopicTx(tx.Topic, storage.TopicSeq(b.Height, uint32(i)), id)
+			continue
+		}
+		if tx.Kind == KindRevokeNode {
+			v.revoked[tx.Node] = true
+			batch.PutState([]byte(stateNode+tx.Node), binary.BigEndian.AppendUint64(nil, b.Height))
 			continue
 		}
 		if err := v.applyAdmin(tx, batch, changedMembers); err != nil {
@@ -585,6 +627,9 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	for name, g := range v.groups {
 		l.groups[name] = g
 	}
+	for id := range v.revoked {
+		l.revoked[id] = true
+	}
 	l.head = Head{Height: b.Height, Hash: hash, Time: b.Time}
 	l.mu.Unlock()
 	return &Applied{Block: b, Hash: hash, Codes: codes}, nil
@@ -606,6 +651,12 @@ func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
 	key, ok := l.validators[b.Proposer]
 	if !ok {
 		return fmt.Errorf("block %d proposer %q is not a validator", b.Height, b.Proposer)
+	}
+	l.mu.RLock()
+	revoked := l.revoked[b.Proposer]
+	l.mu.RUnlock()
+	if revoked {
+		return fmt.Errorf("block %d proposer %q has a revoked certificate", b.Height, b.Proposer)
 	}
 	if !ed25519.Verify(key, hash[:], b.Signature) {
 		return fmt.Errorf("block %d: bad proposer signature", b.Height)

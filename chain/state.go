@@ -16,6 +16,7 @@ const (
 	stateMember  = "m/" // m/ ‖ u8 len(name) ‖ name ‖ label → member record
 	stateResults = "r/" // r/ ‖ height u64 → one Code byte per transaction
 	stateRevoke  = "v/" // v/ ‖ u8 len(name) ‖ name ‖ epoch u64 → the revocation record that started it
+	stateNode    = "n/" // n/ ‖ node id → u64 height of the revocation
 	stateGenesis = "genesis"
 )
 

@@ -29,6 +29,10 @@ const (
 	// member's new A, moving the group to its next epoch; the group's issuer
 	// admin key signs it.
 	KindRevokeMember Kind = 4
+	// KindRevokeNode revokes a node's certificate: once committed, every
+	// node drops and refuses it on gossip, raft and sync, and the leader
+	// removes it from raft. The consortium admin key signs it.
+	KindRevokeNode Kind = 5
 )
 
 func (k Kind) String() string {
@@ -41,6 +45,8 @@ func (k Kind) String() string {
 		return "register_member"
 	case KindRevokeMember:
 		return "revoke_member"
+	case KindRevokeNode:
+		return "revoke_node"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -64,7 +70,13 @@ const (
 // txDomain separates transaction ids from every other hash in veil.
 const txDomain = "veil/tx/v1\x00"
 
-var groupNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+var (
+	groupNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	nodeIDRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+)
+
+// ValidNodeID reports whether s can be a node id (a certificate CN).
+func ValidNodeID(s string) bool { return nodeIDRE.MatchString(s) }
 
 // ValidGroupName reports whether s can name a group: 1 to 64 of a-z 0-9 . _ -,
 // starting with a letter or digit.
@@ -103,6 +115,9 @@ type Tx struct {
 	// KindRevokeMember
 	Revocation []byte // groupsig.RevocationRecord encoding
 	Updates    []MemberUpdate
+
+	// KindRevokeNode: the node id (certificate CN) revoked. Group is empty.
+	Node string
 
 	// Auth is the group signature (anonymous) or the Ed25519 admin
 	// signature, over the id.
@@ -147,6 +162,8 @@ func (tx *Tx) encodeBody(e *encoder) {
 			e.str8(u.Label)
 			e.raw(u.Identity[:])
 		}
+	case KindRevokeNode:
+		e.str8(tx.Node)
 	}
 }
 
@@ -184,6 +201,13 @@ func (tx *Tx) checkFields() error {
 	switch {
 	case tx.ChainID == "" || len(tx.ChainID) > MaxChainIDLen:
 		return errorf(ErrMalformed, "chain id must be 1 to %d bytes", MaxChainIDLen)
+	case tx.Kind == KindRevokeNode:
+		if tx.Group != "" {
+			return errorf(ErrMalformed, "a node revocation names no group")
+		}
+		if !ValidNodeID(tx.Node) {
+			return errorf(ErrMalformed, "node id %q: 1 to 64 of A-Z a-z 0-9 . _ -", tx.Node)
+		}
 	case !ValidGroupName(tx.Group):
 		return errorf(ErrMalformed, "group name %q: 1 to 64 of a-z 0-9 . _ -", tx.Group)
 	}
@@ -225,6 +249,7 @@ func (tx *Tx) checkFields() error {
 				return err
 			}
 		}
+	case KindRevokeNode:
 	default:
 		return errorf(ErrMalformed, "unknown transaction kind %d", tx.Kind)
 	}
@@ -312,6 +337,8 @@ func DecodeTx(b []byte) (*Tx, error) {
 			d.fixed(u.Identity[:], "update identity")
 			tx.Updates = append(tx.Updates, u)
 		}
+	case KindRevokeNode:
+		tx.Node = d.str8(MaxNodeIDLen, "node id")
 	default:
 		if d.err == nil {
 			return nil, errorf(ErrMalformed, "unknown transaction kind %d", tx.Kind)

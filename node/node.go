@@ -59,6 +59,8 @@ type Node struct {
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
 	closers  []func() error
+	selfGone chan struct{} // closed when this node's own certificate is revoked
+	goneOnce sync.Once
 }
 
 // New opens a node's storage and starts its network parts (gossip, raft,
@@ -70,7 +72,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192)}
+	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192), selfGone: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			n.close()
@@ -123,6 +125,13 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		return nil, err
 	}
 	n.pool = chain.NewMempool(n.ledger, chain.MempoolConfig{MaxTxs: cfg.MempoolMaxTxs, MaxBytes: cfg.MempoolMaxMiB << 20})
+	revoked := n.ledger.RevokedNodes()
+	for _, id := range revoked {
+		if id == cfg.NodeID {
+			return nil, fmt.Errorf("this node's certificate (%s) was revoked on chain; it cannot rejoin", id)
+		}
+		n.identity.Revoke(id)
+	}
 
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
 		return nil, fmt.Errorf("api listener: %w", err)
@@ -139,6 +148,9 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		return nil, err
 	}
 	n.closers = append(n.closers, n.cluster.Shutdown)
+	for _, id := range revoked {
+		n.cluster.RemoveNode(id)
+	}
 	n.registerHandlers()
 
 	oc := consensus.DefaultConfig()
@@ -194,6 +206,36 @@ func (n *Node) applied(a *chain.Applied) {
 	n.pool.Update(a)
 	n.hub.Publish(a)
 	n.metrics.ObserveBlockCommit(time.Since(time.Unix(0, a.Block.Time)))
+	for i, tx := range a.Block.Txs {
+		if tx.Kind == chain.KindRevokeNode && a.Codes[i] == chain.CodeOK {
+			go n.nodeRevoked(tx.Node) // raft calls must not run on its FSM goroutine
+		}
+	}
+}
+
+// nodeRevoked makes a committed certificate revocation take effect here:
+// the node is refused on every new TLS handshake, dropped from gossip, and
+// (by the leader) removed from raft. A node whose own certificate is
+// revoked stops.
+func (n *Node) nodeRevoked(id string) {
+	if id == n.cfg.NodeID {
+		n.log.Error("this node's certificate was revoked on chain; stopping")
+		n.goneOnce.Do(func() { close(n.selfGone) })
+		return
+	}
+	n.identity.Revoke(id)
+	n.cluster.RemoveNode(id)
+	n.log.Warn("node certificate revoked on chain: dropped and refused", "revoked", id)
+	for attempt := 0; attempt < 20; attempt++ {
+		if n.orderer == nil || !n.orderer.IsLeader() {
+			return // the leader removes it; a later leader's reconcile does too
+		}
+		if err := n.orderer.RemoveServer(id); err == nil {
+			n.log.Info("removed revoked node from raft", "revoked", id)
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // Run joins the cluster, serves the API and runs the node's loops until
@@ -216,6 +258,9 @@ func (n *Node) Run(ctx context.Context) error {
 	var err error
 	select {
 	case <-ctx.Done():
+	case <-n.selfGone:
+		err = errors.New("this node's certificate was revoked on chain")
+		cancel()
 	case err = <-apiErr:
 		err = fmt.Errorf("api server: %w", err)
 		cancel()
@@ -371,12 +416,20 @@ func (n *Node) reconcileObservers() {
 	for _, s := range servers {
 		inRaft[string(s.ID)] = s.Suffrage
 	}
+	for _, id := range n.ledger.RevokedNodes() {
+		if _, ok := inRaft[id]; ok {
+			if err := n.orderer.RemoveServer(id); err == nil {
+				n.log.Info("removed revoked node from raft", "revoked", id)
+				delete(inRaft, id)
+			}
+		}
+	}
 	now := time.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, m := range n.cluster.Members() {
 		var md meta
-		if json.Unmarshal(m.Meta, &md) != nil || md.Role != RoleObserver {
+		if json.Unmarshal(m.Meta, &md) != nil || md.Role != RoleObserver || n.identity.IsRevoked(m.ID) {
 			continue
 		}
 		if m.Alive {

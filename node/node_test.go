@@ -185,3 +185,118 @@ func TestLocalNetworkCommitsEverywhere(t *testing.T) {
 		}
 	}
 }
+
+func TestRevokedNodeIsDroppedAndRefused(t *testing.T) {
+	ln := startLocal(t, 4) // node-4 is an observer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	waitFor(t, ctx, "node-4 in raft", func() bool {
+		servers, err := ln.leader().orderer.Servers()
+		if err != nil {
+			return false
+		}
+		for _, s := range servers {
+			if s.ID == "node-4" {
+				return true
+			}
+		}
+		return false
+	})
+	admin, err := genesis.ReadPrivateKey(ln.layout.AdminKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ln.client(1).Status(ctx)
+	tx := &chain.Tx{Kind: chain.KindRevokeNode, ChainID: "veil-local", Expiry: st.Height + 100, Node: "node-4"}
+	tx.Nonce, _ = chain.NewNonce(rand.Reader)
+	_ = tx.SignAdmin(admin)
+	id, err := ln.client(1).Submit(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ln.client(1).WaitCommitted(ctx, id, st.Height+1); err != nil {
+		t.Fatal(err)
+	}
+	// node-4 stops itself, the others drop it from gossip and raft.
+	select {
+	case err := <-ln.done[4]:
+		t.Logf("node-4 stopped: %v", err)
+		ln.mu.Lock()
+		delete(ln.stops, 4)
+		ln.mu.Unlock()
+	case <-ctx.Done():
+		t.Fatal("the revoked node kept running")
+	}
+	for i := 1; i <= 3; i++ {
+		waitFor(t, ctx, fmt.Sprintf("node-%d drops node-4", i), func() bool {
+			for _, p := range ln.nodes[i].Peers() {
+				if p.ID == "node-4" && p.Alive {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	waitFor(t, ctx, "node-4 out of raft", func() bool {
+		servers, err := ln.leader().orderer.Servers()
+		if err != nil {
+			return false
+		}
+		for _, s := range servers {
+			if s.ID == "node-4" {
+				return false
+			}
+		}
+		return true
+	})
+	// With a fresh data directory (no knowledge of its revocation) the
+	// revoked node's certificate is refused by every node: it never joins.
+	cfg, _ := ReadConfig(ConfigPath(ln.layout, 4))
+	cfg.DataDir = t.TempDir()
+	n4, err := New(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, rcancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n4.Run(rctx) }()
+	refusedBefore := ln.nodes[1].cluster.Stats().RefusedConns
+	time.Sleep(3 * time.Second)
+	for i := 1; i <= 3; i++ {
+		for _, p := range ln.nodes[i].Peers() {
+			if p.ID == "node-4" && p.Alive {
+				t.Fatalf("node-%d let the revoked node back in", i)
+			}
+		}
+	}
+	if n4.ledger.Head().Height != 0 {
+		t.Fatalf("the revoked node synced %d blocks", n4.ledger.Head().Height)
+	}
+	t.Logf("refused connections on node-1: %d more", ln.nodes[1].cluster.Stats().RefusedConns-refusedBefore)
+	rcancel()
+	<-done
+}
+
+func (ln *localNet) leader() *Node {
+	for {
+		for i, n := range ln.nodes {
+			ln.mu.Lock()
+			_, running := ln.stops[i]
+			ln.mu.Unlock()
+			if running && n.orderer != nil && n.orderer.IsLeader() {
+				return n
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		if ctx.Err() != nil {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
