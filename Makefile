@@ -17,8 +17,8 @@ test: ## run all tests, then the concurrent packages under the race detector
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -count=1 -race $(RACE_PKGS)
 
-bench: ## groupsig benchmarks with their baseline (PairProduct2) in one run
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./groupsig/
+bench: build ## micro-benchmarks and a 4-node network at saturation; writes BENCHMARKS.md
+	scripts/bench.sh bin/veil
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 	@for pkg in $$($(GO) list $(PKGS)); do \
