@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -298,5 +299,60 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestGroupsOfBothSuites adds a BN254 group on chain next to the genesis
+// BLS12-381 group, and commits anonymous transactions of both.
+func TestGroupsOfBothSuites(t *testing.T) {
+	ln := startLocal(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := ln.client(2)
+	waitFor(t, ctx, "a leader", func() bool { st, err := c.Status(ctx); return err == nil && st.Leader != "" })
+	admin, _ := genesis.ReadPrivateKey(ln.layout.AdminKey())
+	send := func(tx *chain.Tx, sign func(*chain.Tx) error) {
+		t.Helper()
+		st, _ := c.Status(ctx)
+		tx.ChainID, tx.Expiry = "veil-local", st.Height+100
+		tx.Nonce, _ = chain.NewNonce(rand.Reader)
+		if err := sign(tx); err != nil {
+			t.Fatal(err)
+		}
+		id, err := c.Submit(ctx, tx)
+		if err != nil {
+			t.Fatalf("%s: %v", tx.Kind, err)
+		}
+		if _, err := c.WaitCommitted(ctx, id, st.Height+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bnDir := groupsig.GroupDir{Dir: t.TempDir(), Name: "globex"}
+	pk, err := bnDir.CreateSuite(groupsig.SuiteBN254, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkb, _ := pk.MarshalBinary()
+	issuerPub, issuer, _ := ed25519.GenerateKey(rand.Reader)
+	send(&chain.Tx{Kind: chain.KindAddGroup, Group: "globex", GroupKey: pkb, AdminKey: issuerPub}, func(tx *chain.Tx) error { return tx.SignAdmin(admin) })
+	blsIssuer, _ := genesis.ReadPrivateKey(ln.layout.GroupAdminKey("acme"))
+	for _, g := range []struct {
+		dir    groupsig.GroupDir
+		issuer ed25519.PrivateKey
+	}{{bnDir, issuer}, {ln.layout.GroupDir("acme"), blsIssuer}} {
+		mk, err := g.dir.AddMember("m1", rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(&chain.Tx{Kind: chain.KindRegisterMember, Group: g.dir.Name, Label: "m1", Identity: mk.Identity()}, func(tx *chain.Tx) error { return tx.SignAdmin(g.issuer) })
+		send(&chain.Tx{Group: g.dir.Name, Topic: "mixed", Payload: []byte(mk.PublicKey().Suite().String())}, func(tx *chain.Tx) error { return tx.SignAnonymous(mk, rand.Reader) })
+	}
+	page, err := c.TopicTxs(ctx, "mixed", "", 10)
+	if err != nil || len(page.IDs) != 2 {
+		t.Fatalf("topic: %+v %v", page, err)
+	}
+	gr, err := c.Group(ctx, "globex")
+	if err != nil || len(gr.PublicKey) != 2*groupsig.PublicKeySizeOf(groupsig.SuiteBN254) {
+		t.Fatalf("bn254 group on chain: %+v %v", gr, err)
 	}
 }
