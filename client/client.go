@@ -1,6 +1,3 @@
-// Package client is the Go client of a veil node's HTTP API (package api):
-// submit transactions, read blocks, transactions, groups and status, and
-// follow the event stream. The veil CLI uses it; so can applications.
 package client
 
 import (

@@ -1,8 +1,3 @@
-// Package loadgen drives a veil network with anonymous transactions and
-// measures it: transactions are signed ahead of time on all cores (so
-// signing never limits the rate), submitted to every given node in turn
-// at a fixed rate or as fast as the nodes accept, and followed on the
-// event stream to time each one from submission to commit.
 package loadgen
 
 import (

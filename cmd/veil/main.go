@@ -1,5 +1,3 @@
-// Command veil is the command line of the veil consortium chain: group
-// signature keys today; nodes, transactions and audits as they land.
 package main
 
 import (

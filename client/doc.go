@@ -1,0 +1,5 @@
+// Package client is the Go client of a veil node's HTTP API (package api):
+// submit transactions, read blocks, transactions, groups and status, and
+// follow the event stream. The veil CLI uses it; so can applications.
+// Refusals come back as *Error with the API's stable code (IsCode).
+package client
