@@ -35,3 +35,7 @@ lint: ## gofmt and go vet
 .PHONY: demo
 demo: build ## run the demo: a 4-node local network, anonymous txs, revocation, audit
 	scripts/demo.sh bin/veil
+
+.PHONY: faults
+faults: ## fault tests, long form: kill -9, SIGSTOP and bad clients under load, 3 rounds
+	$(GO) test -count=1 -v -timeout 30m ./faults/ -args -rounds 3

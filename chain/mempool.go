@@ -83,6 +83,14 @@ func (m *Mempool) insert(tx *Tx) error {
 	if _, ok := m.byID[tx.ID()]; ok {
 		return m.pendingDup(tx)
 	}
+	// The transaction was checked against the ledger before its signature
+	// was verified; a block holding it may have been applied (and Update
+	// run) since. Looking again under the lock closes that gap: Update
+	// takes the same lock after the block's batch is on disk.
+	id := tx.ID()
+	if _, _, err := m.ledger.db.TxLocation(id); err == nil {
+		return errorf(ErrDuplicate, "transaction %x was committed while it was being checked", id[:8])
+	}
 	if m.live >= m.cfg.MaxTxs || m.bytes+tx.Size() > m.cfg.MaxBytes {
 		return fmt.Errorf("%w: %d transactions, %d bytes pending", ErrMempoolFull, m.live, m.bytes)
 	}
