@@ -166,6 +166,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	oc.SnapshotThreshold, oc.TrailingLogs = cfg.SnapshotEvery, cfg.SnapshotEvery/2
 	if cfg.Timing == "fast" {
 		oc.HeartbeatTimeout, oc.ElectionTimeout, oc.LeaderLeaseTimeout, oc.CommitTimeout = 400*time.Millisecond, 400*time.Millisecond, 200*time.Millisecond, 5*time.Millisecond
+		oc.SnapshotInterval = 2 * time.Second // raft checks the threshold this often
 	}
 	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {
 		return nil, err
