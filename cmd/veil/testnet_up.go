@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -29,6 +30,7 @@ func newTestnetCmd() *cobra.Command {
 func newTestnetUpCmd() *cobra.Command {
 	var opt node.LocalOptions
 	var dir string
+	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Create (if absent) and run a local network until Ctrl-C",
@@ -41,6 +43,9 @@ the data in --dir. Each node logs to DIR/nodes/node-N/node.log.`,
   VEIL_NODE=http://127.0.0.1:PORT veil status`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
 			opt.Timing = "fast"
 			l, err := node.InitLocal(dir, opt)
 			if err != nil {
@@ -89,7 +94,8 @@ the data in --dir. Each node logs to DIR/nodes/node-N/node.log.`,
 					<-done
 				}
 			}
-			out := cmd.OutOrStdout()
+			w := cmd.OutOrStdout()
+			var up []map[string]string
 			for i := 1; i <= l.Nodes; i++ {
 				cfg, err := node.ReadConfig(node.ConfigPath(l, i))
 				if err != nil {
@@ -101,19 +107,27 @@ the data in --dir. Each node logs to DIR/nodes/node-N/node.log.`,
 					stopAll()
 					return fmt.Errorf("node %d did not answer at %s (see %s): %w", i, url, filepath.Join(l.NodeDir(i), "node.log"), err)
 				}
-				fmt.Fprintf(out, "%s %s\n", l.NodeID(i), url)
+				up = append(up, map[string]string{"id": l.NodeID(i), "api": url, "log": filepath.Join(l.NodeDir(i), "node.log")})
+				if out.format == "text" {
+					fmt.Fprintf(w, "%s %s\n", l.NodeID(i), url)
+				}
 			}
-			fmt.Fprintf(out, "network of %d nodes up in %s; Ctrl-C stops it\n", l.Nodes, dir)
+			_ = out.print(w, map[string]any{"dir": dir, "nodes": up}, func(w io.Writer) {
+				fmt.Fprintf(w, "network of %d nodes up in %s; Ctrl-C stops it\n", l.Nodes, dir)
+			})
 			select {
 			case <-ctx.Done():
 			case i := <-exited:
 				fmt.Fprintf(cmd.ErrOrStderr(), "veil: node %d exited; stopping the network (see %s)\n", i, filepath.Join(l.NodeDir(i), "node.log"))
 			}
 			stopAll()
-			fmt.Fprintln(out, "network stopped")
+			if out.format == "text" {
+				fmt.Fprintln(w, "network stopped")
+			}
 			return nil
 		},
 	}
+	out.register(cmd)
 	cmd.Flags().StringVar(&dir, "dir", "testnet", "directory of the network (created if absent)")
 	cmd.Flags().IntVar(&opt.Nodes, "nodes", 4, "number of nodes")
 	cmd.Flags().StringSliceVar(&opt.Groups, "group", nil, "groups that exist from genesis (when creating)")
