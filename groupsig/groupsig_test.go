@@ -108,6 +108,12 @@ func TestOpeningProofBindsEverything(t *testing.T) {
 			"same signer, other signature": VerifyOpening(g.pk, other, sigOther, id, proof),
 			"other message":                VerifyOpening(g.pk, other, sig, id, proof),
 		}
+		if suite == SuiteBLS12381 {
+			// A claimed A equal to T3 makes T3/A the identity: refused, no panic.
+			var t3 Identity
+			copy(t3[:], sig[1+2*g1Size:1+3*g1Size])
+			cases["A = T3"] = VerifyOpening(g.pk, msg, sig, t3, proof)
+		}
 		for name, err := range cases {
 			if err == nil {
 				t.Errorf("%s: opening accepted", name)
