@@ -38,3 +38,18 @@ func apiError(err error) error {
 func timeoutCtx(cmd *cobra.Command, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(cmd.Context(), d)
 }
+
+// withNode is the body of a command that reads from a node: it checks
+// --output, then calls fn with a client of --node and a 30 s deadline.
+func withNode(cmd *cobra.Command, out *outputFlag, nf *nodeFlag, fn func(context.Context, *client.Client) error) error {
+	if err := out.validate(); err != nil {
+		return err
+	}
+	c, err := nf.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := timeoutCtx(cmd, 30*time.Second)
+	defer cancel()
+	return fn(ctx, c)
+}

@@ -1,11 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/client"
 )
 
 func newStatusCmd() *cobra.Command {
@@ -17,21 +18,14 @@ func newStatusCmd() *cobra.Command {
 		Example: `  veil status --node http://127.0.0.1:8545`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			c, err := nf.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := timeoutCtx(cmd, 30*time.Second)
-			defer cancel()
-			st, err := c.Status(ctx)
-			if err != nil {
-				return apiError(err)
-			}
-			return out.print(cmd.OutOrStdout(), st, func(w io.Writer) {
-				fmt.Fprintf(w, "node     %s (%s)\nchain    %s\nheight   %d\nhead     %s\nleader   %s\npeers    %d\nmempool  %d\n", st.NodeID, st.Role, st.ChainID, st.Height, st.HeadHash, st.Leader, st.Peers, st.Mempool)
+			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
+				st, err := c.Status(ctx)
+				if err != nil {
+					return apiError(err)
+				}
+				return out.print(cmd.OutOrStdout(), st, func(w io.Writer) {
+					fmt.Fprintf(w, "node     %s (%s)\nchain    %s\nheight   %d\nhead     %s\nleader   %s\npeers    %d\nmempool  %d\n", st.NodeID, st.Role, st.ChainID, st.Height, st.HeadHash, st.Leader, st.Peers, st.Mempool)
+				})
 			})
 		},
 	}

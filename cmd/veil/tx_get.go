@@ -1,11 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/client"
 )
 
 func newTxGetCmd() *cobra.Command {
@@ -17,25 +18,18 @@ func newTxGetCmd() *cobra.Command {
 		Example: `  veil tx get --node http://127.0.0.1:8545 3fa2…`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			c, err := nf.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := timeoutCtx(cmd, 30*time.Second)
-			defer cancel()
-			tx, err := c.Tx(ctx, args[0])
-			if err != nil {
-				return apiError(err)
-			}
-			return out.print(cmd.OutOrStdout(), tx, func(w io.Writer) {
-				fmt.Fprintf(w, "id      %s\nstatus  %s\n", tx.ID, tx.Status)
-				if tx.Height != nil {
-					fmt.Fprintf(w, "height  %d (index %d)\n", *tx.Height, *tx.Index)
+			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
+				tx, err := c.Tx(ctx, args[0])
+				if err != nil {
+					return apiError(err)
 				}
-				fmt.Fprintf(w, "kind    %s\ngroup   %s (epoch %d)\ntopic   %s\nexpiry  %d\npayload %q\n", tx.Kind, tx.Group, tx.Epoch, tx.Topic, tx.Expiry, tx.Payload)
+				return out.print(cmd.OutOrStdout(), tx, func(w io.Writer) {
+					fmt.Fprintf(w, "id      %s\nstatus  %s\n", tx.ID, tx.Status)
+					if tx.Height != nil {
+						fmt.Fprintf(w, "height  %d (index %d)\n", *tx.Height, *tx.Index)
+					}
+					fmt.Fprintf(w, "kind    %s\ngroup   %s (epoch %d)\ntopic   %s\nexpiry  %d\npayload %q\n", tx.Kind, tx.Group, tx.Epoch, tx.Topic, tx.Expiry, tx.Payload)
+				})
 			})
 		},
 	}
