@@ -224,6 +224,22 @@ func (bnCurve) mulG2(p pointG2, k scalar) pointG2 {
 	return r
 }
 
+// bnPrep is a BN254 G2 point as given: gnark's pairing needs no
+// preparation here.
+type bnPrep struct{ q pointG2 }
+
+func (*bnPrep) isPrepared() {}
+
+func (bnCurve) prepare(q pointG2) prepared { return &bnPrep{q} }
+
+func (c bnCurve) pairPrepared(ps []pointG1, qs []prepared) gtElem {
+	q2, signs := make([]pointG2, len(qs)), make([]int, len(qs))
+	for i, q := range qs {
+		q2[i], signs[i] = q.(*bnPrep).q, 1
+	}
+	return c.pairProduct(ps, q2, signs)
+}
+
 // pairProduct is bn254.Pair over the non-identity pairs, with P negated
 // for sign −1.
 func (bnCurve) pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem {

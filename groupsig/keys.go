@@ -28,6 +28,7 @@ type PublicKey struct {
 // multiplication by one of these points costs a tenth of a generic one).
 type keyTables struct {
 	u, v, h, g1 fixedBase
+	g2, w       prepared // Miller-loop lines of the key's G2 points
 }
 
 type lazyTables struct {
@@ -38,7 +39,8 @@ type lazyTables struct {
 func (pk *PublicKey) precomputed() *keyTables {
 	pk.tables.once.Do(func() {
 		c := pk.c
-		pk.tables.t = keyTables{u: c.fixed(pk.u), v: c.fixed(pk.v), h: c.fixed(pk.h), g1: c.fixed(pk.g1)}
+		pk.tables.t = keyTables{u: c.fixed(pk.u), v: c.fixed(pk.v), h: c.fixed(pk.h), g1: c.fixed(pk.g1),
+			g2: c.prepare(pk.g2), w: c.prepare(pk.w)}
 	})
 	return &pk.tables.t
 }

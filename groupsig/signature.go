@@ -101,7 +101,7 @@ func Sign(mk *MemberKey, msg []byte, rand io.Reader) ([]byte, error) {
 	// T3^rx = A^rx · h^((α+β)·rx).
 	p1 := c.addG1(c.mulCT(mk.a, rx), c.fixedMulCT(tab.h, c.sub(c.sub(c.mul(ab, rx), rd1), rd2)))
 	p2 := c.fixedMulCT(tab.h, c.neg(c.add(ra, rb)))
-	r3 := c.pairProduct([]pointG1{p1, p2}, []pointG2{pk.g2, pk.w}, []int{1, 1})
+	r3 := c.pairPrepared([]pointG1{p1, p2}, []prepared{tab.g2, tab.w})
 
 	enc := c.compressG1(t1, t2, t3, r1, r2, r4, r5)
 	t123 := concat3(enc[0], enc[1], enc[2])
@@ -160,7 +160,7 @@ func (s *Signature) verify(pk *PublicKey, msg []byte) error {
 	// R3 = e(T3^sx · h^(−sδ1−sδ2) · g1^(−c), g2) · e(h^(−sα−sβ) · T3^c, w)
 	p1 := c.addG1(c.addG1(c.varMulVT(vt3, s.sx), c.fixedMulVT(tab.h, c.neg(c.add(s.sd1, s.sd2)))), c.fixedMulVT(tab.g1, negC))
 	p2 := c.addG1(c.fixedMulVT(tab.h, c.neg(c.add(s.sa, s.sb))), c.varMulVT(vt3, s.c))
-	r3 := c.pairProduct([]pointG1{p1, p2}, []pointG2{pk.g2, pk.w}, []int{1, 1})
+	r3 := c.pairPrepared([]pointG1{p1, p2}, []prepared{tab.g2, tab.w})
 
 	enc := c.compressG1(r1, r2, r4, r5)
 	if !c.equal(challenge(pk, msg, s.t123(), enc[0], enc[1], r3, enc[2], enc[3]), s.c) {

@@ -86,6 +86,7 @@ type (
 	gtElem    interface{ isGT() }
 	fixedBase interface{ isFixed() }
 	varBase   interface{ isVar() }
+	prepared  interface{ isPrepared() }
 )
 
 // curve is everything the BBS04 algebra needs from a pairing-friendly
@@ -140,6 +141,11 @@ type curve interface {
 	// Pairing: Π e(P_i, Q_i)^sign_i with sign_i = ±1; identity inputs
 	// contribute 1.
 	pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem
+	// prepare precomputes what pairing with a fixed G2 point (a key's g2
+	// and w) can; pairPrepared is Π e(P_i, Q_i) for prepared Q_i, equal to
+	// pairProduct with every sign +1.
+	prepare(q pointG2) prepared
+	pairPrepared(ps []pointG1, qs []prepared) gtElem
 	isOneGT(t gtElem) bool
 	appendGT(b []byte, t gtElem) []byte
 }

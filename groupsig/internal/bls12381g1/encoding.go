@@ -155,6 +155,30 @@ func (p *Point) Compress() [CompressedSize]byte {
 // (Montgomery's trick). Identity points are allowed.
 func BatchCompress(ps []*Point) [][CompressedSize]byte {
 	out := make([][CompressedSize]byte, len(ps))
+	for i, a := range batchAffine(ps) {
+		if ps[i].IsIdentity() {
+			out[i] = compressedIdentity()
+		} else {
+			out[i] = compressAffine(&a)
+		}
+	}
+	return out
+}
+
+// BatchAffine returns the affine coordinates (x, y) of each point with one
+// field inversion for all; ok[i] is false for the identity.
+func BatchAffine(ps []*Point) (xs, ys []ff.Fp, ok []bool) {
+	xs, ys, ok = make([]ff.Fp, len(ps)), make([]ff.Fp, len(ps)), make([]bool, len(ps))
+	for i, a := range batchAffine(ps) {
+		xs[i], ys[i], ok[i] = a.x, a.y, !ps[i].IsIdentity()
+	}
+	return xs, ys, ok
+}
+
+// batchAffine normalises every point with Montgomery's trick; identities
+// are left as zero.
+func batchAffine(ps []*Point) []affine {
+	out := make([]affine, len(ps))
 	if len(ps) == 0 {
 		return out
 	}
@@ -173,7 +197,6 @@ func BatchCompress(ps []*Point) [][CompressedSize]byte {
 	for i := len(ps) - 1; i >= 0; i-- {
 		p := ps[i]
 		if p.IsIdentity() {
-			out[i] = compressedIdentity()
 			continue
 		}
 		if i > 0 {
@@ -182,10 +205,8 @@ func BatchCompress(ps []*Point) [][CompressedSize]byte {
 			zi = inv
 		}
 		inv.Mul(&inv, &p.z)
-		var a affine
-		a.x.Mul(&p.x, &zi)
-		a.y.Mul(&p.y, &zi)
-		out[i] = compressAffine(&a)
+		out[i].x.Mul(&p.x, &zi)
+		out[i].y.Mul(&p.y, &zi)
 	}
 	return out
 }
