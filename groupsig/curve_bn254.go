@@ -224,20 +224,37 @@ func (bnCurve) mulG2(p pointG2, k scalar) pointG2 {
 	return r
 }
 
-// bnPrep is a BN254 G2 point as given: gnark's pairing needs no
-// preparation here.
-type bnPrep struct{ q pointG2 }
+// bnPrep holds gnark's precomputed Miller-loop lines of a key's G2 point.
+type bnPrep struct {
+	lines [2][len(bn254.LoopCounter)]bn254.LineEvaluationAff
+}
 
 func (*bnPrep) isPrepared() {}
 
-func (bnCurve) prepare(q pointG2) prepared { return &bnPrep{q} }
+func (bnCurve) prepare(q pointG2) prepared { return &bnPrep{lines: bn254.PrecomputeLines(*nq(q))} }
 
-func (c bnCurve) pairPrepared(ps []pointG1, qs []prepared) gtElem {
-	q2, signs := make([]pointG2, len(qs)), make([]int, len(qs))
-	for i, q := range qs {
-		q2[i], signs[i] = q.(*bnPrep).q, 1
+// pairPrepared is gnark's PairFixedQ: the same pairing as bn254.Pair over
+// lines precomputed once per key.
+func (bnCurve) pairPrepared(ps []pointG1, qs []prepared) gtElem {
+	jac := make([]bn254.G1Jac, 0, len(ps))
+	lines := make([][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff, 0, len(ps))
+	for i := range ps {
+		if np(ps[i]).Z.IsZero() {
+			continue
+		}
+		jac, lines = append(jac, *np(ps[i])), append(lines, qs[i].(*bnPrep).lines)
 	}
-	return c.pairProduct(ps, q2, signs)
+	out := new(bnGT)
+	if len(jac) == 0 {
+		out.v.SetOne()
+		return out
+	}
+	v, err := bn254.PairFixedQ(bn254.BatchJacobianToAffineG1(jac), lines)
+	if err != nil {
+		panic("groupsig: bn254.PairFixedQ: " + err.Error()) // lengths match by construction
+	}
+	out.v = v
+	return out
 }
 
 // pairProduct is bn254.Pair over the non-identity pairs, with P negated
