@@ -349,6 +349,9 @@ type view struct {
 	groups  map[string]*group // nil for the committed state alone
 	ids     map[[32]byte]bool // ids made valid earlier in this block
 	revoked map[string]bool   // nodes revoked earlier in this block
+	// nextKeys holds the key each checked revocation moves its group to,
+	// so that applying it does not verify the record's pairings again.
+	nextKeys map[[32]byte]*groupsig.PublicKey
 }
 
 func (v *view) nodeRevoked(id string) bool {
@@ -455,8 +458,12 @@ func (v *view) precheck(tx *Tx) (*groupsig.PublicKey, error) {
 			return nil, errorf(ErrMalformed, "member identity: %v", err)
 		}
 	case KindRevokeMember:
-		if err := checkRevocation(g, tx); err != nil {
+		next, err := checkRevocation(g, tx)
+		if err != nil {
 			return nil, err
+		}
+		if v.nextKeys != nil {
+			v.nextKeys[tx.ID()] = next
 		}
 	}
 	return nil, nil
@@ -465,37 +472,39 @@ func (v *view) precheck(tx *Tx) (*groupsig.PublicKey, error) {
 // checkRevocation checks a revocation against the group: the record
 // verifies with pairings under the current key and revokes the member the
 // label names, and the updates list every remaining member exactly once.
-func checkRevocation(g *group, tx *Tx) error {
+// It returns the group's key of the new epoch.
+func checkRevocation(g *group, tx *Tx) (*groupsig.PublicKey, error) {
 	m, ok := g.members[tx.Label]
 	if !ok || m.revokedAt != 0 {
-		return errorf(ErrConflict, "group %q has no current member %q", tx.Group, tx.Label)
+		return nil, errorf(ErrConflict, "group %q has no current member %q", tx.Group, tx.Label)
 	}
 	var rec groupsig.RevocationRecord
 	if err := rec.UnmarshalBinary(tx.Revocation); err != nil {
-		return errorf(ErrInvalidRevocation, "%v", err)
+		return nil, errorf(ErrInvalidRevocation, "%v", err)
 	}
 	if rec.Revoked() != m.current() {
-		return errorf(ErrInvalidRevocation, "the record revokes another member than %q", tx.Label)
+		return nil, errorf(ErrInvalidRevocation, "the record revokes another member than %q", tx.Label)
 	}
-	if _, err := groupsig.VerifyRevocation(g.key, &rec); err != nil {
-		return errorf(ErrInvalidRevocation, "%v", err)
+	next, err := groupsig.VerifyRevocation(g.key, &rec)
+	if err != nil {
+		return nil, errorf(ErrInvalidRevocation, "%v", err)
 	}
 	want := g.remaining()
 	if len(tx.Updates) != len(want)-1 {
-		return errorf(ErrInvalidRevocation, "%d member updates, the group has %d remaining members", len(tx.Updates), len(want)-1)
+		return nil, errorf(ErrInvalidRevocation, "%d member updates, the group has %d remaining members", len(tx.Updates), len(want)-1)
 	}
 	seen := make(map[string]bool, len(tx.Updates))
 	for _, u := range tx.Updates {
 		other, ok := g.members[u.Label]
 		if !ok || other.revokedAt != 0 || u.Label == tx.Label || seen[u.Label] {
-			return errorf(ErrInvalidRevocation, "update for %q: not a remaining member, or listed twice", u.Label)
+			return nil, errorf(ErrInvalidRevocation, "update for %q: not a remaining member, or listed twice", u.Label)
 		}
 		if err := new(groupsig.Identity).UnmarshalBinary(u.Identity[:]); err != nil {
-			return errorf(ErrInvalidRevocation, "update for %q: %v", u.Label, err)
+			return nil, errorf(ErrInvalidRevocation, "update for %q: %v", u.Label, err)
 		}
 		seen[u.Label] = true
 	}
-	return nil
+	return next, nil
 }
 
 // checkAuth checks the transaction's signature: the group signature under
@@ -582,7 +591,8 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	}
 
 	l.preverify(ctx, b.Txs)
-	v := &view{l: l, base: b.Height - 1, groups: map[string]*group{}, ids: map[[32]byte]bool{}, revoked: map[string]bool{}}
+	v := &view{l: l, base: b.Height - 1, groups: map[string]*group{}, ids: map[[32]byte]bool{}, revoked: map[string]bool{},
+		nextKeys: map[[32]byte]*groupsig.PublicKey{}}
 	batch := l.db.NewBatch()
 	codes := make([]Code, len(b.Txs))
 	codeBytes := make([]byte, len(b.Txs))
@@ -714,13 +724,9 @@ func (v *view) applyAdmin(tx *Tx, batch *storage.Batch, changed map[string]map[s
 		touch(g, tx.Label)
 	case KindRevokeMember:
 		g := v.mutable(tx.Group)
-		var rec groupsig.RevocationRecord
-		if err := rec.UnmarshalBinary(tx.Revocation); err != nil {
-			return err
-		}
-		pk, err := groupsig.VerifyRevocation(g.key, &rec)
-		if err != nil {
-			return err
+		pk, ok := v.nextKeys[tx.ID()]
+		if !ok {
+			return fmt.Errorf("revocation %x was not checked before it was applied", tx.ID())
 		}
 		revoked := *g.members[tx.Label]
 		revoked.revokedAt = pk.Epoch()
