@@ -102,38 +102,7 @@ func TestCLIGroupFlow(t *testing.T) {
 	}
 	mustRun(t, "verify", "--gpk", raw, "--message", "hello", "--signature", sig)
 
-	opened := jsonOut(t, "open", "--opener-key", filepath.Join(keys, "acme.opener.key"), "--gpk", gpk,
-		"--registry", filepath.Join(keys, "acme.registry"), "--message", "hello", "--signature", sig)
-	if opened["label"] != "alice" {
-		t.Fatalf("opened to %v", opened["label"])
-	}
-	mustRun(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
-		"--a", opened["a"].(string), "--proof", opened["proof"].(string))
-	var bobKey groupsig.MemberKey
-	if err := groupsig.ReadFile(bob, &bobKey); err != nil {
-		t.Fatal(err)
-	}
-	if _, code := run(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
-		"--a", bobKey.Identity().String(), "--proof", opened["proof"].(string)); code != exitRefused {
-		t.Fatalf("opening naming bob: exit %d", code)
-	}
-
-	rev := jsonOut(t, "group", "revoke", "--dir", keys, "--name", "acme", "--label", "alice")
-	record := rev["record_file"].(string)
-	if out, code := run(t, "group", "update-key", "--key", alice, "--record", record); code != exitRefused || !strings.Contains(out, "revoked") {
-		t.Fatalf("revoked member update: exit %d: %s", code, out)
-	}
-	mustRun(t, "group", "update-key", "--key", bob, "--record", record)
-	s2 := jsonOut(t, "sign", "--key", bob, "--message", "after")["signature"].(string)
-	mustRun(t, "verify", "--gpk", gpk, "--message", "after", "--signature", s2)
-	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig); code != exitRefused {
-		t.Fatalf("epoch-0 signature under epoch 1: exit %d", code)
-	}
-	// The revoked member's key, not updated, makes signatures the new key refuses.
-	s3 := jsonOut(t, "sign", "--key", alice, "--message", "sneak")["signature"].(string)
-	if _, code := run(t, "verify", "--gpk", gpk, "--message", "sneak", "--signature", s3); code != exitRefused {
-		t.Fatalf("revoked member's signature: exit %d", code)
-	}
+	openRevokeFlow(t, keys, "acme", gpk, alice, bob, sig)
 }
 
 // TestCLIGroupFlowBN254 runs the whole flow on a BN254 group: create,
@@ -171,37 +140,7 @@ func TestCLIGroupFlowBN254(t *testing.T) {
 		t.Fatalf("BN254 signature under a BLS12-381 key: exit %d: %s", code, out)
 	}
 
-	opened := jsonOut(t, "open", "--opener-key", filepath.Join(keys, "bn.opener.key"), "--gpk", gpk,
-		"--registry", filepath.Join(keys, "bn.registry"), "--message", "hello", "--signature", sig)
-	if opened["label"] != "alice" {
-		t.Fatalf("opened to %v", opened["label"])
-	}
-	mustRun(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
-		"--a", opened["a"].(string), "--proof", opened["proof"].(string))
-	var bobKey groupsig.MemberKey
-	if err := groupsig.ReadFile(bob, &bobKey); err != nil {
-		t.Fatal(err)
-	}
-	if _, code := run(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
-		"--a", bobKey.Identity().String(), "--proof", opened["proof"].(string)); code != exitRefused {
-		t.Fatalf("opening naming bob: exit %d", code)
-	}
-
-	rev := jsonOut(t, "group", "revoke", "--dir", keys, "--name", "bn", "--label", "alice")
-	record := rev["record_file"].(string)
-	if out, code := run(t, "group", "update-key", "--key", alice, "--record", record); code != exitRefused || !strings.Contains(out, "revoked") {
-		t.Fatalf("revoked member update: exit %d: %s", code, out)
-	}
-	mustRun(t, "group", "update-key", "--key", bob, "--record", record)
-	s2 := jsonOut(t, "sign", "--key", bob, "--message", "after")["signature"].(string)
-	mustRun(t, "verify", "--gpk", gpk, "--message", "after", "--signature", s2)
-	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig); code != exitRefused {
-		t.Fatalf("epoch-0 signature under epoch 1: exit %d", code)
-	}
-	s3 := jsonOut(t, "sign", "--key", alice, "--message", "sneak")["signature"].(string)
-	if _, code := run(t, "verify", "--gpk", gpk, "--message", "sneak", "--signature", s3); code != exitRefused {
-		t.Fatalf("revoked member's signature: exit %d", code)
-	}
+	openRevokeFlow(t, keys, "bn", gpk, alice, bob, sig)
 	// A BLS12-381 record does not update a BN254 key.
 	mustRun(t, "group", "add-member", "--dir", keys, "--name", "bls", "--label", "carol", "--out", filepath.Join(dir, "carol.key"))
 	blsRev := jsonOut(t, "group", "revoke", "--dir", keys, "--name", "bls", "--label", "carol")
@@ -219,5 +158,45 @@ func TestEveryCommandHasAnExample(t *testing.T) {
 		if c.Example == "" && c.Name() != "help" && c.Name() != "completion" {
 			t.Errorf("veil %s has no example", c.CommandPath())
 		}
+	}
+}
+
+// openRevokeFlow continues a group flow after alice signed "hello" with
+// sig: the opener names alice and anyone verifies it (a claim naming bob
+// fails); alice is revoked and cannot update, bob updates and signs, and
+// signatures of the old epoch, or by alice's old key, are refused.
+func openRevokeFlow(t *testing.T, keys, name, gpk, alice, bob, sig string) {
+	t.Helper()
+	opened := jsonOut(t, "open", "--opener-key", filepath.Join(keys, name+".opener.key"), "--gpk", gpk,
+		"--registry", filepath.Join(keys, name+".registry"), "--message", "hello", "--signature", sig)
+	if opened["label"] != "alice" {
+		t.Fatalf("opened to %v", opened["label"])
+	}
+	mustRun(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
+		"--a", opened["a"].(string), "--proof", opened["proof"].(string))
+	var bobKey groupsig.MemberKey
+	if err := groupsig.ReadFile(bob, &bobKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, code := run(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
+		"--a", bobKey.Identity().String(), "--proof", opened["proof"].(string)); code != exitRefused {
+		t.Fatalf("opening naming bob: exit %d", code)
+	}
+
+	rev := jsonOut(t, "group", "revoke", "--dir", keys, "--name", name, "--label", "alice")
+	record := rev["record_file"].(string)
+	if out, code := run(t, "group", "update-key", "--key", alice, "--record", record); code != exitRefused || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoked member update: exit %d: %s", code, out)
+	}
+	mustRun(t, "group", "update-key", "--key", bob, "--record", record)
+	s2 := jsonOut(t, "sign", "--key", bob, "--message", "after")["signature"].(string)
+	mustRun(t, "verify", "--gpk", gpk, "--message", "after", "--signature", s2)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig); code != exitRefused {
+		t.Fatalf("epoch-0 signature under epoch 1: exit %d", code)
+	}
+	// The revoked member's key, not updated, makes signatures the new key refuses.
+	s3 := jsonOut(t, "sign", "--key", alice, "--message", "sneak")["signature"].(string)
+	if _, code := run(t, "verify", "--gpk", gpk, "--message", "sneak", "--signature", s3); code != exitRefused {
+		t.Fatalf("revoked member's signature: exit %d", code)
 	}
 }
