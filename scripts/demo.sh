@@ -24,7 +24,9 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "DEMO FAILED: $*" >&2; exit 1; }
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+# field KEY: the value of a top-level KEY in the indented JSON that veil's
+# --output json prints (one key per line), without quotes.
+field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" | head -1; }
 
 step "1. Start a local network of 4 nodes (3 validators + 1 observer) with group 'acme'"
 "$VEIL" testnet up --dir "$NET" --nodes 4 --group acme >"$WORK/testnet.out" 2>&1 &
@@ -39,7 +41,7 @@ cat "$WORK/testnet.out"
 mapfile -t NODES < <(grep '^node-' "$WORK/testnet.out" | awk '{print $2}')
 export VEIL_NODE=${NODES[0]}
 for _ in $(seq 1 100); do
-  [ "$("$VEIL" status -o json | json "['leader']")" != "" ] && break; sleep 0.1
+  [ "$("$VEIL" status -o json | field leader)" != "" ] && break; sleep 0.1
 done
 "$VEIL" status
 
@@ -55,17 +57,18 @@ for m in alice bob carol; do
   node=${NODES[$i]}; i=$((i+1))
   "$VEIL" tx send --node "$node" --key "$WORK/$m.key" --group acme --topic orders \
     --data "order from a member of acme #$i" --wait -o json >"$WORK/$m.tx.json"
-  echo "sent to $node: $(json "['id']" <"$WORK/$m.tx.json") committed at height $(json "['height']" <"$WORK/$m.tx.json")"
+  echo "sent to $node: $(field id <"$WORK/$m.tx.json") committed at height $(field height <"$WORK/$m.tx.json")"
 done
-BOB_TX=$(json "['id']" <"$WORK/bob.tx.json")
+BOB_TX=$(field id <"$WORK/bob.tx.json")
 "$VEIL" tx get "$BOB_TX"
 echo "(the node knows the group and the topic, never the signer)"
 
 step "4. All four nodes hold the same chain"
-heads() { for n in "${NODES[@]}"; do "$VEIL" status --node "$n" -o json | json "['head_hash']"; done | sort -u; }
+heads() { for n in "${NODES[@]}"; do "$VEIL" status --node "$n" -o json | field head_hash; done | sort -u; }
 for _ in $(seq 1 50); do HEADS=$(heads); [ "$(echo "$HEADS" | wc -l)" = 1 ] && break; sleep 0.2; done
 for n in "${NODES[@]}"; do
-  "$VEIL" status --node "$n" -o json | python3 -c "import json,sys; d=json.load(sys.stdin); print(f\"{d['node_id']:7} {d['role']:9} height {d['height']} head {d['head_hash'][:16]}…\")"
+  st=$("$VEIL" status --node "$n" -o json)
+  printf '%-7s %-9s height %s head %.16s…\n' "$(field node_id <<<"$st")" "$(field role <<<"$st")" "$(field height <<<"$st")" "$(field head_hash <<<"$st")"
 done
 [ "$(echo "$HEADS" | wc -l)" = 1 ] || fail "nodes report different head hashes"
 echo "same head hash on all nodes"
@@ -92,8 +95,8 @@ done
 step "8. The regulator opens bob's earlier transaction and proves who signed it"
 "$VEIL" audit open --opener-key "$NET/groups/acme.opener.key" --tx "$BOB_TX" -o json >"$WORK/open.json"
 cat "$WORK/open.json"
-[ "$(json "['label']" <"$WORK/open.json")" = bob ] || fail "the opening did not name bob"
-PROOF=$(json "['proof']" <"$WORK/open.json")
+[ "$(field label <"$WORK/open.json")" = bob ] || fail "the opening did not name bob"
+PROOF=$(field proof <"$WORK/open.json")
 
 step "9. Anyone checks the opening from public data; a false claim fails"
 "$VEIL" audit verify --tx "$BOB_TX" --label bob --proof "$PROOF"

@@ -16,9 +16,6 @@ func TestDemoEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-process network")
 	}
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("the demo script reads JSON with python3")
-	}
 	bin := filepath.Join(t.TempDir(), "veil")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
