@@ -35,6 +35,7 @@ const (
 	KindRevokeNode Kind = 5
 )
 
+// String returns the kind's name as the API shows it ("anonymous", …).
 func (k Kind) String() string {
 	switch k {
 	case KindAnonymous:

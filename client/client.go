@@ -38,6 +38,7 @@ type Error struct {
 	Message string
 }
 
+// Error formats the refusal as "code: message".
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
 
 // IsCode reports whether err is an API refusal with this code.

@@ -42,6 +42,7 @@ type applyResult struct {
 	err     error
 }
 
+// Apply applies a committed entry (raft.FSM).
 func (f *fsm) Apply(l *raft.Log) any {
 	a, err := f.ledger.Apply(context.Background(), l.Data)
 	switch {
@@ -65,6 +66,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 // snapshot is the chain head at the snapshot's log index.
 type snapshot struct{ head chain.Head }
 
+// Snapshot captures the chain head (raft.FSM).
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	return snapshot{head: f.ledger.Head()}, nil
 }
@@ -80,6 +82,7 @@ func (s snapshot) Persist(sink raft.SnapshotSink) error {
 	return sink.Close()
 }
 
+// Release has nothing to free (raft.FSMSnapshot).
 func (snapshot) Release() {}
 
 // Restore brings the ledger to the snapshot's head by fetching the missing
