@@ -226,17 +226,6 @@ func (l *Ledger) Group(name string) (GroupInfo, error) {
 	return g.info(), nil
 }
 
-// Groups lists the names of all groups.
-func (l *Ledger) Groups() []string {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	out := make([]string, 0, len(l.groups))
-	for n := range l.groups {
-		out = append(out, n)
-	}
-	return out
-}
-
 // currentKey returns a group's key at its current epoch.
 func (l *Ledger) currentKey(name string) (*groupsig.PublicKey, error) {
 	l.mu.RLock()
@@ -556,7 +545,6 @@ func (l *Ledger) Verifications() int64 { return l.verifications.Load() }
 // Applied is the outcome of applying one block.
 type Applied struct {
 	Block *Block
-	Hash  [32]byte
 	Codes []Code // one per transaction
 }
 
@@ -642,7 +630,7 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	}
 	l.head = Head{Height: b.Height, Hash: hash, Time: b.Time}
 	l.mu.Unlock()
-	return &Applied{Block: b, Hash: hash, Codes: codes}, nil
+	return &Applied{Block: b, Codes: codes}, nil
 }
 
 func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {

@@ -164,18 +164,11 @@ func (m *Mempool) Get(id [32]byte) (*Tx, bool) {
 	return e.tx, true
 }
 
-// Len and Bytes are the number and encoded size of pending transactions.
+// Len is the number of pending transactions.
 func (m *Mempool) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.live
-}
-
-// Bytes is the encoded size of the pending transactions.
-func (m *Mempool) Bytes() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.bytes
 }
 
 // IDs lists the pending ids in FIFO order (for anti-entropy with peers).

@@ -69,10 +69,3 @@ func (c *VerdictCache) Put(tx *Tx, valid bool) {
 	}
 	c.m[k] = valid
 }
-
-// Len is the number of verdicts held.
-func (c *VerdictCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
-}

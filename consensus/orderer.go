@@ -1,7 +1,6 @@
 package consensus
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
@@ -170,9 +169,6 @@ func (o *Orderer) isValidator() bool {
 	return false
 }
 
-// Addr is this node's advertised raft address.
-func (o *Orderer) Addr() string { return string(o.trans.LocalAddr()) }
-
 // IsLeader reports whether this node leads raft now.
 func (o *Orderer) IsLeader() bool { return o.raft.State() == raft.Leader }
 
@@ -201,9 +197,6 @@ func (o *Orderer) AddObserver(id, addr string) error {
 func (o *Orderer) RemoveServer(id string) error {
 	return o.raft.RemoveServer(raft.ServerID(id), 0, o.cfg.ApplyTimeout).Error()
 }
-
-// Stats returns raft's statistics (state, term, indexes, …).
-func (o *Orderer) Stats() map[string]string { return o.raft.Stats() }
 
 // Stop stops producing, hands leadership to another voter if this node
 // leads (so the network keeps committing without an election timeout),
@@ -290,20 +283,6 @@ func (o *Orderer) proposeOne() error {
 		return fmt.Errorf("block %d committed but not applied: %w", b.Height, res.err)
 	}
 	return nil
-}
-
-// WaitLeader blocks until some node leads raft or ctx ends.
-func (o *Orderer) WaitLeader(ctx context.Context) (string, error) {
-	for {
-		if id, _ := o.Leader(); id != "" {
-			return id, nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
 
 // slogWriter forwards hclog's lines (raft's logger) to slog at warn level:
