@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/api"
@@ -102,38 +100,28 @@ opening proof that anyone can check with 'veil audit verify'.`,
 		Example: `  veil audit open --node http://127.0.0.1:8545 --opener-key net/groups/acme.opener.key --tx 3fa2…`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
 			ok := new(groupsig.OpenerKey)
 			if err := readKey(openerPath, ok); err != nil {
 				return err
 			}
-			c, err := nf.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := timeoutCtx(cmd, 30*time.Second)
-			defer cancel()
-			t, err := fetchAuditTarget(ctx, c, txID)
-			if err != nil {
-				return err
-			}
-			id, proof, err := groupsig.Open(ok, t.pk, t.id, t.sig, rand.Reader)
-			if err != nil {
-				if errors.Is(err, groupsig.ErrWrongGroup) {
-					return badInput(err)
+			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
+				t, err := fetchAuditTarget(ctx, c, txID)
+				if err != nil {
+					return err
 				}
-				return refused(err)
-			}
-			pb, _ := proof.MarshalBinary()
-			res := map[string]any{"tx": txID, "group": t.group.Name, "epoch": t.epoch, "label": t.labelOf(id.String()), "a": id.String(), "proof": hex.EncodeToString(pb)}
-			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				label := res["label"].(string)
-				if label == "" {
-					label = "(A is not in the on-chain registry)"
+				id, proof, err := groupsig.Open(ok, t.pk, t.id, t.sig, rand.Reader)
+				if err != nil {
+					return openError(err)
 				}
-				fmt.Fprintf(w, "signer %s\na      %s\nproof  %s\n", label, id, res["proof"])
+				pb, _ := proof.MarshalBinary()
+				res := map[string]any{"tx": txID, "group": t.group.Name, "epoch": t.epoch, "label": t.labelOf(id.String()), "a": id.String(), "proof": hex.EncodeToString(pb)}
+				return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+					label := res["label"].(string)
+					if label == "" {
+						label = "(A is not in the on-chain registry)"
+					}
+					fmt.Fprintf(w, "signer %s\na      %s\nproof  %s\n", label, id, res["proof"])
+				})
 			})
 		},
 	}
@@ -160,42 +148,31 @@ proof. No secret is needed. Exit 0 if the opening holds, 1 if not.`,
 		Example: `  veil audit verify --node http://127.0.0.1:8545 --tx 3fa2… --label alice --proof 01c4…`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			pb, err := decodeHex("proof", proofHex)
+			proof, err := decodeProof(proofHex)
 			if err != nil {
 				return err
 			}
-			var proof groupsig.OpeningProof
-			if err := proof.UnmarshalBinary(pb); err != nil {
-				return badInput(fmt.Errorf("--proof: %w", err))
-			}
-			c, err := nf.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := timeoutCtx(cmd, 30*time.Second)
-			defer cancel()
-			t, err := fetchAuditTarget(ctx, c, txID)
-			if err != nil {
-				return err
-			}
-			aHex, ok := t.identityOf(label)
-			if !ok {
-				return refused(fmt.Errorf("%q is not a member of %s at epoch %d in the on-chain registry", label, t.group.Name, t.epoch))
-			}
-			ab, _ := hex.DecodeString(aHex)
-			var id groupsig.Identity
-			if err := id.UnmarshalBinary(ab); err != nil {
-				return err
-			}
-			if err := groupsig.VerifyOpening(t.pk, t.id, t.sig, id, &proof); err != nil {
-				return refused(err)
-			}
-			res := map[string]any{"valid": true, "tx": txID, "label": label, "a": aHex}
-			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				fmt.Fprintf(w, "valid: transaction %s was signed by %s (A %s…)\n", txID, label, aHex[:16])
+			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
+				t, err := fetchAuditTarget(ctx, c, txID)
+				if err != nil {
+					return err
+				}
+				aHex, ok := t.identityOf(label)
+				if !ok {
+					return refused(fmt.Errorf("%q is not a member of %s at epoch %d in the on-chain registry", label, t.group.Name, t.epoch))
+				}
+				ab, _ := hex.DecodeString(aHex)
+				var id groupsig.Identity
+				if err := id.UnmarshalBinary(ab); err != nil {
+					return err
+				}
+				if err := groupsig.VerifyOpening(t.pk, t.id, t.sig, id, proof); err != nil {
+					return refused(err)
+				}
+				res := map[string]any{"valid": true, "tx": txID, "label": label, "a": aHex}
+				return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+					fmt.Fprintf(w, "valid: transaction %s was signed by %s (A %s…)\n", txID, label, aHex[:16])
+				})
 			})
 		},
 	}

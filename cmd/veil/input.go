@@ -57,3 +57,57 @@ func decodeHex(flag, s string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// signedFlags are --gpk, --message|--file and --signature: a signature to
+// verify or open under a group key file.
+type signedFlags struct {
+	gpk, sig string
+	msg      messageFlags
+}
+
+func (f *signedFlags) register(cmd *cobra.Command) {
+	f.msg.register(cmd)
+	cmd.Flags().StringVar(&f.gpk, "gpk", "", "group public key file, of the signature's epoch (required)")
+	cmd.Flags().StringVar(&f.sig, "signature", "", "signature in hex (required)")
+	_ = cmd.MarkFlagRequired("gpk")
+	_ = cmd.MarkFlagRequired("signature")
+}
+
+// read returns the group key, the message and the signature bytes.
+func (f *signedFlags) read() (*groupsig.PublicKey, []byte, []byte, error) {
+	pk := new(groupsig.PublicKey)
+	if err := readKey(f.gpk, pk); err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := f.msg.read()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sig, err := decodeHex("signature", f.sig)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return pk, m, sig, nil
+}
+
+// decodeProof parses the --proof argument.
+func decodeProof(s string) (*groupsig.OpeningProof, error) {
+	b, err := decodeHex("proof", s)
+	if err != nil {
+		return nil, err
+	}
+	proof := new(groupsig.OpeningProof)
+	if err := proof.UnmarshalBinary(b); err != nil {
+		return nil, badInput(fmt.Errorf("--proof: %w", err))
+	}
+	return proof, nil
+}
+
+// openError maps a failed Open: an opener key of another group is bad
+// input (exit 2), a signature that does not verify is refused (exit 1).
+func openError(err error) error {
+	if errors.Is(err, groupsig.ErrWrongGroup) {
+		return badInput(err)
+	}
+	return refused(err)
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 
@@ -13,8 +12,8 @@ import (
 
 func newOpenCmd() *cobra.Command {
 	var out outputFlag
-	var msg messageFlags
-	var openerPath, gpkPath, registryPath, sigHex string
+	var in signedFlags
+	var openerPath, registryPath string
 	cmd := &cobra.Command{
 		Use:   "open",
 		Short: "Name the member who made a signature, with a proof (the opener's tool)",
@@ -29,11 +28,8 @@ refused (exit 1), never guessed at.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			ok, pk := new(groupsig.OpenerKey), new(groupsig.PublicKey)
+			ok := new(groupsig.OpenerKey)
 			if err := readKey(openerPath, ok); err != nil {
-				return err
-			}
-			if err := readKey(gpkPath, pk); err != nil {
 				return err
 			}
 			var reg *groupsig.Registry
@@ -43,20 +39,13 @@ refused (exit 1), never guessed at.`,
 					return err
 				}
 			}
-			m, err := msg.read()
-			if err != nil {
-				return err
-			}
-			sig, err := decodeHex("signature", sigHex)
+			pk, m, sig, err := in.read()
 			if err != nil {
 				return err
 			}
 			id, proof, err := groupsig.Open(ok, pk, m, sig, rand.Reader)
 			if err != nil {
-				if errors.Is(err, groupsig.ErrWrongGroup) {
-					return badInput(err)
-				}
-				return refused(err)
+				return openError(err)
 			}
 			label := ""
 			if reg != nil {
@@ -74,13 +63,9 @@ refused (exit 1), never guessed at.`,
 		},
 	}
 	out.register(cmd)
-	msg.register(cmd)
+	in.register(cmd)
 	cmd.Flags().StringVar(&openerPath, "opener-key", "", "opener key file (required)")
-	cmd.Flags().StringVar(&gpkPath, "gpk", "", "group public key file of the signature's epoch (required)")
 	cmd.Flags().StringVar(&registryPath, "registry", "", "issuer registry file, to name the member's label")
-	cmd.Flags().StringVar(&sigHex, "signature", "", "signature in hex (required)")
-	for _, f := range []string{"opener-key", "gpk", "signature"} {
-		_ = cmd.MarkFlagRequired(f)
-	}
+	_ = cmd.MarkFlagRequired("opener-key")
 	return cmd
 }

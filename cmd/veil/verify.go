@@ -11,8 +11,7 @@ import (
 
 func newVerifyCmd() *cobra.Command {
 	var out outputFlag
-	var msg messageFlags
-	var gpkPath, sigHex string
+	var in signedFlags
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Verify a group signature under a group public key",
@@ -25,15 +24,7 @@ signature is refused, 2 on bad usage or unreadable input.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			pk := new(groupsig.PublicKey)
-			if err := readKey(gpkPath, pk); err != nil {
-				return err
-			}
-			m, err := msg.read()
-			if err != nil {
-				return err
-			}
-			sig, err := decodeHex("signature", sigHex)
+			pk, m, sig, err := in.read()
 			if err != nil {
 				return err
 			}
@@ -50,10 +41,6 @@ signature is refused, 2 on bad usage or unreadable input.`,
 		},
 	}
 	out.register(cmd)
-	msg.register(cmd)
-	cmd.Flags().StringVar(&gpkPath, "gpk", "", "group public key file (required)")
-	cmd.Flags().StringVar(&sigHex, "signature", "", "signature in hex (required)")
-	_ = cmd.MarkFlagRequired("gpk")
-	_ = cmd.MarkFlagRequired("signature")
+	in.register(cmd)
 	return cmd
 }

@@ -10,8 +10,8 @@ import (
 
 func newVerifyOpeningCmd() *cobra.Command {
 	var out outputFlag
-	var msg messageFlags
-	var gpkPath, sigHex, aHex, proofHex string
+	var in signedFlags
+	var aHex, proofHex string
 	cmd := &cobra.Command{
 		Use:   "verify-opening",
 		Short: "Check an opener's claim that a member made a signature",
@@ -26,15 +26,7 @@ opening key maps it to the member identity A. Exit 0 if the opening holds,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			pk := new(groupsig.PublicKey)
-			if err := readKey(gpkPath, pk); err != nil {
-				return err
-			}
-			m, err := msg.read()
-			if err != nil {
-				return err
-			}
-			sig, err := decodeHex("signature", sigHex)
+			pk, m, sig, err := in.read()
 			if err != nil {
 				return err
 			}
@@ -46,15 +38,11 @@ opening key maps it to the member identity A. Exit 0 if the opening holds,
 			if err := id.UnmarshalBinary(aBytes); err != nil {
 				return badInput(fmt.Errorf("--a: %w", err))
 			}
-			proofBytes, err := decodeHex("proof", proofHex)
+			proof, err := decodeProof(proofHex)
 			if err != nil {
 				return err
 			}
-			var proof groupsig.OpeningProof
-			if err := proof.UnmarshalBinary(proofBytes); err != nil {
-				return badInput(fmt.Errorf("--proof: %w", err))
-			}
-			if err := groupsig.VerifyOpening(pk, m, sig, id, &proof); err != nil {
+			if err := groupsig.VerifyOpening(pk, m, sig, id, proof); err != nil {
 				return refused(err)
 			}
 			return out.print(cmd.OutOrStdout(), map[string]any{"valid": true, "a": id.String()}, func(w io.Writer) {
@@ -63,13 +51,10 @@ opening key maps it to the member identity A. Exit 0 if the opening holds,
 		},
 	}
 	out.register(cmd)
-	msg.register(cmd)
-	cmd.Flags().StringVar(&gpkPath, "gpk", "", "group public key file (required)")
-	cmd.Flags().StringVar(&sigHex, "signature", "", "signature in hex (required)")
+	in.register(cmd)
 	cmd.Flags().StringVar(&aHex, "a", "", "the member identity A in hex (required)")
 	cmd.Flags().StringVar(&proofHex, "proof", "", "the opening proof in hex (required)")
-	for _, f := range []string{"gpk", "signature", "a", "proof"} {
-		_ = cmd.MarkFlagRequired(f)
-	}
+	_ = cmd.MarkFlagRequired("a")
+	_ = cmd.MarkFlagRequired("proof")
 	return cmd
 }
