@@ -301,6 +301,13 @@ func (l *Ledger) Results(height uint64) ([]Code, error) {
 	return codes, nil
 }
 
+// Committed reports whether a transaction with this id has taken effect,
+// from the index alone (no block is read).
+func (l *Ledger) Committed(id [32]byte) bool {
+	_, _, err := l.db.TxLocation(id)
+	return err == nil
+}
+
 // TxLocation is where a committed transaction is.
 type TxLocation struct {
 	Height uint64

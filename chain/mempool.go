@@ -87,8 +87,7 @@ func (m *Mempool) insert(tx *Tx) error {
 	// was verified; a block holding it may have been applied (and Update
 	// run) since. Looking again under the lock closes that gap: Update
 	// takes the same lock after the block's batch is on disk.
-	id := tx.ID()
-	if _, _, err := m.ledger.db.TxLocation(id); err == nil {
+	if id := tx.ID(); m.ledger.Committed(id) {
 		return errorf(ErrDuplicate, "transaction %x was committed while it was being checked", id[:8])
 	}
 	if m.live >= m.cfg.MaxTxs || m.bytes+tx.Size() > m.cfg.MaxBytes {

@@ -175,7 +175,7 @@ func (n *Node) pullFrom(ctx context.Context, peer string) error {
 		if n.pool.Has(id) {
 			continue
 		}
-		if _, _, err := n.ledger.Tx(id); err == nil {
+		if n.ledger.Committed(id) {
 			continue
 		}
 		want = append(want, id[:]...)
