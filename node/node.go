@@ -209,15 +209,15 @@ func (n *Node) applied(a *chain.Applied) {
 	n.metrics.ObserveBlockCommit(time.Since(time.Unix(0, a.Block.Time)))
 	for i, tx := range a.Block.Txs {
 		if tx.Kind == chain.KindRevokeNode && a.Codes[i] == chain.CodeOK {
-			go n.nodeRevoked(tx.Node) // raft calls must not run on its FSM goroutine
+			n.nodeRevoked(tx.Node)
 		}
 	}
 }
 
 // nodeRevoked makes a committed certificate revocation take effect here:
-// the node is refused on every new TLS handshake, dropped from gossip, and
-// (by the leader) removed from raft. A node whose own certificate is
-// revoked stops.
+// the node is refused on every new TLS handshake and dropped from gossip;
+// the leader's reconcile loop removes it from raft within a second. A node
+// whose own certificate is revoked stops.
 func (n *Node) nodeRevoked(id string) {
 	if id == n.cfg.NodeID {
 		n.log.Error("this node's certificate was revoked on chain; stopping")
@@ -227,16 +227,6 @@ func (n *Node) nodeRevoked(id string) {
 	n.identity.Revoke(id)
 	n.cluster.RemoveNode(id)
 	n.log.Warn("node certificate revoked on chain: dropped and refused", "revoked", id)
-	for attempt := 0; attempt < 20; attempt++ {
-		if n.orderer == nil || !n.orderer.IsLeader() {
-			return // the leader removes it; a later leader's reconcile does too
-		}
-		if err := n.orderer.RemoveServer(id); err == nil {
-			n.log.Info("removed revoked node from raft", "revoked", id)
-			return
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
 }
 
 // Run joins the cluster, serves the API and runs the node's loops until
