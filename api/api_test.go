@@ -18,7 +18,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/storage"
 	"golang.org/x/time/rate"
 )
@@ -61,10 +61,10 @@ func (s *single) commit() *chain.Applied {
 type env struct {
 	*single
 	srv     *httptest.Server
-	members map[string]*groupsig.MemberKey
+	members map[string]*bbs04.MemberKey
 	issuer  ed25519.PrivateKey
-	ik      *groupsig.IssuerKey
-	reg     *groupsig.Registry
+	ik      *bbs04.IssuerKey
+	reg     *bbs04.Registry
 	rnd     *rand.ChaCha8
 }
 
@@ -73,7 +73,7 @@ func newEnv(t *testing.T, cfg Config) *env {
 	_, nodeKey, _ := ed25519.GenerateKey(rnd)
 	_, admin, _ := ed25519.GenerateKey(rnd)
 	_, issuer, _ := ed25519.GenerateKey(rnd)
-	pk, ik, _, _ := groupsig.Setup(rnd)
+	pk, ik, _, _ := bbs04.Setup(rnd)
 	pkb, _ := pk.MarshalBinary()
 	gen := &chain.Genesis{ChainID: "api-test", Time: 1, AdminKey: admin.Public().(ed25519.PublicKey),
 		Validators: []chain.Validator{{ID: "node-1", PublicKey: nodeKey.Public().(ed25519.PublicKey)}},
@@ -90,7 +90,7 @@ func newEnv(t *testing.T, cfg Config) *env {
 	s := &single{ledger: ledger, pool: chain.NewMempool(ledger, chain.MempoolConfig{}), hub: NewHub(), key: nodeKey, t: t}
 	srv := httptest.NewServer(NewServer(cfg, s, s.hub, NewMetrics(Gauges{Height: func() float64 { return float64(ledger.Head().Height) }})))
 	t.Cleanup(srv.Close)
-	e := &env{single: s, srv: srv, members: map[string]*groupsig.MemberKey{}, issuer: issuer, ik: ik, reg: groupsig.NewRegistry(pk), rnd: rnd}
+	e := &env{single: s, srv: srv, members: map[string]*bbs04.MemberKey{}, issuer: issuer, ik: ik, reg: bbs04.NewRegistry(pk), rnd: rnd}
 	for _, l := range []string{"alice", "bob"} {
 		mk, _ := e.reg.Issue(ik, l, rnd)
 		e.members[l] = mk

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -448,7 +448,7 @@ func TestMempoolConcurrentAdd(t *testing.T) {
 
 func TestAddGroupAfterGenesis(t *testing.T) {
 	f := newFixture(t)
-	pk, _, _, _ := groupsig.Setup(f.rnd)
+	pk, _, _, _ := bbs04.Setup(f.rnd)
 	pkb, _ := pk.MarshalBinary()
 	_, issuer2, _ := ed25519.GenerateKey(f.rnd)
 	tx := &Tx{Kind: KindAddGroup, ChainID: testChain, Expiry: 5, Nonce: f.nonce(), Group: "beta", GroupKey: pkb, AdminKey: issuer2.Public().(ed25519.PublicKey)}

@@ -8,7 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -28,9 +28,9 @@ type fixture struct {
 	valKey  ed25519.PrivateKey
 	admin   ed25519.PrivateKey // consortium admin
 	issuer  ed25519.PrivateKey // the group's issuer admin key
-	ik      *groupsig.IssuerKey
-	reg     *groupsig.Registry
-	members map[string]*groupsig.MemberKey
+	ik      *bbs04.IssuerKey
+	reg     *bbs04.Registry
+	members map[string]*bbs04.MemberKey
 	time    int64
 }
 
@@ -42,7 +42,7 @@ func newFixture(t testing.TB, members ...string) *fixture {
 	_, valKey, _ := ed25519.GenerateKey(rnd)
 	_, admin, _ := ed25519.GenerateKey(rnd)
 	_, issuer, _ := ed25519.GenerateKey(rnd)
-	pk, ik, _, err := groupsig.Setup(rnd)
+	pk, ik, _, err := bbs04.Setup(rnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func newFixture(t testing.TB, members ...string) *fixture {
 		Groups:     []GenesisGroup{{Name: "acme", PublicKey: pkb, AdminKey: issuer.Public().(ed25519.PublicKey)}},
 	}
 	f := &fixture{t: t, rnd: rnd, gen: gen, valKey: valKey, admin: admin, issuer: issuer, ik: ik,
-		reg: groupsig.NewRegistry(pk), members: map[string]*groupsig.MemberKey{}, time: 1}
+		reg: bbs04.NewRegistry(pk), members: map[string]*bbs04.MemberKey{}, time: 1}
 	f.ledger = f.open(t.TempDir())
 	f.pool = NewMempool(f.ledger, MempoolConfig{})
 	for _, m := range members {
@@ -98,7 +98,7 @@ func (f *fixture) anonTx(member, topic, payload string) *Tx {
 	return tx
 }
 
-func (f *fixture) registerTx(label string, id groupsig.Identity) *Tx {
+func (f *fixture) registerTx(label string, id bbs04.Identity) *Tx {
 	f.t.Helper()
 	tx := &Tx{Kind: KindRegisterMember, ChainID: testChain, Expiry: f.ledger.Head().Height + 10, Nonce: f.nonce(),
 		Group: "acme", Label: label, Identity: id}
@@ -133,7 +133,7 @@ func (f *fixture) revokeTx(label string) *Tx {
 
 // updateMembers moves every remaining member key across rec.
 func (f *fixture) updateMembers(tx *Tx) {
-	var rec groupsig.RevocationRecord
+	var rec bbs04.RevocationRecord
 	if err := rec.UnmarshalBinary(tx.Revocation); err != nil {
 		f.t.Fatal(err)
 	}

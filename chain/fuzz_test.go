@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 var writeCorpus = flag.Bool("write-corpus", false, "write the fuzz seed corpus into testdata/fuzz")
@@ -92,7 +92,7 @@ func TestWriteFuzzCorpus(t *testing.T) {
 // FuzzDecodeMember: the registry entries read back from chain state never
 // panic the decoder, and what decodes re-encodes to the same bytes.
 func FuzzDecodeMember(f *testing.F) {
-	m := &member{joined: 1, revokedAt: 3, as: make([]groupsig.Identity, 2)}
+	m := &member{joined: 1, revokedAt: 3, as: make([]bbs04.Identity, 2)}
 	f.Add(m.encode())
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // DefaultExpiryWindow is how far past the head, in blocks, a transaction's
@@ -66,7 +66,7 @@ func (g *Genesis) Validate() error {
 		if !ValidGroupName(gr.Name) || groups[gr.Name] {
 			return fmt.Errorf("genesis: group name %q is invalid or repeated", gr.Name)
 		}
-		var pk groupsig.PublicKey
+		var pk bbs04.PublicKey
 		if err := pk.UnmarshalBinary(gr.PublicKey); err != nil {
 			return fmt.Errorf("genesis: group %q: %w", gr.Name, err)
 		}

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/storage"
 	"golang.org/x/sync/errgroup"
 )
@@ -136,11 +136,11 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 func (l *Ledger) writeGenesis(genHash [32]byte) error {
 	b := l.db.NewBatch()
 	for _, gg := range l.gen.Groups {
-		pk := new(groupsig.PublicKey)
+		pk := new(bbs04.PublicKey)
 		if err := pk.UnmarshalBinary(gg.PublicKey); err != nil {
 			return err
 		}
-		g := &group{name: gg.Name, key: pk, keys: map[uint64]*groupsig.PublicKey{0: pk}, admin: gg.AdminKey, members: map[string]*member{}}
+		g := &group{name: gg.Name, key: pk, keys: map[uint64]*bbs04.PublicKey{0: pk}, admin: gg.AdminKey, members: map[string]*member{}}
 		b.PutState([]byte(stateGroup+g.name), encodeGroupHeader(g))
 		b.PutState(groupKeyKey(g.name, 0), gg.PublicKey)
 	}
@@ -159,13 +159,13 @@ func (l *Ledger) loadGroups() error {
 		if err != nil {
 			return fmt.Errorf("group %q: %w: %w", name, err, storage.ErrCorrupt)
 		}
-		g := &group{name: name, admin: admin, keys: map[uint64]*groupsig.PublicKey{}, members: map[string]*member{}}
+		g := &group{name: name, admin: admin, keys: map[uint64]*bbs04.PublicKey{}, members: map[string]*member{}}
 		for e := uint64(0); e <= epoch; e++ {
 			raw, err := l.db.GetState(groupKeyKey(name, e))
 			if err != nil {
 				return fmt.Errorf("group %q key at epoch %d: %w", name, e, err)
 			}
-			pk := new(groupsig.PublicKey)
+			pk := new(bbs04.PublicKey)
 			if err := pk.UnmarshalBinary(raw); err != nil {
 				return fmt.Errorf("group %q key at epoch %d: %w: %w", name, e, err, storage.ErrCorrupt)
 			}
@@ -227,7 +227,7 @@ func (l *Ledger) Group(name string) (GroupInfo, error) {
 }
 
 // currentKey returns a group's key at its current epoch.
-func (l *Ledger) currentKey(name string) (*groupsig.PublicKey, error) {
+func (l *Ledger) currentKey(name string) (*bbs04.PublicKey, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	g, ok := l.groups[name]
@@ -238,7 +238,7 @@ func (l *Ledger) currentKey(name string) (*groupsig.PublicKey, error) {
 }
 
 // GroupKey returns a group's public key at an epoch, current or past.
-func (l *Ledger) GroupKey(name string, epoch uint64) (*groupsig.PublicKey, error) {
+func (l *Ledger) GroupKey(name string, epoch uint64) (*bbs04.PublicKey, error) {
 	l.mu.RLock()
 	g, ok := l.groups[name]
 	l.mu.RUnlock()
@@ -347,7 +347,7 @@ type view struct {
 	revoked map[string]bool   // nodes revoked earlier in this block
 	// nextKeys holds the key each checked revocation moves its group to,
 	// so that applying it does not verify the record's pairings again.
-	nextKeys map[[32]byte]*groupsig.PublicKey
+	nextKeys map[[32]byte]*bbs04.PublicKey
 }
 
 func (v *view) nodeRevoked(id string) bool {
@@ -394,7 +394,7 @@ func (v *view) check(tx *Tx) error {
 
 // precheck applies every rule but the signature, and returns the group key
 // an anonymous signature must verify under.
-func (v *view) precheck(tx *Tx) (*groupsig.PublicKey, error) {
+func (v *view) precheck(tx *Tx) (*bbs04.PublicKey, error) {
 	if tx.ChainID != v.l.gen.ChainID {
 		return nil, errorf(ErrWrongChain, "transaction for chain %q, this is %q", tx.ChainID, v.l.gen.ChainID)
 	}
@@ -425,7 +425,7 @@ func (v *view) precheck(tx *Tx) (*groupsig.PublicKey, error) {
 		if ok {
 			return nil, errorf(ErrConflict, "group %q already exists", tx.Group)
 		}
-		var pk groupsig.PublicKey
+		var pk bbs04.PublicKey
 		if err := pk.UnmarshalBinary(tx.GroupKey); err != nil {
 			return nil, errorf(ErrMalformed, "group key: %v", err)
 		}
@@ -450,7 +450,7 @@ func (v *view) precheck(tx *Tx) (*groupsig.PublicKey, error) {
 		if _, dup := g.members[tx.Label]; dup {
 			return nil, errorf(ErrConflict, "group %q already has a member %q", tx.Group, tx.Label)
 		}
-		if err := new(groupsig.Identity).UnmarshalBinary(tx.Identity[:]); err != nil {
+		if err := new(bbs04.Identity).UnmarshalBinary(tx.Identity[:]); err != nil {
 			return nil, errorf(ErrMalformed, "member identity: %v", err)
 		}
 	case KindRevokeMember:
@@ -469,19 +469,19 @@ func (v *view) precheck(tx *Tx) (*groupsig.PublicKey, error) {
 // verifies with pairings under the current key and revokes the member the
 // label names, and the updates list every remaining member exactly once.
 // It returns the group's key of the new epoch.
-func checkRevocation(g *group, tx *Tx) (*groupsig.PublicKey, error) {
+func checkRevocation(g *group, tx *Tx) (*bbs04.PublicKey, error) {
 	m, ok := g.members[tx.Label]
 	if !ok || m.revokedAt != 0 {
 		return nil, errorf(ErrConflict, "group %q has no current member %q", tx.Group, tx.Label)
 	}
-	var rec groupsig.RevocationRecord
+	var rec bbs04.RevocationRecord
 	if err := rec.UnmarshalBinary(tx.Revocation); err != nil {
 		return nil, errorf(ErrInvalidRevocation, "%v", err)
 	}
 	if rec.Revoked() != m.current() {
 		return nil, errorf(ErrInvalidRevocation, "the record revokes another member than %q", tx.Label)
 	}
-	next, err := groupsig.VerifyRevocation(g.key, &rec)
+	next, err := bbs04.VerifyRevocation(g.key, &rec)
 	if err != nil {
 		return nil, errorf(ErrInvalidRevocation, "%v", err)
 	}
@@ -495,7 +495,7 @@ func checkRevocation(g *group, tx *Tx) (*groupsig.PublicKey, error) {
 		if !ok || other.revokedAt != 0 || u.Label == tx.Label || seen[u.Label] {
 			return nil, errorf(ErrInvalidRevocation, "update for %q: not a remaining member, or listed twice", u.Label)
 		}
-		if err := new(groupsig.Identity).UnmarshalBinary(u.Identity[:]); err != nil {
+		if err := new(bbs04.Identity).UnmarshalBinary(u.Identity[:]); err != nil {
 			return nil, errorf(ErrInvalidRevocation, "update for %q: %v", u.Label, err)
 		}
 		seen[u.Label] = true
@@ -505,7 +505,7 @@ func checkRevocation(g *group, tx *Tx) (*groupsig.PublicKey, error) {
 
 // checkAuth checks the transaction's signature: the group signature under
 // key (through the verdict cache) or the right admin's Ed25519 signature.
-func (l *Ledger) checkAuth(tx *Tx, key *groupsig.PublicKey, v *view) error {
+func (l *Ledger) checkAuth(tx *Tx, key *bbs04.PublicKey, v *view) error {
 	id := tx.ID()
 	switch tx.Kind {
 	case KindAnonymous:
@@ -533,11 +533,11 @@ func (l *Ledger) checkAuth(tx *Tx, key *groupsig.PublicKey, v *view) error {
 
 // verify checks an anonymous transaction's group signature and remembers
 // the verdict.
-func (l *Ledger) verify(key *groupsig.PublicKey, tx *Tx) bool {
+func (l *Ledger) verify(key *bbs04.PublicKey, tx *Tx) bool {
 	l.verifications.Add(1)
 	id := tx.ID()
 	start := time.Now()
-	valid := groupsig.Verify(key, id[:], tx.Auth) == nil
+	valid := bbs04.Verify(key, id[:], tx.Auth) == nil
 	if l.cfg.OnVerify != nil {
 		l.cfg.OnVerify(time.Since(start))
 	}
@@ -587,7 +587,7 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 
 	l.preverify(ctx, b.Txs)
 	v := &view{l: l, base: b.Height - 1, groups: map[string]*group{}, ids: map[[32]byte]bool{}, revoked: map[string]bool{},
-		nextKeys: map[[32]byte]*groupsig.PublicKey{}}
+		nextKeys: map[[32]byte]*bbs04.PublicKey{}}
 	batch := l.db.NewBatch()
 	codes := make([]Code, len(b.Txs))
 	codeBytes := make([]byte, len(b.Txs))
@@ -705,17 +705,17 @@ func (v *view) applyAdmin(tx *Tx, batch *storage.Batch, changed map[string]map[s
 	}
 	switch tx.Kind {
 	case KindAddGroup:
-		pk := new(groupsig.PublicKey)
+		pk := new(bbs04.PublicKey)
 		if err := pk.UnmarshalBinary(tx.GroupKey); err != nil {
 			return err
 		}
-		g := &group{name: tx.Group, key: pk, keys: map[uint64]*groupsig.PublicKey{0: pk}, admin: tx.AdminKey, members: map[string]*member{}}
+		g := &group{name: tx.Group, key: pk, keys: map[uint64]*bbs04.PublicKey{0: pk}, admin: tx.AdminKey, members: map[string]*member{}}
 		v.groups[g.name] = g
 		batch.PutState([]byte(stateGroup+g.name), encodeGroupHeader(g))
 		batch.PutState(groupKeyKey(g.name, 0), tx.GroupKey)
 	case KindRegisterMember:
 		g := v.mutable(tx.Group)
-		g.members[tx.Label] = &member{joined: g.epoch(), as: []groupsig.Identity{tx.Identity}}
+		g.members[tx.Label] = &member{joined: g.epoch(), as: []bbs04.Identity{tx.Identity}}
 		touch(g, tx.Label)
 	case KindRevokeMember:
 		g := v.mutable(tx.Group)
@@ -729,7 +729,7 @@ func (v *view) applyAdmin(tx *Tx, batch *storage.Batch, changed map[string]map[s
 		touch(g, tx.Label)
 		for _, u := range tx.Updates {
 			m := *g.members[u.Label]
-			m.as = append(append([]groupsig.Identity(nil), m.as...), u.Identity)
+			m.as = append(append([]bbs04.Identity(nil), m.as...), u.Identity)
 			g.members[u.Label] = &m
 			touch(g, u.Label)
 		}

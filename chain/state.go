@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // State keys (under storage's state prefix). See doc.go.
@@ -48,10 +48,10 @@ func resultsKey(height uint64) []byte {
 type member struct {
 	joined    uint64
 	revokedAt uint64 // epoch the revocation moved the group to; 0 while a member
-	as        []groupsig.Identity
+	as        []bbs04.Identity
 }
 
-func (m *member) current() groupsig.Identity { return m.as[len(m.as)-1] }
+func (m *member) current() bbs04.Identity { return m.as[len(m.as)-1] }
 
 func (m *member) encode() []byte {
 	e := &encoder{}
@@ -68,11 +68,11 @@ func decodeMember(b []byte) (*member, error) {
 	d := &decoder{b: b}
 	m := &member{joined: d.u64("joined"), revokedAt: d.u64("revoked")}
 	n := d.u32("count")
-	if d.err == nil && uint64(n)*groupsig.IdentitySize != uint64(len(d.b)) {
+	if d.err == nil && uint64(n)*bbs04.IdentitySize != uint64(len(d.b)) {
 		d.fail("member record: %d keys in %d bytes", n, len(d.b))
 	}
 	for i := uint32(0); i < n && d.err == nil; i++ {
-		var a groupsig.Identity
+		var a bbs04.Identity
 		d.fixed(a[:], "A")
 		m.as = append(m.as, a)
 	}
@@ -84,8 +84,8 @@ func decodeMember(b []byte) (*member, error) {
 // its admin key, and its registry.
 type group struct {
 	name    string
-	key     *groupsig.PublicKey // current epoch
-	keys    map[uint64]*groupsig.PublicKey
+	key     *bbs04.PublicKey // current epoch
+	keys    map[uint64]*bbs04.PublicKey
 	admin   ed25519.PublicKey
 	members map[string]*member
 }
@@ -96,7 +96,7 @@ func (g *group) epoch() uint64 { return g.key.Epoch() }
 // private until the block commits.
 func (g *group) clone() *group {
 	c := *g
-	c.keys = make(map[uint64]*groupsig.PublicKey, len(g.keys))
+	c.keys = make(map[uint64]*bbs04.PublicKey, len(g.keys))
 	for e, k := range g.keys {
 		c.keys[e] = k
 	}
@@ -135,7 +135,7 @@ func decodeGroupHeader(b []byte) (epoch uint64, admin ed25519.PublicKey, err err
 type GroupInfo struct {
 	Name      string
 	Epoch     uint64
-	PublicKey *groupsig.PublicKey
+	PublicKey *bbs04.PublicKey
 	AdminKey  ed25519.PublicKey
 	Members   []MemberInfo // sorted by label
 }
@@ -143,23 +143,23 @@ type GroupInfo struct {
 // MemberInfo is one on-chain registry entry.
 type MemberInfo struct {
 	Label     string
-	Identity  groupsig.Identity // A at the group's current epoch (the last A if revoked)
-	Joined    uint64            // epoch the member was registered at
-	RevokedAt uint64            // epoch its revocation started; 0 if a member
-	History   []groupsig.Identity
+	Identity  bbs04.Identity // A at the group's current epoch (the last A if revoked)
+	Joined    uint64         // epoch the member was registered at
+	RevokedAt uint64         // epoch its revocation started; 0 if a member
+	History   []bbs04.Identity
 }
 
 func (g *group) info() GroupInfo {
 	gi := GroupInfo{Name: g.name, Epoch: g.epoch(), PublicKey: g.key, AdminKey: g.admin}
 	for l, m := range g.members {
-		gi.Members = append(gi.Members, MemberInfo{Label: l, Identity: m.current(), Joined: m.joined, RevokedAt: m.revokedAt, History: append([]groupsig.Identity(nil), m.as...)})
+		gi.Members = append(gi.Members, MemberInfo{Label: l, Identity: m.current(), Joined: m.joined, RevokedAt: m.revokedAt, History: append([]bbs04.Identity(nil), m.as...)})
 	}
 	sort.Slice(gi.Members, func(i, j int) bool { return gi.Members[i].Label < gi.Members[j].Label })
 	return gi
 }
 
 // LabelOf names the member whose A at epoch is id (for the opener).
-func (gi *GroupInfo) LabelOf(epoch uint64, id groupsig.Identity) (string, bool) {
+func (gi *GroupInfo) LabelOf(epoch uint64, id bbs04.Identity) (string, bool) {
 	for _, m := range gi.Members {
 		if epoch < m.Joined {
 			continue

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // Kind is a transaction's type.
@@ -59,13 +59,13 @@ const (
 	MaxGroupNameLen = 64
 	MaxTopicLen     = 64
 	MaxPayloadLen   = 64 << 10
-	MaxLabelLen     = groupsig.MaxLabelLen
+	MaxLabelLen     = bbs04.MaxLabelLen
 	NonceSize       = 16
 	// MaxTxSize bounds any encoded transaction; a revocation that lists
 	// every remaining member's new A is the largest kind.
 	MaxTxSize = 1 << 20
 	// MaxRevokeUpdates bounds the member list of one revocation.
-	MaxRevokeUpdates = (MaxTxSize - 1024) / (1 + MaxLabelLen + groupsig.IdentitySize)
+	MaxRevokeUpdates = (MaxTxSize - 1024) / (1 + MaxLabelLen + bbs04.IdentitySize)
 )
 
 // txDomain separates transaction ids from every other hash in veil.
@@ -86,7 +86,7 @@ func ValidGroupName(s string) bool { return groupNameRE.MatchString(s) }
 // MemberUpdate is one remaining member's new A in a revocation.
 type MemberUpdate struct {
 	Label    string
-	Identity groupsig.Identity
+	Identity bbs04.Identity
 }
 
 // Tx is a transaction. Which fields are set depends on Kind; the canonical
@@ -111,10 +111,10 @@ type Tx struct {
 
 	// KindRegisterMember and KindRevokeMember
 	Label    string
-	Identity groupsig.Identity // KindRegisterMember: the new member's A
+	Identity bbs04.Identity // KindRegisterMember: the new member's A
 
 	// KindRevokeMember
-	Revocation []byte // groupsig.RevocationRecord encoding
+	Revocation []byte // bbs04.RevocationRecord encoding
 	Updates    []MemberUpdate
 
 	// KindRevokeNode: the node id (certificate CN) revoked. Group is empty.
@@ -220,13 +220,13 @@ func (tx *Tx) checkFields() error {
 		if len(tx.Payload) > MaxPayloadLen {
 			return errorf(ErrTooLarge, "payload is %d bytes, at most %d", len(tx.Payload), MaxPayloadLen)
 		}
-		if !suiteSize(len(tx.Auth), groupsig.SignatureSizeOf) {
-			return errorf(ErrMalformed, "group signature is %d bytes, want %s", len(tx.Auth), suiteSizes(groupsig.SignatureSizeOf))
+		if !suiteSize(len(tx.Auth), bbs04.SignatureSizeOf) {
+			return errorf(ErrMalformed, "group signature is %d bytes, want %s", len(tx.Auth), suiteSizes(bbs04.SignatureSizeOf))
 		}
 		return nil
 	case KindAddGroup:
-		if !suiteSize(len(tx.GroupKey), groupsig.PublicKeySizeOf) {
-			return errorf(ErrMalformed, "group key is %d bytes, want %s", len(tx.GroupKey), suiteSizes(groupsig.PublicKeySizeOf))
+		if !suiteSize(len(tx.GroupKey), bbs04.PublicKeySizeOf) {
+			return errorf(ErrMalformed, "group key is %d bytes, want %s", len(tx.GroupKey), suiteSizes(bbs04.PublicKeySizeOf))
 		}
 		if len(tx.AdminKey) != ed25519.PublicKeySize {
 			return errorf(ErrMalformed, "admin key is %d bytes, want %d", len(tx.AdminKey), ed25519.PublicKeySize)
@@ -239,8 +239,8 @@ func (tx *Tx) checkFields() error {
 		if err := checkLabel(tx.Label); err != nil {
 			return err
 		}
-		if !suiteSize(len(tx.Revocation), groupsig.RevocationRecordSizeOf) {
-			return errorf(ErrMalformed, "revocation record is %d bytes, want %s", len(tx.Revocation), suiteSizes(groupsig.RevocationRecordSizeOf))
+		if !suiteSize(len(tx.Revocation), bbs04.RevocationRecordSizeOf) {
+			return errorf(ErrMalformed, "revocation record is %d bytes, want %s", len(tx.Revocation), suiteSizes(bbs04.RevocationRecordSizeOf))
 		}
 		if len(tx.Updates) > MaxRevokeUpdates {
 			return errorf(ErrTooLarge, "%d member updates, at most %d", len(tx.Updates), MaxRevokeUpdates)
@@ -263,8 +263,8 @@ func (tx *Tx) checkFields() error {
 // suiteSize reports whether n is the size of an encoding of some groupsig
 // suite (groups of every pairing type share one ledger); the encoding's
 // own decoder then checks that its suite byte agrees.
-func suiteSize(n int, sizeOf func(groupsig.Suite) int) bool {
-	for _, s := range groupsig.Suites() {
+func suiteSize(n int, sizeOf func(bbs04.Suite) int) bool {
+	for _, s := range bbs04.Suites() {
 		if sizeOf(s) == n {
 			return true
 		}
@@ -273,18 +273,18 @@ func suiteSize(n int, sizeOf func(groupsig.Suite) int) bool {
 }
 
 // maxSuiteSize is the largest size of an encoding over all suites.
-func maxSuiteSize(sizeOf func(groupsig.Suite) int) int {
+func maxSuiteSize(sizeOf func(bbs04.Suite) int) int {
 	m := 0
-	for _, s := range groupsig.Suites() {
+	for _, s := range bbs04.Suites() {
 		m = max(m, sizeOf(s))
 	}
 	return m
 }
 
 // suiteSizes lists the accepted sizes for an error message.
-func suiteSizes(sizeOf func(groupsig.Suite) int) string {
+func suiteSizes(sizeOf func(bbs04.Suite) int) string {
 	var parts []string
-	for _, s := range groupsig.Suites() {
+	for _, s := range bbs04.Suites() {
 		parts = append(parts, fmt.Sprintf("%d (%s)", sizeOf(s), s))
 	}
 	return strings.Join(parts, " or ")
@@ -320,16 +320,16 @@ func DecodeTx(b []byte) (*Tx, error) {
 		tx.Topic = d.str8(MaxTopicLen, "topic")
 		tx.Payload = d.bytes32(MaxPayloadLen, "payload")
 	case KindAddGroup:
-		tx.GroupKey = d.bytes16(maxSuiteSize(groupsig.PublicKeySizeOf), "group key")
+		tx.GroupKey = d.bytes16(maxSuiteSize(bbs04.PublicKeySizeOf), "group key")
 		tx.AdminKey = ed25519.PublicKey(d.take(ed25519.PublicKeySize, "admin key"))
 	case KindRegisterMember:
 		tx.Label = d.str8(MaxLabelLen, "label")
 		d.fixed(tx.Identity[:], "identity")
 	case KindRevokeMember:
 		tx.Label = d.str8(MaxLabelLen, "label")
-		tx.Revocation = d.bytes16(maxSuiteSize(groupsig.RevocationRecordSizeOf), "revocation record")
+		tx.Revocation = d.bytes16(maxSuiteSize(bbs04.RevocationRecordSizeOf), "revocation record")
 		n := d.u32("update count")
-		if d.err == nil && (n > MaxRevokeUpdates || uint64(n)*(1+groupsig.IdentitySize) > uint64(len(d.b))) {
+		if d.err == nil && (n > MaxRevokeUpdates || uint64(n)*(1+bbs04.IdentitySize) > uint64(len(d.b))) {
 			d.fail("update count %d exceeds what is left", n)
 		}
 		for i := uint32(0); i < n && d.err == nil; i++ {
@@ -366,13 +366,13 @@ func DecodeTx(b []byte) (*Tx, error) {
 
 // SignAnonymous fills the id and signs it with a member key: the node
 // checks the signature against the group key at tx.Epoch from chain state.
-func (tx *Tx) SignAnonymous(mk *groupsig.MemberKey, rand io.Reader) error {
+func (tx *Tx) SignAnonymous(mk *bbs04.MemberKey, rand io.Reader) error {
 	tx.Kind = KindAnonymous
-	tx.Auth = make([]byte, groupsig.SignatureSizeOf(mk.PublicKey().Suite())) // sized for seal's checks and tx.size
+	tx.Auth = make([]byte, bbs04.SignatureSizeOf(mk.PublicKey().Suite())) // sized for seal's checks and tx.size
 	if err := tx.seal(); err != nil {
 		return err
 	}
-	sig, err := groupsig.Sign(mk, tx.id[:], rand)
+	sig, err := bbs04.Sign(mk, tx.id[:], rand)
 	if err != nil {
 		return fmt.Errorf("sign transaction: %w", err)
 	}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -101,7 +101,7 @@ type testCluster struct {
 	vals   []Peer
 	nodes  map[string]*testNode
 	issuer ed25519.PrivateKey
-	member *groupsig.MemberKey
+	member *bbs04.MemberKey
 	mu     sync.Mutex
 	seq    int
 	cfg    func(*Config)
@@ -112,8 +112,8 @@ func newTestCluster(t *testing.T, validators, observers int, tweak func(*Config)
 	c := &testCluster{t: t, ca: ca, nodes: map[string]*testNode{}, cfg: tweak}
 	_, admin, _ := ed25519.GenerateKey(rand.Reader)
 	_, c.issuer, _ = ed25519.GenerateKey(rand.Reader)
-	pk, ik, _, _ := groupsig.Setup(rand.Reader)
-	c.member, _ = groupsig.Issue(ik, rand.Reader)
+	pk, ik, _, _ := bbs04.Setup(rand.Reader)
+	c.member, _ = bbs04.Issue(ik, rand.Reader)
 	pkb, _ := pk.MarshalBinary()
 	c.gen = &chain.Genesis{ChainID: "raft-test", Time: 1, AdminKey: admin.Public().(ed25519.PublicKey),
 		Groups: []chain.GenesisGroup{{Name: "g", PublicKey: pkb, AdminKey: c.issuer.Public().(ed25519.PublicKey)}}}

@@ -22,7 +22,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/node"
 )
 
@@ -659,11 +659,11 @@ func (n *network) sameHead(among []int) (same bool, head string, mempool map[int
 // addMembers issues members of group under labels through the issuer's
 // group directory and registers them on chain (one admin transaction
 // each), waiting until all are committed.
-func (n *network) addMembers(group string, labels ...string) []*groupsig.MemberKey {
+func (n *network) addMembers(group string, labels ...string) []*bbs04.MemberKey {
 	n.t.Helper()
 	gd := n.layout.GroupDir(group)
 	key := n.adminKey(group)
-	var out []*groupsig.MemberKey
+	var out []*bbs04.MemberKey
 	var ids []string
 	for _, label := range labels {
 		mk, err := gd.AddMember(label, rand.Reader)
@@ -677,10 +677,10 @@ func (n *network) addMembers(group string, labels ...string) []*groupsig.MemberK
 	return out
 }
 
-// revoke revokes label in group on chain (groupsig.GroupDir.Revoke and a
+// revoke revokes label in group on chain (bbs04.GroupDir.Revoke and a
 // KindRevokeMember transaction with every remaining member's new A) and
 // returns the revocation record the remaining members update with.
-func (n *network) revoke(group, label string) *groupsig.RevocationRecord {
+func (n *network) revoke(group, label string) *bbs04.RevocationRecord {
 	n.t.Helper()
 	rec, reg, err := n.layout.GroupDir(group).Revoke(label)
 	if err != nil {

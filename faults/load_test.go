@@ -12,14 +12,14 @@ import (
 	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // ---- steady load ----
 
 type loadOptions struct {
 	Group   string
-	Members []*groupsig.MemberKey
+	Members []*bbs04.MemberKey
 	Rate    float64 // transactions per second
 	Topic   string
 	Payload int // bytes
@@ -111,7 +111,7 @@ func (ld *load) sign(ctx context.Context, out chan<- *chain.Tx) {
 	}
 }
 
-func signAnonymous(chainID, group, topic string, payload []byte, expiry uint64, mk *groupsig.MemberKey) (*chain.Tx, error) {
+func signAnonymous(chainID, group, topic string, payload []byte, expiry uint64, mk *bbs04.MemberKey) (*chain.Tx, error) {
 	tx := &chain.Tx{Kind: chain.KindAnonymous, ChainID: chainID, Expiry: expiry, Group: group, Epoch: mk.PublicKey().Epoch(), Topic: topic, Payload: payload}
 	var err error
 	if tx.Nonce, err = chain.NewNonce(rand.Reader); err != nil {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // Limits of genesis.json.
@@ -184,7 +184,7 @@ func (f *File) Chain() (*chain.Genesis, error) {
 		g.Validators = append(g.Validators, chain.Validator{ID: id, PublicKey: key})
 	}
 	for i, gr := range f.Groups {
-		var pk groupsig.PublicKey
+		var pk bbs04.PublicKey
 		if err := pk.UnmarshalBinary(p.groupKeys[i]); err != nil {
 			return nil, fmt.Errorf("groups[%d].public_key (%s): %w", i, gr.Name, err)
 		}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func testCA(t *testing.T, chainID string) *CA {
@@ -396,15 +396,15 @@ func TestInitLoadLayoutChain(t *testing.T) {
 	}
 	for i, name := range l2.Groups {
 		gd := l2.GroupDir(name)
-		var pk groupsig.PublicKey
-		if err := groupsig.ReadFile(gd.PublicKeyPath(), &pk); err != nil {
+		var pk bbs04.PublicKey
+		if err := bbs04.ReadFile(gd.PublicKeyPath(), &pk); err != nil {
 			t.Fatal(err)
 		}
 		b, _ := pk.MarshalBinary()
 		if g.Groups[i].Name != name || !bytes.Equal(g.Groups[i].PublicKey, b) {
 			t.Fatalf("group %q: genesis key differs from %s", name, gd.PublicKeyPath())
 		}
-		var gpk groupsig.PublicKey
+		var gpk bbs04.PublicKey
 		if err := gpk.UnmarshalBinary(g.Groups[i].PublicKey); err != nil || gpk.Epoch() != 0 {
 			t.Fatalf("group %q key: %v epoch %d", name, err, gpk.Epoch())
 		}
@@ -473,7 +473,7 @@ func TestInitRefusesBadOptions(t *testing.T) {
 func testFile(t *testing.T, ca *CA, n int) *File {
 	t.Helper()
 	adminPub, _, _ := ed25519.GenerateKey(nil)
-	pk, _, _, err := groupsig.Setup(rand.Reader)
+	pk, _, _, err := bbs04.Setup(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // InitOptions configures Init.
@@ -35,7 +35,7 @@ type InitOptions struct {
 //	DIR/admin.key                       consortium admin key (0600)
 //	DIR/ca/ca.crt, DIR/ca/ca.key        chain CA (key 0600)
 //	DIR/nodes/node-N/node.crt, node.key node N's certificate and key (0600)
-//	DIR/groups/NAME.gpk, .issuer.key, .opener.key, .registry  (groupsig.GroupDir)
+//	DIR/groups/NAME.gpk, .issuer.key, .opener.key, .registry  (bbs04.GroupDir)
 //	DIR/groups/NAME.admin.key           the group issuer's admin key (0600)
 type Layout struct {
 	Dir    string
@@ -77,8 +77,8 @@ func (l *Layout) NodeKey(i int) string { return filepath.Join(l.NodeDir(i), "nod
 func (l *Layout) GroupsDir() string { return filepath.Join(l.Dir, "groups") }
 
 // GroupDir is the groupsig file layout of group name.
-func (l *Layout) GroupDir(name string) groupsig.GroupDir {
-	return groupsig.GroupDir{Dir: l.GroupsDir(), Name: name}
+func (l *Layout) GroupDir(name string) bbs04.GroupDir {
+	return bbs04.GroupDir{Dir: l.GroupsDir(), Name: name}
 }
 
 // GroupAdminKey is the path of group name's issuer admin Ed25519 key.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 )
@@ -23,7 +23,7 @@ type Config struct {
 	Nodes    []string // API URLs; submissions go round robin
 	ChainID  string
 	Group    string
-	Members  []*groupsig.MemberKey
+	Members  []*bbs04.MemberKey
 	Topic    string
 	Payload  int           // payload bytes per transaction
 	Rate     float64       // transactions per second; 0 means as fast as accepted

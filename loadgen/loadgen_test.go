@@ -12,7 +12,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/node"
 )
 
@@ -48,7 +48,7 @@ func TestRunCountsEveryTransaction(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	issuer, _ := genesis.ReadPrivateKey(l.GroupAdminKey("acme"))
-	var members []*groupsig.MemberKey
+	var members []*bbs04.MemberKey
 	for i := range 2 {
 		mk, err := l.GroupDir("acme").AddMember(fmt.Sprint("m", i), rand.Reader)
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // localNet runs a local network's nodes in this process.
@@ -111,7 +111,7 @@ func TestLocalNetworkCommitsEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var members []*groupsig.MemberKey
+	var members []*bbs04.MemberKey
 	for m := range 3 {
 		mk, err := gd.AddMember(fmt.Sprintf("member-%d", m), rand.Reader)
 		if err != nil {
@@ -327,8 +327,8 @@ func TestGroupsOfBothSuites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bnDir := groupsig.GroupDir{Dir: t.TempDir(), Name: "globex"}
-	pk, err := bnDir.CreateSuite(groupsig.SuiteBN254, rand.Reader)
+	bnDir := bbs04.GroupDir{Dir: t.TempDir(), Name: "globex"}
+	pk, err := bnDir.CreateSuite(bbs04.SuiteBN254, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func TestGroupsOfBothSuites(t *testing.T) {
 	send(&chain.Tx{Kind: chain.KindAddGroup, Group: "globex", GroupKey: pkb, AdminKey: issuerPub}, func(tx *chain.Tx) error { return tx.SignAdmin(admin) })
 	blsIssuer, _ := genesis.ReadPrivateKey(ln.layout.GroupAdminKey("acme"))
 	for _, g := range []struct {
-		dir    groupsig.GroupDir
+		dir    bbs04.GroupDir
 		issuer ed25519.PrivateKey
 	}{{bnDir, issuer}, {ln.layout.GroupDir("acme"), blsIssuer}} {
 		mk, err := g.dir.AddMember("m1", rand.Reader)
@@ -352,7 +352,7 @@ func TestGroupsOfBothSuites(t *testing.T) {
 		t.Fatalf("topic: %+v %v", page, err)
 	}
 	gr, err := c.Group(ctx, "globex")
-	if err != nil || len(gr.PublicKey) != 2*groupsig.PublicKeySizeOf(groupsig.SuiteBN254) {
+	if err != nil || len(gr.PublicKey) != 2*bbs04.PublicKeySizeOf(bbs04.SuiteBN254) {
 		t.Fatalf("bn254 group on chain: %+v %v", gr, err)
 	}
 }

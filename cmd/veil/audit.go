@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/client"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newAuditCmd() *cobra.Command {
@@ -30,7 +30,7 @@ type auditTarget struct {
 	id    []byte // the signed message: the transaction id
 	sig   []byte
 	epoch uint64
-	pk    *groupsig.PublicKey
+	pk    *bbs04.PublicKey
 	group *api.GroupResponse
 }
 
@@ -59,7 +59,7 @@ func fetchAuditTarget(ctx context.Context, c *client.Client, txID string) (*audi
 	if err != nil {
 		return nil, err
 	}
-	t.pk = new(groupsig.PublicKey)
+	t.pk = new(bbs04.PublicKey)
 	if err := t.pk.UnmarshalBinary(pkb); err != nil {
 		return nil, fmt.Errorf("group key from the node: %w", err)
 	}
@@ -100,7 +100,7 @@ opening proof that anyone can check with 'veil audit verify'.`,
 		Example: `  veil audit open --node http://127.0.0.1:8545 --opener-key net/groups/acme.opener.key --tx 3fa2…`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ok := new(groupsig.OpenerKey)
+			ok := new(bbs04.OpenerKey)
 			if err := readKey(openerPath, ok); err != nil {
 				return err
 			}
@@ -109,7 +109,7 @@ opening proof that anyone can check with 'veil audit verify'.`,
 				if err != nil {
 					return err
 				}
-				id, proof, err := groupsig.Open(ok, t.pk, t.id, t.sig, rand.Reader)
+				id, proof, err := bbs04.Open(ok, t.pk, t.id, t.sig, rand.Reader)
 				if err != nil {
 					return openError(err)
 				}
@@ -162,11 +162,11 @@ proof. No secret is needed. Exit 0 if the opening holds, 1 if not.`,
 					return refused(fmt.Errorf("%q is not a member of %s at epoch %d in the on-chain registry", label, t.group.Name, t.epoch))
 				}
 				ab, _ := hex.DecodeString(aHex)
-				var id groupsig.Identity
+				var id bbs04.Identity
 				if err := id.UnmarshalBinary(ab); err != nil {
 					return err
 				}
-				if err := groupsig.VerifyOpening(t.pk, t.id, t.sig, id, proof); err != nil {
+				if err := bbs04.VerifyOpening(t.pk, t.id, t.sig, id, proof); err != nil {
 					return refused(err)
 				}
 				res := map[string]any{"valid": true, "tx": txID, "label": label, "a": aHex}

@@ -14,7 +14,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/loadgen"
 )
 
@@ -86,10 +86,10 @@ group's issuer).`,
 
 // benchMembers loads member keys from files, or issues n members and
 // registers them on chain through the issuer's admin key.
-func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, group, adminKey string) ([]*groupsig.MemberKey, error) {
-	var out []*groupsig.MemberKey
+func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, group, adminKey string) ([]*bbs04.MemberKey, error) {
+	var out []*bbs04.MemberKey
 	for _, k := range keys {
-		mk := new(groupsig.MemberKey)
+		mk := new(bbs04.MemberKey)
 		if err := readKey(k, mk); err != nil {
 			return nil, err
 		}
@@ -106,7 +106,7 @@ func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, group, ad
 		return nil, badInput(err)
 	}
 	c := client.New(node)
-	gd := groupsig.GroupDir{Dir: dir, Name: group}
+	gd := bbs04.GroupDir{Dir: dir, Name: group}
 	stamp := time.Now().UnixNano()
 	for i := range n {
 		mk, err := gd.AddMember(fmt.Sprintf("bench-%d-%d", stamp, i), rand.Reader)

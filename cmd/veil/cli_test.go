@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // run executes the CLI in-process and returns stdout and the exit status
@@ -120,14 +120,14 @@ func TestCLIGroupFlowBN254(t *testing.T) {
 	if created["curve"] != "bn254" {
 		t.Fatalf("created curve %v", created["curve"])
 	}
-	if pk, _ := hex.DecodeString(created["group_public_key"].(string)); len(pk) != groupsig.PublicKeySizeOf(groupsig.SuiteBN254) || pk[0] != groupsig.SuiteBN254 {
+	if pk, _ := hex.DecodeString(created["group_public_key"].(string)); len(pk) != bbs04.PublicKeySizeOf(bbs04.SuiteBN254) || pk[0] != bbs04.SuiteBN254 {
 		t.Fatalf("group public key is %d bytes, suite %#x", len(pk), pk[0])
 	}
 	mustRun(t, "group", "add-member", "--dir", keys, "--name", "bn", "--label", "alice", "--out", alice)
 	mustRun(t, "group", "add-member", "--dir", keys, "--name", "bn", "--label", "bob", "--out", bob)
 
 	sig := jsonOut(t, "sign", "--key", alice, "--message", "hello")["signature"].(string)
-	if len(sig) != 2*groupsig.SignatureSizeOf(groupsig.SuiteBN254) {
+	if len(sig) != 2*bbs04.SignatureSizeOf(bbs04.SuiteBN254) {
 		t.Fatalf("signature is %d hex digits", len(sig))
 	}
 	mustRun(t, "verify", "--gpk", gpk, "--message", "hello", "--signature", sig)
@@ -174,8 +174,8 @@ func openRevokeFlow(t *testing.T, keys, name, gpk, alice, bob, sig string) {
 	}
 	mustRun(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,
 		"--a", opened["a"].(string), "--proof", opened["proof"].(string))
-	var bobKey groupsig.MemberKey
-	if err := groupsig.ReadFile(bob, &bobKey); err != nil {
+	var bobKey bbs04.MemberKey
+	if err := bbs04.ReadFile(bob, &bobKey); err != nil {
 		t.Fatal(err)
 	}
 	if _, code := run(t, "verify-opening", "--gpk", gpk, "--message", "hello", "--signature", sig,

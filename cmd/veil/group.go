@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newGroupCmd() *cobra.Command {
@@ -27,6 +27,6 @@ func (g *groupDirFlags) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagRequired("name")
 }
 
-func (g *groupDirFlags) groupDir() groupsig.GroupDir {
-	return groupsig.GroupDir{Dir: g.dir, Name: g.name}
+func (g *groupDirFlags) groupDir() bbs04.GroupDir {
+	return bbs04.GroupDir{Dir: g.dir, Name: g.name}
 }

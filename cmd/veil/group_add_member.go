@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newGroupAddMemberCmd() *cobra.Command {
@@ -39,7 +39,7 @@ label → A in the on-chain registry and waits for the commit.`,
 			if err != nil {
 				return badInput(err)
 			}
-			if err := groupsig.WriteFile(keyOut, mk); err != nil {
+			if err := bbs04.WriteFile(keyOut, mk); err != nil {
 				return badInput(err)
 			}
 			id := mk.Identity()

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newGroupCreateCmd() *cobra.Command {
@@ -43,7 +43,7 @@ members on chain.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			suite, err := groupsig.ParseSuite(curve)
+			suite, err := bbs04.ParseSuite(curve)
 			if err != nil {
 				return badInput(fmt.Errorf("--curve: %w", err))
 			}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newGroupUpdateKeyCmd() *cobra.Command {
@@ -32,17 +32,17 @@ read from the chain: the key is brought to the group's current epoch.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			mk := new(groupsig.MemberKey)
+			mk := new(bbs04.MemberKey)
 			if err := readKey(keyPath, mk); err != nil {
 				return err
 			}
 			type source struct {
 				name string
-				rec  *groupsig.RevocationRecord
+				rec  *bbs04.RevocationRecord
 			}
 			var recs []source
 			for _, path := range records {
-				rec := new(groupsig.RevocationRecord)
+				rec := new(bbs04.RevocationRecord)
 				if err := readKey(path, rec); err != nil {
 					return err
 				}
@@ -64,7 +64,7 @@ read from the chain: the key is brought to the group's current epoch.`,
 				}
 				// Record i moved the group to epoch i+1; the key needs those after its epoch.
 				for i := mk.PublicKey().Epoch(); i < uint64(len(onChain)); i++ {
-					rec := new(groupsig.RevocationRecord)
+					rec := new(bbs04.RevocationRecord)
 					if err := rec.UnmarshalBinary(onChain[i]); err != nil {
 						return fmt.Errorf("on-chain record for epoch %d: %w", i+1, err)
 					}
@@ -77,7 +77,7 @@ read from the chain: the key is brought to the group's current epoch.`,
 			for _, src := range recs {
 				path, rec := src.name, src.rec
 				next, err := mk.Update(rec)
-				if errors.Is(err, groupsig.ErrRevoked) {
+				if errors.Is(err, bbs04.ErrRevoked) {
 					return refused(fmt.Errorf("this member key was revoked at epoch %d: it can no longer sign for the group", rec.Epoch()))
 				}
 				if err != nil {
@@ -88,7 +88,7 @@ read from the chain: the key is brought to the group's current epoch.`,
 			if keyOut == "" {
 				keyOut = keyPath
 			}
-			if err := groupsig.WriteFile(keyOut, mk); err != nil {
+			if err := bbs04.WriteFile(keyOut, mk); err != nil {
 				return badInput(err)
 			}
 			id := mk.Identity()

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // messageFlags is the --message TEXT | --file F pair of commands that sign
@@ -43,7 +43,7 @@ func readKey(path string, v encoding.BinaryUnmarshaler) error {
 	if path == "" {
 		return badInput(errors.New("no key file given"))
 	}
-	if err := groupsig.ReadFile(path, v); err != nil {
+	if err := bbs04.ReadFile(path, v); err != nil {
 		return badInput(err)
 	}
 	return nil
@@ -74,8 +74,8 @@ func (f *signedFlags) register(cmd *cobra.Command) {
 }
 
 // read returns the group key, the message and the signature bytes.
-func (f *signedFlags) read() (*groupsig.PublicKey, []byte, []byte, error) {
-	pk := new(groupsig.PublicKey)
+func (f *signedFlags) read() (*bbs04.PublicKey, []byte, []byte, error) {
+	pk := new(bbs04.PublicKey)
 	if err := readKey(f.gpk, pk); err != nil {
 		return nil, nil, nil, err
 	}
@@ -91,12 +91,12 @@ func (f *signedFlags) read() (*groupsig.PublicKey, []byte, []byte, error) {
 }
 
 // decodeProof parses the --proof argument.
-func decodeProof(s string) (*groupsig.OpeningProof, error) {
+func decodeProof(s string) (*bbs04.OpeningProof, error) {
 	b, err := decodeHex("proof", s)
 	if err != nil {
 		return nil, err
 	}
-	proof := new(groupsig.OpeningProof)
+	proof := new(bbs04.OpeningProof)
 	if err := proof.UnmarshalBinary(b); err != nil {
 		return nil, badInput(fmt.Errorf("--proof: %w", err))
 	}
@@ -106,7 +106,7 @@ func decodeProof(s string) (*groupsig.OpeningProof, error) {
 // openError maps a failed Open: an opener key of another group is bad
 // input (exit 2), a signature that does not verify is refused (exit 1).
 func openError(err error) error {
-	if errors.Is(err, groupsig.ErrWrongGroup) {
+	if errors.Is(err, bbs04.ErrWrongGroup) {
 		return badInput(err)
 	}
 	return refused(err)

@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newOpenCmd() *cobra.Command {
@@ -28,13 +28,13 @@ refused (exit 1), never guessed at.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			ok := new(groupsig.OpenerKey)
+			ok := new(bbs04.OpenerKey)
 			if err := readKey(openerPath, ok); err != nil {
 				return err
 			}
-			var reg *groupsig.Registry
+			var reg *bbs04.Registry
 			if registryPath != "" {
-				reg = new(groupsig.Registry)
+				reg = new(bbs04.Registry)
 				if err := readKey(registryPath, reg); err != nil {
 					return err
 				}
@@ -43,7 +43,7 @@ refused (exit 1), never guessed at.`,
 			if err != nil {
 				return err
 			}
-			id, proof, err := groupsig.Open(ok, pk, m, sig, rand.Reader)
+			id, proof, err := bbs04.Open(ok, pk, m, sig, rand.Reader)
 			if err != nil {
 				return openError(err)
 			}

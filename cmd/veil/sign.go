@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newSignCmd() *cobra.Command {
@@ -28,7 +28,7 @@ lower-case hex of the exact bytes of SPEC-bbs04.md.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			mk := new(groupsig.MemberKey)
+			mk := new(bbs04.MemberKey)
 			if err := readKey(keyPath, mk); err != nil {
 				return err
 			}
@@ -36,7 +36,7 @@ lower-case hex of the exact bytes of SPEC-bbs04.md.`,
 			if err != nil {
 				return err
 			}
-			sig, err := groupsig.Sign(mk, m, rand.Reader)
+			sig, err := bbs04.Sign(mk, m, rand.Reader)
 			if err != nil {
 				return err
 			}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newTxCmd() *cobra.Command {
@@ -48,7 +48,7 @@ func (f *txFlags) build() (*chain.Tx, error) {
 	if len(missing) > 0 {
 		return nil, badInput(fmt.Errorf("missing %s", strings.Join(missing, ", ")))
 	}
-	mk := new(groupsig.MemberKey)
+	mk := new(bbs04.MemberKey)
 	if err := readKey(f.key, mk); err != nil {
 		return nil, err
 	}

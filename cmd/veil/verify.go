@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newVerifyCmd() *cobra.Command {
@@ -28,8 +28,8 @@ signature is refused, 2 on bad usage or unreadable input.`,
 			if err != nil {
 				return err
 			}
-			if err := groupsig.Verify(pk, m, sig); err != nil {
-				if errors.Is(err, groupsig.ErrInvalidSignature) {
+			if err := bbs04.Verify(pk, m, sig); err != nil {
+				if errors.Is(err, bbs04.ErrInvalidSignature) {
 					return refused(err)
 				}
 				return refused(fmt.Errorf("signature refused: %w", err))

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newVerifyOpeningCmd() *cobra.Command {
@@ -34,7 +34,7 @@ opening key maps it to the member identity A. Exit 0 if the opening holds,
 			if err != nil {
 				return err
 			}
-			var id groupsig.Identity
+			var id bbs04.Identity
 			if err := id.UnmarshalBinary(aBytes); err != nil {
 				return badInput(fmt.Errorf("--a: %w", err))
 			}
@@ -42,7 +42,7 @@ opening key maps it to the member identity A. Exit 0 if the opening holds,
 			if err != nil {
 				return err
 			}
-			if err := groupsig.VerifyOpening(pk, m, sig, id, proof); err != nil {
+			if err := bbs04.VerifyOpening(pk, m, sig, id, proof); err != nil {
 				return refused(err)
 			}
 			return out.print(cmd.OutOrStdout(), map[string]any{"valid": true, "a": id.String()}, func(w io.Writer) {

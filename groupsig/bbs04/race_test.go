@@ -1,6 +1,6 @@
 //go:build race
 
-package groupsig
+package bbs04
 
 // raceEnabled shortens the slowest loops under the race detector, which
 // makes pairing arithmetic about ten times slower.

@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"encoding/binary"
@@ -123,7 +123,7 @@ func (r *Registry) Issue(ik *IssuerKey, label string, rand io.Reader) (*MemberKe
 
 func (r *Registry) hasX(x scalar) bool {
 	for _, e := range r.entries {
-		if r.pk.c.equal(e.x, x) {
+		if r.pk.c.Equal(e.x, x) {
 			return true
 		}
 	}
@@ -193,11 +193,11 @@ func (r *Registry) MarshalBinary() ([]byte, error) {
 	for _, e := range r.entries {
 		b = append(b, byte(len(e.label)))
 		b = append(b, e.label...)
-		b = c.appendScalar(b, e.x)
+		b = c.AppendScalar(b, e.x)
 		b = binary.BigEndian.AppendUint64(b, e.joinedAt)
 		b = binary.BigEndian.AppendUint64(b, e.revokedAt)
 		b = binary.BigEndian.AppendUint32(b, uint32(len(e.as)))
-		for _, enc := range c.compressG1(e.as...) {
+		for _, enc := range c.CompressG1(e.as...) {
 			b = append(b, enc...)
 		}
 	}
@@ -255,7 +255,7 @@ func (r *Registry) UnmarshalBinary(b []byte) error {
 			break
 		}
 		var ok bool
-		if e.x, ok = c.decodeScalar(xb); !ok {
+		if e.x, ok = c.DecodeScalar(xb); !ok {
 			return fmt.Errorf("%w: registry member %q: x is not below the group order", ErrMalformed, e.label)
 		}
 		last := pk.epoch
@@ -266,8 +266,8 @@ func (r *Registry) UnmarshalBinary(b []byte) error {
 			return fmt.Errorf("%w: registry member %q has %d keys for epochs %d..%d", ErrMalformed, e.label, na, e.joinedAt, last)
 		}
 		for j := 0; j < na; j++ {
-			a, err := c.decodeG1(d.take(dm.g1))
-			if err != nil || c.isIdentityG1(a) {
+			a, err := c.DecodeG1(d.take(dm.g1))
+			if err != nil || c.IsIdentityG1(a) {
 				return fmt.Errorf("%w: registry member %q: A %d is not a point of G1", ErrMalformed, e.label, j)
 			}
 			e.as = append(e.as, a)

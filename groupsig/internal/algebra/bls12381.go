@@ -1,4 +1,4 @@
-package groupsig
+package algebra
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	pair "github.com/veilchain/veil/groupsig/internal/bls12381pair"
 )
 
-// Suite 0x01: BLS12-381. G1 arithmetic runs on the internal bls12381g1
+// BLS12-381. G1 arithmetic runs on the internal bls12381g1
 // package (constant-time combs and regular windows for secrets, GLV/wNAF
 // for public data); G2, GT, scalars and the pairing are circl's.
 
@@ -32,19 +32,18 @@ func (*blsGT) isGT()         {}
 func (*blsFixed) isFixed()   {}
 func (*blsVar) isVar()       {}
 
-var blsDims = newDims("bls12-381", bls.G1SizeCompressed, bls.G2SizeCompressed, 576,
-	"VEIL-BBS04-BLS12381-SHA256-v1", "VEIL-BBS04-OPEN-BLS12381-SHA256-v1")
-
 type blsCurve struct{}
 
-func (blsCurve) id() byte    { return SuiteBLS12381 }
-func (blsCurve) dims() *dims { return &blsDims }
+func (blsCurve) Name() string { return "bls12-381" }
+func (blsCurve) G1Size() int  { return bls.G1SizeCompressed }
+func (blsCurve) G2Size() int  { return bls.G2SizeCompressed }
+func (blsCurve) GTSize() int  { return 576 }
 
-func bs(s scalar) *bls.Scalar { return &s.(*blsScalar).v }
-func bp(p pointG1) *g1.Point  { return &p.(*blsG1).p }
-func bq(q pointG2) *bls.G2    { return &q.(*blsG2).p }
+func bs(s Scalar) *bls.Scalar { return &s.(*blsScalar).v }
+func bp(p PointG1) *g1.Point  { return &p.(*blsG1).p }
+func bq(q PointG2) *bls.G2    { return &q.(*blsG2).p }
 
-func (blsCurve) randomScalar(rand io.Reader) (scalar, error) {
+func (blsCurve) RandomScalar(rand io.Reader) (Scalar, error) {
 	s := new(blsScalar)
 	if err := s.v.Random(rand); err != nil {
 		return nil, fmt.Errorf("draw random scalar: %w", err)
@@ -52,29 +51,29 @@ func (blsCurve) randomScalar(rand io.Reader) (scalar, error) {
 	return s, nil
 }
 
-func (blsCurve) decodeScalar(b []byte) (scalar, bool) {
+func (blsCurve) DecodeScalar(b []byte) (Scalar, bool) {
 	s := new(blsScalar)
-	if len(b) != scalarSize || s.v.UnmarshalBinary(b) != nil {
+	if len(b) != ScalarSize || s.v.UnmarshalBinary(b) != nil {
 		return nil, false
 	}
 	return s, true
 }
 
-func (blsCurve) reduceWide(b []byte) scalar {
+func (blsCurve) ReduceWide(b []byte) Scalar {
 	s := new(blsScalar)
 	s.v.SetBytes(b)
 	return s
 }
 
-func (blsCurve) appendScalar(b []byte, s scalar) []byte {
+func (blsCurve) AppendScalar(b []byte, s Scalar) []byte {
 	enc, _ := bs(s).MarshalBinary() // never fails
 	return append(b, enc...)
 }
 
-func (blsCurve) add(a, b scalar) scalar { s := new(blsScalar); s.v.Add(bs(a), bs(b)); return s }
-func (blsCurve) sub(a, b scalar) scalar { s := new(blsScalar); s.v.Sub(bs(a), bs(b)); return s }
-func (blsCurve) mul(a, b scalar) scalar { s := new(blsScalar); s.v.Mul(bs(a), bs(b)); return s }
-func (blsCurve) neg(a scalar) scalar {
+func (blsCurve) Add(a, b Scalar) Scalar { s := new(blsScalar); s.v.Add(bs(a), bs(b)); return s }
+func (blsCurve) Sub(a, b Scalar) Scalar { s := new(blsScalar); s.v.Sub(bs(a), bs(b)); return s }
+func (blsCurve) Mul(a, b Scalar) Scalar { s := new(blsScalar); s.v.Mul(bs(a), bs(b)); return s }
+func (blsCurve) Neg(a Scalar) Scalar {
 	s := new(blsScalar)
 	s.v.Set(bs(a))
 	s.v.Neg()
@@ -82,13 +81,13 @@ func (blsCurve) neg(a scalar) scalar {
 }
 
 // inv uses circl's fixed exponentiation by r−2: constant time.
-func (blsCurve) inv(a scalar) scalar         { s := new(blsScalar); s.v.Inv(bs(a)); return s }
-func (blsCurve) isZero(a scalar) bool        { return bs(a).IsZero() == 1 }
-func (blsCurve) equal(a, b scalar) bool      { return bs(a).IsEqual(bs(b)) == 1 }
-func (blsCurve) g1Generator() pointG1        { return &blsG1{g1.Generator()} }
-func (blsCurve) isIdentityG1(p pointG1) bool { return bp(p).IsIdentity() }
+func (blsCurve) Inv(a Scalar) Scalar         { s := new(blsScalar); s.v.Inv(bs(a)); return s }
+func (blsCurve) IsZero(a Scalar) bool        { return bs(a).IsZero() == 1 }
+func (blsCurve) Equal(a, b Scalar) bool      { return bs(a).IsEqual(bs(b)) == 1 }
+func (blsCurve) G1Generator() PointG1        { return &blsG1{g1.Generator()} }
+func (blsCurve) IsIdentityG1(p PointG1) bool { return bp(p).IsIdentity() }
 
-func (blsCurve) decodeG1(b []byte) (pointG1, error) {
+func (blsCurve) DecodeG1(b []byte) (PointG1, error) {
 	p, err := g1.Decompress(b)
 	if err != nil {
 		return nil, err
@@ -96,7 +95,7 @@ func (blsCurve) decodeG1(b []byte) (pointG1, error) {
 	return &blsG1{p}, nil
 }
 
-func (blsCurve) compressG1(ps ...pointG1) [][]byte {
+func (blsCurve) CompressG1(ps ...PointG1) [][]byte {
 	in := make([]*g1.Point, len(ps))
 	for i, p := range ps {
 		in[i] = bp(p)
@@ -109,27 +108,27 @@ func (blsCurve) compressG1(ps ...pointG1) [][]byte {
 	return out
 }
 
-func (blsCurve) addG1(a, b pointG1) pointG1 { r := new(blsG1); r.p.Add(bp(a), bp(b)); return r }
-func (blsCurve) negG1(a pointG1) pointG1    { r := new(blsG1); r.p.Neg(bp(a)); return r }
-func (blsCurve) equalG1(a, b pointG1) bool  { return bp(a).Equal(bp(b)) }
+func (blsCurve) AddG1(a, b PointG1) PointG1 { r := new(blsG1); r.p.Add(bp(a), bp(b)); return r }
+func (blsCurve) NegG1(a PointG1) PointG1    { r := new(blsG1); r.p.Neg(bp(a)); return r }
+func (blsCurve) EqualG1(a, b PointG1) bool  { return bp(a).Equal(bp(b)) }
 
 // mulCT is a regular-window multiplication: constant time in k.
-func (blsCurve) mulCT(p pointG1, k scalar) pointG1 { return &blsG1{g1.MulCT(bp(p), bs(k))} }
+func (blsCurve) MulCT(p PointG1, k Scalar) PointG1 { return &blsG1{g1.MulCT(bp(p), bs(k))} }
 
 // fixed builds the comb tables of a key point (≈10 ms, 840 KiB).
-func (blsCurve) fixed(p pointG1) fixedBase { return &blsFixed{g1.NewFixedBase(bp(p))} }
-func (blsCurve) fixedMulCT(t fixedBase, k scalar) pointG1 {
+func (blsCurve) Fixed(p PointG1) FixedBase { return &blsFixed{g1.NewFixedBase(bp(p))} }
+func (blsCurve) FixedMulCT(t FixedBase, k Scalar) PointG1 {
 	return &blsG1{t.(*blsFixed).t.MulCT(bs(k))}
 }
-func (blsCurve) fixedMulVT(t fixedBase, k scalar) pointG1 {
+func (blsCurve) FixedMulVT(t FixedBase, k Scalar) PointG1 {
 	return &blsG1{t.(*blsFixed).t.MulVT(bs(k))}
 }
-func (blsCurve) varBase(p pointG1) varBase { return &blsVar{g1.NewVarBase(bp(p))} }
-func (blsCurve) varMulVT(t varBase, k scalar) pointG1 {
+func (blsCurve) VarBase(p PointG1) VarBase { return &blsVar{g1.NewVarBase(bp(p))} }
+func (blsCurve) VarMulVT(t VarBase, k Scalar) PointG1 {
 	return &blsG1{t.(*blsVar).t.MulVT(bs(k))}
 }
 
-func (blsCurve) multiMulVT(ps []pointG1, ks []scalar) pointG1 {
+func (blsCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
 	pp, kk := make([]*g1.Point, len(ps)), make([]*bls.Scalar, len(ks))
 	for i := range ps {
 		pp[i], kk[i] = bp(ps[i]), bs(ks[i])
@@ -137,10 +136,10 @@ func (blsCurve) multiMulVT(ps []pointG1, ks []scalar) pointG1 {
 	return &blsG1{g1.MultiMulVT(pp, kk)}
 }
 
-func (blsCurve) g2Generator() pointG2        { return &blsG2{*bls.G2Generator()} }
-func (blsCurve) isIdentityG2(p pointG2) bool { return bq(p).IsIdentity() }
+func (blsCurve) G2Generator() PointG2        { return &blsG2{*bls.G2Generator()} }
+func (blsCurve) IsIdentityG2(p PointG2) bool { return bq(p).IsIdentity() }
 
-func (blsCurve) decodeG2(b []byte) (pointG2, error) {
+func (blsCurve) DecodeG2(b []byte) (PointG2, error) {
 	q := new(blsG2)
 	if err := q.p.SetBytes(b); err != nil {
 		return nil, err
@@ -148,12 +147,12 @@ func (blsCurve) decodeG2(b []byte) (pointG2, error) {
 	return q, nil
 }
 
-func (blsCurve) appendG2(b []byte, p pointG2) []byte { return append(b, bq(p).BytesCompressed()...) }
-func (blsCurve) addG2(a, b pointG2) pointG2          { r := new(blsG2); r.p.Add(bq(a), bq(b)); return r }
-func (blsCurve) equalG2(a, b pointG2) bool           { return bq(a).IsEqual(bq(b)) }
+func (blsCurve) AppendG2(b []byte, p PointG2) []byte { return append(b, bq(p).BytesCompressed()...) }
+func (blsCurve) AddG2(a, b PointG2) PointG2          { r := new(blsG2); r.p.Add(bq(a), bq(b)); return r }
+func (blsCurve) EqualG2(a, b PointG2) bool           { return bq(a).IsEqual(bq(b)) }
 
 // mulG2 is circl's ScalarMult, constant time.
-func (blsCurve) mulG2(p pointG2, k scalar) pointG2 {
+func (blsCurve) MulG2(p PointG2, k Scalar) PointG2 {
 	r := new(blsG2)
 	r.p.ScalarMult(bs(k), bq(p))
 	return r
@@ -161,7 +160,7 @@ func (blsCurve) mulG2(p pointG2, k scalar) pointG2 {
 
 // prepare precomputes q's Miller-loop lines (q is a key point, never the
 // identity: decoders refuse it).
-func (blsCurve) prepare(q pointG2) prepared {
+func (blsCurve) Prepare(q PointG2) Prepared {
 	p, err := pair.Prepare(bq(q))
 	if err != nil {
 		panic("groupsig: prepare a key's G2 point: " + err.Error())
@@ -172,7 +171,7 @@ func (blsCurve) prepare(q pointG2) prepared {
 // pairPrepared runs one Miller loop for all pairs over precomputed lines
 // and circl's final exponentiation: byte for byte circl's ProdPairFrac
 // (the internal package's tests pin that), about a quarter cheaper.
-func (blsCurve) pairPrepared(ps []pointG1, qs []prepared) gtElem {
+func (blsCurve) PairPrepared(ps []PointG1, qs []Prepared) GT {
 	pts := make([]*g1.Point, 0, len(ps))
 	pq := make([]*pair.Prepared, 0, len(ps))
 	for i := range ps {
@@ -191,7 +190,7 @@ func (blsCurve) pairPrepared(ps []pointG1, qs []prepared) gtElem {
 
 // pairProduct is circl's ProdPairFrac: e is the cube of the reduced
 // optimal-ate pairing (SPEC-bbs04.md).
-func (blsCurve) pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem {
+func (blsCurve) PairProduct(ps []PointG1, qs []PointG2, signs []int) GT {
 	p2, q2, s2 := make([]*bls.G1, 0, len(ps)), make([]*bls.G2, 0, len(ps)), make([]int, 0, len(ps))
 	for i := range ps {
 		if bp(ps[i]).IsIdentity() || bq(qs[i]).IsIdentity() {
@@ -207,9 +206,17 @@ func (blsCurve) pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem {
 	return &blsGT{bls.ProdPairFrac(p2, q2, s2)}
 }
 
-func (blsCurve) isOneGT(t gtElem) bool { return t.(*blsGT).v.IsIdentity() }
+// HashToG1 is RFC 9380 hash_to_curve with BLS12381G1_XMD:SHA-256_SSWU_RO_
+// and the given DST (circl's G1.Hash).
+func (blsCurve) HashToG1(msg, dst []byte) PointG1 {
+	var q bls.G1
+	q.Hash(msg, dst)
+	return &blsG1{g1.FromCircl(&q)}
+}
 
-func (blsCurve) appendGT(b []byte, t gtElem) []byte {
+func (blsCurve) IsOneGT(t GT) bool { return t.(*blsGT).v.IsIdentity() }
+
+func (blsCurve) AppendGT(b []byte, t GT) []byte {
 	enc, _ := t.(*blsGT).v.MarshalBinary() // never fails
 	return append(b, enc...)
 }

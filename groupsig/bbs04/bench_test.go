@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"context"
@@ -24,15 +24,32 @@ func forSuitesB(b *testing.B, f func(b *testing.B, s Suite)) {
 func BenchmarkPairProduct2(b *testing.B) {
 	forSuitesB(b, func(b *testing.B, s Suite) {
 		g := newSuiteGroup(b, s, 100, 0)
+		c := g.pk.c
+		enc := c.CompressG1(g.pk.u, g.pk.v)
+		g2, w := c.AppendG2(nil, g.pk.g2), c.AppendG2(nil, g.pk.w)
 		switch s {
 		case SuiteBLS12381:
-			p1, p2 := bp(g.pk.u).ToCircl(), bp(g.pk.v).ToCircl()
+			var p1, p2 bls.G1
+			var q1, q2 bls.G2
+			if p1.SetBytes(enc[0]) != nil || p2.SetBytes(enc[1]) != nil || q1.SetBytes(g2) != nil || q2.SetBytes(w) != nil {
+				b.Fatal("decode key points")
+			}
 			for b.Loop() {
-				bls.ProdPairFrac([]*bls.G1{p1, p2}, []*bls.G2{bq(g.pk.g2), bq(g.pk.w)}, []int{1, 1})
+				bls.ProdPairFrac([]*bls.G1{&p1, &p2}, []*bls.G2{&q1, &q2}, []int{1, 1})
 			}
 		case SuiteBN254:
-			ps := bn254.BatchJacobianToAffineG1([]bn254.G1Jac{*np(g.pk.u), *np(g.pk.v)})
-			qs := []bn254.G2Affine{*nq(g.pk.g2), *nq(g.pk.w)}
+			ps := make([]bn254.G1Affine, 2)
+			qs := make([]bn254.G2Affine, 2)
+			for i, e := range [][]byte{enc[0], enc[1]} {
+				if _, err := ps[i].SetBytes(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i, e := range [][]byte{g2, w} {
+				if _, err := qs[i].SetBytes(e); err != nil {
+					b.Fatal(err)
+				}
+			}
 			for b.Loop() {
 				if _, err := bn254.Pair(ps, qs); err != nil {
 					b.Fatal(err)

@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"encoding/binary"
@@ -25,9 +25,9 @@ func (p *OpeningProof) Suite() Suite { return Suite(p.cv.id()) }
 // MarshalBinary returns the 97-byte encoding.
 func (p *OpeningProof) MarshalBinary() ([]byte, error) {
 	b := []byte{p.cv.id()}
-	b = p.cv.appendScalar(b, p.c)
-	b = p.cv.appendScalar(b, p.s1)
-	return p.cv.appendScalar(b, p.s2), nil
+	b = p.cv.AppendScalar(b, p.c)
+	b = p.cv.AppendScalar(b, p.s1)
+	return p.cv.AppendScalar(b, p.s2), nil
 }
 
 // UnmarshalBinary decodes the 97-byte encoding; scalars must be below r.
@@ -49,10 +49,10 @@ func openingChallenge(pk *PublicKey, msg, sig []byte, id Identity, k1, k2, k3 po
 	in = append(in, msg...)
 	in = append(in, sig...)
 	in = append(in, id[:]...)
-	for _, k := range c.compressG1(k1, k2, k3) {
+	for _, k := range c.CompressG1(k1, k2, k3) {
 		in = append(in, k...)
 	}
-	return c.reduceWide(hashWide(c.dims().openingDST, in))
+	return c.ReduceWide(hashWide(c.dims().openingDST, in))
 }
 
 // Open recovers the identity A of the member who made sig, with a proof
@@ -79,23 +79,23 @@ func Open(ok *OpenerKey, pk *PublicKey, msg, sig []byte, rand io.Reader) (Identi
 		return Identity{}, nil, fmt.Errorf("open: %w", err)
 	}
 	// A = T3 / (T1^ξ1 · T2^ξ2)
-	a := c.addG1(s.t3, c.negG1(c.addG1(c.mulCT(s.t1, ok.xi1), c.mulCT(s.t2, ok.xi2))))
+	a := c.AddG1(s.t3, c.NegG1(c.AddG1(c.MulCT(s.t1, ok.xi1), c.MulCT(s.t2, ok.xi2))))
 	id := identityOf(c, a)
 
-	r1, err := c.randomScalar(rand)
+	r1, err := c.RandomScalar(rand)
 	if err != nil {
 		return Identity{}, nil, fmt.Errorf("open: %w", err)
 	}
-	r2, err := c.randomScalar(rand)
+	r2, err := c.RandomScalar(rand)
 	if err != nil {
 		return Identity{}, nil, fmt.Errorf("open: %w", err)
 	}
 	tab := pk.precomputed()
-	k1 := c.fixedMulCT(tab.u, r1)
-	k2 := c.fixedMulCT(tab.v, r2)
-	k3 := c.addG1(c.mulCT(s.t1, r1), c.mulCT(s.t2, r2))
+	k1 := c.FixedMulCT(tab.u, r1)
+	k2 := c.FixedMulCT(tab.v, r2)
+	k3 := c.AddG1(c.MulCT(s.t1, r1), c.MulCT(s.t2, r2))
 	ch := openingChallenge(pk, msg, s.enc, id, k1, k2, k3)
-	proof := &OpeningProof{cv: c, c: ch, s1: c.add(r1, c.mul(ch, ok.xi1)), s2: c.add(r2, c.mul(ch, ok.xi2))}
+	proof := &OpeningProof{cv: c, c: ch, s1: c.Add(r1, c.Mul(ch, ok.xi1)), s2: c.Add(r2, c.Mul(ch, ok.xi2))}
 	return id, proof, nil
 }
 
@@ -120,13 +120,13 @@ func VerifyOpening(pk *PublicKey, msg, sig []byte, id Identity, proof *OpeningPr
 		return fmt.Errorf("verify opening: %w", err)
 	}
 	tab := pk.precomputed()
-	negC := c.neg(proof.c)
-	hc := c.fixedMulVT(tab.h, negC)
+	negC := c.Neg(proof.c)
+	hc := c.FixedMulVT(tab.h, negC)
 	// K1 = u^s1 · h^(−c), K2 = v^s2 · h^(−c), K3 = T1^s1 · T2^s2 · (T3/A)^(−c)
-	k1 := c.addG1(c.fixedMulVT(tab.u, proof.s1), hc)
-	k2 := c.addG1(c.fixedMulVT(tab.v, proof.s2), hc)
-	k3 := c.multiMulVT([]pointG1{s.t1, s.t2, c.addG1(s.t3, c.negG1(a))}, []scalar{proof.s1, proof.s2, negC})
-	if !c.equal(openingChallenge(pk, msg, s.enc, id, k1, k2, k3), proof.c) {
+	k1 := c.AddG1(c.FixedMulVT(tab.u, proof.s1), hc)
+	k2 := c.AddG1(c.FixedMulVT(tab.v, proof.s2), hc)
+	k3 := c.MultiMulVT([]pointG1{s.t1, s.t2, c.AddG1(s.t3, c.NegG1(a))}, []scalar{proof.s1, proof.s2, negC})
+	if !c.Equal(openingChallenge(pk, msg, s.enc, id, k1, k2, k3), proof.c) {
 		return fmt.Errorf("%w: the proof does not bind this signature to identity %s…", ErrInvalidProof, id.short())
 	}
 	return nil

@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"bytes"

@@ -154,4 +154,4 @@
 // promise either. Use BLS12-381 where side channels matter.
 //
 // Secrets of both suites print as REDACTED under every fmt verb.
-package groupsig
+package bbs04

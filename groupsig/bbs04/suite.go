@@ -1,13 +1,10 @@
-package groupsig
+package bbs04
 
 import (
-	"crypto"
-	_ "crypto/sha256" // registers SHA-256 for the expander
 	"fmt"
-	"io"
 	"strings"
 
-	"github.com/cloudflare/circl/expander"
+	"github.com/veilchain/veil/groupsig/internal/algebra"
 )
 
 // Suite names a pairing type: the curve BBS04 runs on. It is the first byte
@@ -77,82 +74,37 @@ func newDims(name string, g1, g2, gt int, challengeDST, openingDST string) dims 
 	return d
 }
 
-// Element handles. Each suite implements them with its own types; the
-// markers keep the algebra from mixing a scalar with a point.
+// Element handles of the shared algebra.
 type (
-	scalar    interface{ isScalar() }
-	pointG1   interface{ isG1() }
-	pointG2   interface{ isG2() }
-	gtElem    interface{ isGT() }
-	fixedBase interface{ isFixed() }
-	varBase   interface{ isVar() }
-	prepared  interface{ isPrepared() }
+	scalar    = algebra.Scalar
+	pointG1   = algebra.PointG1
+	pointG2   = algebra.PointG2
+	gtElem    = algebra.GT
+	fixedBase = algebra.FixedBase
+	varBase   = algebra.VarBase
+	prepared  = algebra.Prepared
 )
 
-// curve is everything the BBS04 algebra needs from a pairing-friendly
-// curve. The scheme (setup, issue, sign, verify, open, revocation, registry,
-// encodings) is written once against it; a suite only supplies curve
-// operations. Scalars are integers mod r; G1 points handed to the algebra
-// are always in the prime-order subgroup.
-type curve interface {
-	id() byte
-	dims() *dims
+// curve is a suite: the shared curve arithmetic (internal/algebra) with
+// the suite byte and the sizes and DSTs of this scheme. The scheme (setup,
+// issue, sign, verify, open, revocation, registry, encodings) is written
+// once against it.
+type curve = *suiteCurve
 
-	// Scalars mod r (constant time for BLS12-381; see doc.go for BN254).
-	randomScalar(rand io.Reader) (scalar, error)
-	decodeScalar(b []byte) (scalar, bool) // 32 bytes big-endian, < r
-	reduceWide(b []byte) scalar           // 48 bytes big-endian, mod r
-	appendScalar(b []byte, s scalar) []byte
-	add(a, b scalar) scalar
-	sub(a, b scalar) scalar
-	mul(a, b scalar) scalar
-	neg(a scalar) scalar
-	inv(a scalar) scalar
-	isZero(a scalar) bool
-	equal(a, b scalar) bool
-
-	// G1. decodeG1 checks curve and subgroup membership (it may return the
-	// identity; callers refuse it). mulCT and fixedMulCT take secrets;
-	// the VT operations only public data.
-	g1Generator() pointG1
-	decodeG1(b []byte) (pointG1, error)
-	isIdentityG1(p pointG1) bool
-	compressG1(ps ...pointG1) [][]byte
-	addG1(a, b pointG1) pointG1
-	negG1(a pointG1) pointG1
-	equalG1(a, b pointG1) bool
-	mulCT(p pointG1, k scalar) pointG1
-	fixed(p pointG1) fixedBase
-	fixedMulCT(t fixedBase, k scalar) pointG1
-	fixedMulVT(t fixedBase, k scalar) pointG1
-	varBase(p pointG1) varBase
-	varMulVT(t varBase, k scalar) pointG1
-	multiMulVT(ps []pointG1, ks []scalar) pointG1
-
-	// G2 (only ever multiplied by secrets or checked publicly, never hot).
-	g2Generator() pointG2
-	decodeG2(b []byte) (pointG2, error)
-	isIdentityG2(p pointG2) bool
-	appendG2(b []byte, p pointG2) []byte
-	addG2(a, b pointG2) pointG2
-	equalG2(a, b pointG2) bool
-	mulG2(p pointG2, k scalar) pointG2
-
-	// Pairing: Π e(P_i, Q_i)^sign_i with sign_i = ±1; identity inputs
-	// contribute 1.
-	pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem
-	// prepare precomputes what pairing with a fixed G2 point (a key's g2
-	// and w) can; pairPrepared is Π e(P_i, Q_i) for prepared Q_i, equal to
-	// pairProduct with every sign +1.
-	prepare(q pointG2) prepared
-	pairPrepared(ps []pointG1, qs []prepared) gtElem
-	isOneGT(t gtElem) bool
-	appendGT(b []byte, t gtElem) []byte
+type suiteCurve struct {
+	algebra.Curve
+	suite byte
+	d     dims
 }
 
+func (c *suiteCurve) id() byte    { return c.suite }
+func (c *suiteCurve) dims() *dims { return &c.d }
+
 var (
-	curveBLS12381 curve = blsCurve{}
-	curveBN254    curve = bnCurve{}
+	curveBLS12381 curve = &suiteCurve{algebra.BLS12381, SuiteBLS12381, newDims("bls12-381", 48, 96, 576,
+		"VEIL-BBS04-BLS12381-SHA256-v1", "VEIL-BBS04-OPEN-BLS12381-SHA256-v1")}
+	curveBN254 curve = &suiteCurve{algebra.BN254, SuiteBN254, newDims("bn254", 32, 64, 384,
+		"VEIL-BBS04-BN254-SHA256-v1", "VEIL-BBS04-OPEN-BN254-SHA256-v1")}
 )
 
 // curveOf returns the curve of a suite byte, or nil.
@@ -184,9 +136,7 @@ func sameSuite(what string, a, b curve) error {
 
 // hashWide is the expand_message_xmd(SHA-256) half of H: 48 bytes that the
 // suite reduces mod its r.
-func hashWide(dst string, input []byte) []byte {
-	return expander.NewExpanderMD(crypto.SHA256, []byte(dst)).Expand(input, 48)
-}
+func hashWide(dst string, input []byte) []byte { return algebra.HashWide(dst, input) }
 
 // sizeOf returns a size of a suite, or 0 for a suite this build does not
 // implement.

@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"bytes"
@@ -39,8 +39,8 @@ type lazyTables struct {
 func (pk *PublicKey) precomputed() *keyTables {
 	pk.tables.once.Do(func() {
 		c := pk.c
-		pk.tables.t = keyTables{u: c.fixed(pk.u), v: c.fixed(pk.v), h: c.fixed(pk.h), g1: c.fixed(pk.g1),
-			g2: c.prepare(pk.g2), w: c.prepare(pk.w)}
+		pk.tables.t = keyTables{u: c.Fixed(pk.u), v: c.Fixed(pk.v), h: c.Fixed(pk.h), g1: c.Fixed(pk.g1),
+			g2: c.Prepare(pk.g2), w: c.Prepare(pk.w)}
 	})
 	return &pk.tables.t
 }
@@ -92,13 +92,13 @@ func newPublicKey(c curve, epoch uint64, g1 pointG1, g2 pointG2, h, u, v pointG1
 	enc := make([]byte, 0, c.dims().publicKey)
 	enc = append(enc, c.id())
 	enc = binary.BigEndian.AppendUint64(enc, epoch)
-	pts := c.compressG1(g1, h, u, v)
+	pts := c.CompressG1(g1, h, u, v)
 	enc = append(enc, pts[0]...)
-	enc = c.appendG2(enc, g2)
+	enc = c.AppendG2(enc, g2)
 	enc = append(enc, pts[1]...)
 	enc = append(enc, pts[2]...)
 	enc = append(enc, pts[3]...)
-	enc = c.appendG2(enc, w)
+	enc = c.AppendG2(enc, w)
 	pk.enc = enc
 	return pk
 }
@@ -137,7 +137,7 @@ func (ik *IssuerKey) PublicKey() *PublicKey { return ik.pk }
 // BLS12-381, 298 for BN254).
 func (ik *IssuerKey) MarshalBinary() ([]byte, error) {
 	c := ik.pk.c
-	b := c.appendScalar([]byte{c.id()}, ik.gamma)
+	b := c.AppendScalar([]byte{c.id()}, ik.gamma)
 	return append(b, ik.pk.enc...), nil
 }
 
@@ -155,7 +155,7 @@ func (ik *IssuerKey) UnmarshalBinary(b []byte) error {
 	if err != nil {
 		return err
 	}
-	if !r.c.equalG2(r.c.mulG2(pk.g2, gamma), pk.w) {
+	if !r.c.EqualG2(r.c.MulG2(pk.g2, gamma), pk.w) {
 		return fmt.Errorf("%w: issuer key's γ does not match its group public key", ErrInvalidKey)
 	}
 	*ik = IssuerKey{gamma: gamma, pk: pk}
@@ -173,8 +173,8 @@ type OpenerKey struct {
 // BLS12-381, 330 for BN254).
 func (ok *OpenerKey) MarshalBinary() ([]byte, error) {
 	c := ok.pk.c
-	b := c.appendScalar([]byte{c.id()}, ok.xi1)
-	b = c.appendScalar(b, ok.xi2)
+	b := c.AppendScalar([]byte{c.id()}, ok.xi1)
+	b = c.AppendScalar(b, ok.xi2)
 	return append(b, ok.pk.enc...), nil
 }
 
@@ -209,7 +209,7 @@ func (ok *OpenerKey) matches(pk *PublicKey) bool {
 	if ok.pk.c.id() != c.id() {
 		return false
 	}
-	return c.equalG1(c.mulCT(pk.u, ok.xi1), pk.h) && c.equalG1(c.mulCT(pk.v, ok.xi2), pk.h)
+	return c.EqualG1(c.MulCT(pk.u, ok.xi1), pk.h) && c.EqualG1(c.MulCT(pk.v, ok.xi2), pk.h)
 }
 
 // MemberKey is a member's signing key (A, x) with A = g1^(1/(γ+x)), and the
@@ -232,7 +232,7 @@ func (mk *MemberKey) Identity() Identity { return identityOf(mk.pk.c, mk.a) }
 func (mk *MemberKey) MarshalBinary() ([]byte, error) {
 	c := mk.pk.c
 	b := appendG1(c, []byte{c.id()}, mk.a)
-	b = c.appendScalar(b, mk.x)
+	b = c.AppendScalar(b, mk.x)
 	return append(b, mk.pk.enc...), nil
 }
 
@@ -261,8 +261,8 @@ func (mk *MemberKey) UnmarshalBinary(b []byte) error {
 // the key's group public key and epoch.
 func (mk *MemberKey) Validate() error {
 	c := mk.pk.c
-	q := c.addG2(c.mulG2(mk.pk.g2, mk.x), mk.pk.w)
-	if !c.isOneGT(c.pairProduct([]pointG1{mk.a, mk.pk.g1}, []pointG2{q, mk.pk.g2}, []int{1, -1})) {
+	q := c.AddG2(c.MulG2(mk.pk.g2, mk.x), mk.pk.w)
+	if !c.IsOneGT(c.PairProduct([]pointG1{mk.a, mk.pk.g1}, []pointG2{q, mk.pk.g2}, []int{1, -1})) {
 		return fmt.Errorf("%w: member key (A, x) does not satisfy e(A, w·g2^x) = e(g1, g2) at epoch %d", ErrInvalidKey, mk.pk.epoch)
 	}
 	return nil
@@ -326,7 +326,7 @@ func (id *Identity) UnmarshalBinary(b []byte) error {
 
 func identityOf(c curve, a pointG1) Identity {
 	var id Identity
-	enc := c.compressG1(a)[0]
+	enc := c.CompressG1(a)[0]
 	if c.id() == SuiteBN254 {
 		id[0] = SuiteBN254
 		copy(id[bnIdentityPad:], enc)
@@ -349,8 +349,8 @@ func identityPoint(c curve, id Identity) (pointG1, error) {
 	if id.Suite() == 0 {
 		return nil, fmt.Errorf("%w: identity is not a point of G1 other than the identity", ErrMalformed)
 	}
-	p, err := c.decodeG1(enc)
-	if err != nil || c.isIdentityG1(p) {
+	p, err := c.DecodeG1(enc)
+	if err != nil || c.IsIdentityG1(p) {
 		return nil, fmt.Errorf("%w: identity is not a point of G1 other than the identity", ErrMalformed)
 	}
 	return p, nil
@@ -376,11 +376,11 @@ func SetupSuite(suite Suite, rand io.Reader) (*PublicKey, *IssuerKey, *OpenerKey
 		}
 	}
 	t, gamma, xi1, xi2 := s[0], s[1], s[2], s[3]
-	g1, g2 := c.g1Generator(), c.g2Generator()
-	h := c.mulCT(g1, t)
-	u := c.mulCT(h, c.inv(xi1))
-	v := c.mulCT(h, c.inv(xi2))
-	w := c.mulG2(g2, gamma)
+	g1, g2 := c.G1Generator(), c.G2Generator()
+	h := c.MulCT(g1, t)
+	u := c.MulCT(h, c.Inv(xi1))
+	v := c.MulCT(h, c.Inv(xi2))
+	w := c.MulG2(g2, gamma)
 	pk := newPublicKey(c, 0, g1, g2, h, u, v, w)
 	return pk, &IssuerKey{gamma: gamma, pk: pk}, &OpenerKey{xi1: xi1, xi2: xi2, pk: pk}, nil
 }
@@ -391,25 +391,25 @@ func SetupSuite(suite Suite, rand io.Reader) (*PublicKey, *IssuerKey, *OpenerKey
 func Issue(ik *IssuerKey, rand io.Reader) (*MemberKey, error) {
 	c := ik.pk.c
 	for {
-		x, err := c.randomScalar(rand)
+		x, err := c.RandomScalar(rand)
 		if err != nil {
 			return nil, fmt.Errorf("issue member key: %w", err)
 		}
-		sum := c.add(ik.gamma, x)
+		sum := c.Add(ik.gamma, x)
 		// γ + x = 0 has no inverse; drawing it has probability 2^-254, and
 		// retrying reveals nothing about a key that is then never used.
-		if c.isZero(sum) {
+		if c.IsZero(sum) {
 			continue
 		}
-		a := c.mulCT(ik.pk.g1, c.inv(sum))
+		a := c.MulCT(ik.pk.g1, c.Inv(sum))
 		return &MemberKey{a: a, x: x, pk: ik.pk}, nil
 	}
 }
 
 func randomNonzeroScalar(c curve, rand io.Reader) (scalar, error) {
 	for {
-		s, err := c.randomScalar(rand)
-		if err != nil || !c.isZero(s) {
+		s, err := c.RandomScalar(rand)
+		if err != nil || !c.IsZero(s) {
 			return s, err
 		}
 	}

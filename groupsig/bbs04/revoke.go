@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"encoding/binary"
@@ -33,9 +33,9 @@ func (rec *RevocationRecord) MarshalBinary() ([]byte, error) {
 	b := []byte{c.id()}
 	b = binary.BigEndian.AppendUint64(b, rec.epoch)
 	b = appendG1(c, b, rec.a)
-	b = c.appendScalar(b, rec.x)
-	b = c.appendG2(b, rec.g2)
-	return c.appendG2(b, rec.w), nil
+	b = c.AppendScalar(b, rec.x)
+	b = c.AppendG2(b, rec.g2)
+	return c.AppendG2(b, rec.w), nil
 }
 
 // UnmarshalBinary decodes a record of any suite. It checks encodings only;
@@ -63,14 +63,14 @@ func VerifyRevocation(old *PublicKey, rec *RevocationRecord) (*PublicKey, error)
 	if old.epoch == ^uint64(0) || rec.epoch != old.epoch+1 {
 		return nil, fmt.Errorf("%w: revocation record moves to epoch %d, the key is at epoch %d", ErrWrongGroup, rec.epoch, old.epoch)
 	}
-	q := c.addG2(c.mulG2(old.g2, rec.x), old.w)
-	if !c.isOneGT(c.pairProduct([]pointG1{rec.a, old.g1}, []pointG2{q, old.g2}, []int{1, -1})) {
+	q := c.AddG2(c.MulG2(old.g2, rec.x), old.w)
+	if !c.IsOneGT(c.PairProduct([]pointG1{rec.a, old.g1}, []pointG2{q, old.g2}, []int{1, -1})) {
 		return nil, fmt.Errorf("%w: (A*, x*) is not a member key of epoch %d", ErrInvalidRevocation, old.epoch)
 	}
-	if !c.isOneGT(c.pairProduct([]pointG1{rec.a, old.g1}, []pointG2{old.g2, rec.g2}, []int{1, -1})) {
+	if !c.IsOneGT(c.PairProduct([]pointG1{rec.a, old.g1}, []pointG2{old.g2, rec.g2}, []int{1, -1})) {
 		return nil, fmt.Errorf("%w: e(g1', g2) ≠ e(g1, g2')", ErrInvalidRevocation)
 	}
-	if !c.equalG2(c.addG2(c.mulG2(rec.g2, c.neg(rec.x)), old.g2), rec.w) {
+	if !c.EqualG2(c.AddG2(c.MulG2(rec.g2, c.Neg(rec.x)), old.g2), rec.w) {
 		return nil, fmt.Errorf("%w: w' ≠ g2 · g2'^(−x*)", ErrInvalidRevocation)
 	}
 	return newPublicKey(c, rec.epoch, rec.a, rec.g2, old.h, old.u, old.v, rec.w), nil
@@ -83,8 +83,8 @@ func revoke(ik *IssuerKey, a pointG1, x scalar) (*RevocationRecord, *IssuerKey, 
 	if old.epoch == ^uint64(0) {
 		return nil, nil, fmt.Errorf("revoke: %w: epoch counter exhausted", ErrWrongGroup)
 	}
-	g2 := c.mulG2(old.g2, c.inv(c.add(ik.gamma, x)))
-	w := c.addG2(c.mulG2(g2, c.neg(x)), old.g2)
+	g2 := c.MulG2(old.g2, c.Inv(c.Add(ik.gamma, x)))
+	w := c.AddG2(c.MulG2(g2, c.Neg(x)), old.g2)
 	rec := &RevocationRecord{c: c, epoch: old.epoch + 1, a: a, x: x, g2: g2, w: w}
 	pk := newPublicKey(c, rec.epoch, rec.a, rec.g2, old.h, old.u, old.v, rec.w)
 	return rec, &IssuerKey{gamma: ik.gamma, pk: pk}, nil
@@ -107,11 +107,11 @@ func (mk *MemberKey) Update(rec *RevocationRecord) (*MemberKey, error) {
 // (or made by the issuer itself) and the new epoch's key pk.
 func (mk *MemberKey) updateUnchecked(rec *RevocationRecord, pk *PublicKey) (*MemberKey, error) {
 	c := pk.c
-	d := c.sub(mk.x, rec.x)
+	d := c.Sub(mk.x, rec.x)
 	// The comparison's outcome is public: the record says who was revoked.
-	if c.isZero(d) {
+	if c.IsZero(d) {
 		return nil, fmt.Errorf("update member key: %w at epoch %d", ErrRevoked, rec.epoch)
 	}
-	a := c.mulCT(c.addG1(rec.a, c.negG1(mk.a)), c.inv(d))
+	a := c.MulCT(c.AddG1(rec.a, c.NegG1(mk.a)), c.Inv(d))
 	return &MemberKey{a: a, x: mk.x, pk: pk}, nil
 }

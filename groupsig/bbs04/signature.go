@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"encoding/binary"
@@ -19,10 +19,10 @@ func challenge(pk *PublicKey, msg []byte, t123 []byte, r1, r2 []byte, r3 gtElem,
 	in = append(in, t123...)
 	in = append(in, r1...)
 	in = append(in, r2...)
-	in = c.appendGT(in, r3)
+	in = c.AppendGT(in, r3)
 	in = append(in, r4...)
 	in = append(in, r5...)
-	return c.reduceWide(hashWide(d.challengeDST, in))
+	return c.ReduceWide(hashWide(d.challengeDST, in))
 }
 
 // Signature is a parsed BBS04 signature (T1, T2, T3, c, sα, sβ, sx, sδ1,
@@ -75,7 +75,7 @@ func Sign(mk *MemberKey, msg []byte, rand io.Reader) ([]byte, error) {
 		if i < 2 {
 			k[i], err = randomNonzeroScalar(c, rand)
 		} else {
-			k[i], err = c.randomScalar(rand)
+			k[i], err = c.RandomScalar(rand)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
@@ -84,35 +84,35 @@ func Sign(mk *MemberKey, msg []byte, rand io.Reader) ([]byte, error) {
 	alpha, beta, ra, rb, rx, rd1, rd2 := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
 	tab := pk.precomputed()
 
-	d1 := c.mul(mk.x, alpha) // δ1 = x·α
-	d2 := c.mul(mk.x, beta)  // δ2 = x·β
-	ab := c.add(alpha, beta)
+	d1 := c.Mul(mk.x, alpha) // δ1 = x·α
+	d2 := c.Mul(mk.x, beta)  // δ2 = x·β
+	ab := c.Add(alpha, beta)
 
-	t1 := c.fixedMulCT(tab.u, alpha)
-	t2 := c.fixedMulCT(tab.v, beta)
-	t3 := c.addG1(c.fixedMulCT(tab.h, ab), mk.a)
-	r1 := c.fixedMulCT(tab.u, ra)
-	r2 := c.fixedMulCT(tab.v, rb)
+	t1 := c.FixedMulCT(tab.u, alpha)
+	t2 := c.FixedMulCT(tab.v, beta)
+	t3 := c.AddG1(c.FixedMulCT(tab.h, ab), mk.a)
+	r1 := c.FixedMulCT(tab.u, ra)
+	r2 := c.FixedMulCT(tab.v, rb)
 	// The signer knows α and β, so T1^rx·u^(−rδ1) = u^(α·rx − rδ1), and
 	// likewise for R5: one multiplication each instead of two.
-	r4 := c.fixedMulCT(tab.u, c.sub(c.mul(alpha, rx), rd1))
-	r5 := c.fixedMulCT(tab.v, c.sub(c.mul(beta, rx), rd2))
+	r4 := c.FixedMulCT(tab.u, c.Sub(c.Mul(alpha, rx), rd1))
+	r5 := c.FixedMulCT(tab.v, c.Sub(c.Mul(beta, rx), rd2))
 	// R3 = e(T3^rx · h^(−rδ1−rδ2), g2) · e(h^(−rα−rβ), w), with
 	// T3^rx = A^rx · h^((α+β)·rx).
-	p1 := c.addG1(c.mulCT(mk.a, rx), c.fixedMulCT(tab.h, c.sub(c.sub(c.mul(ab, rx), rd1), rd2)))
-	p2 := c.fixedMulCT(tab.h, c.neg(c.add(ra, rb)))
-	r3 := c.pairPrepared([]pointG1{p1, p2}, []prepared{tab.g2, tab.w})
+	p1 := c.AddG1(c.MulCT(mk.a, rx), c.FixedMulCT(tab.h, c.Sub(c.Sub(c.Mul(ab, rx), rd1), rd2)))
+	p2 := c.FixedMulCT(tab.h, c.Neg(c.Add(ra, rb)))
+	r3 := c.PairPrepared([]pointG1{p1, p2}, []prepared{tab.g2, tab.w})
 
-	enc := c.compressG1(t1, t2, t3, r1, r2, r4, r5)
+	enc := c.CompressG1(t1, t2, t3, r1, r2, r4, r5)
 	t123 := concat3(enc[0], enc[1], enc[2])
 	ch := challenge(pk, msg, t123, enc[3], enc[4], r3, enc[5], enc[6])
 
 	out := make([]byte, 0, c.dims().signature)
 	out = append(out, c.id())
 	out = append(out, t123...)
-	out = c.appendScalar(out, ch)
+	out = c.AppendScalar(out, ch)
 	for _, pair := range [][2]scalar{{ra, alpha}, {rb, beta}, {rx, mk.x}, {rd1, d1}, {rd2, d2}} {
-		out = c.appendScalar(out, c.add(pair[0], c.mul(ch, pair[1])))
+		out = c.AppendScalar(out, c.Add(pair[0], c.Mul(ch, pair[1])))
 	}
 	return out, nil
 }
@@ -148,22 +148,22 @@ func (s *Signature) verify(pk *PublicKey, msg []byte) error {
 		return err
 	}
 	tab := pk.precomputed()
-	negC := c.neg(s.c)
-	vt1, vt2, vt3 := c.varBase(s.t1), c.varBase(s.t2), c.varBase(s.t3)
+	negC := c.Neg(s.c)
+	vt1, vt2, vt3 := c.VarBase(s.t1), c.VarBase(s.t2), c.VarBase(s.t3)
 
 	// R1 = u^sα · T1^(−c), R2 = v^sβ · T2^(−c)
-	r1 := c.addG1(c.fixedMulVT(tab.u, s.sa), c.varMulVT(vt1, negC))
-	r2 := c.addG1(c.fixedMulVT(tab.v, s.sb), c.varMulVT(vt2, negC))
+	r1 := c.AddG1(c.FixedMulVT(tab.u, s.sa), c.VarMulVT(vt1, negC))
+	r2 := c.AddG1(c.FixedMulVT(tab.v, s.sb), c.VarMulVT(vt2, negC))
 	// R4 = T1^sx · u^(−sδ1), R5 = T2^sx · v^(−sδ2)
-	r4 := c.addG1(c.varMulVT(vt1, s.sx), c.fixedMulVT(tab.u, c.neg(s.sd1)))
-	r5 := c.addG1(c.varMulVT(vt2, s.sx), c.fixedMulVT(tab.v, c.neg(s.sd2)))
+	r4 := c.AddG1(c.VarMulVT(vt1, s.sx), c.FixedMulVT(tab.u, c.Neg(s.sd1)))
+	r5 := c.AddG1(c.VarMulVT(vt2, s.sx), c.FixedMulVT(tab.v, c.Neg(s.sd2)))
 	// R3 = e(T3^sx · h^(−sδ1−sδ2) · g1^(−c), g2) · e(h^(−sα−sβ) · T3^c, w)
-	p1 := c.addG1(c.addG1(c.varMulVT(vt3, s.sx), c.fixedMulVT(tab.h, c.neg(c.add(s.sd1, s.sd2)))), c.fixedMulVT(tab.g1, negC))
-	p2 := c.addG1(c.fixedMulVT(tab.h, c.neg(c.add(s.sa, s.sb))), c.varMulVT(vt3, s.c))
-	r3 := c.pairPrepared([]pointG1{p1, p2}, []prepared{tab.g2, tab.w})
+	p1 := c.AddG1(c.AddG1(c.VarMulVT(vt3, s.sx), c.FixedMulVT(tab.h, c.Neg(c.Add(s.sd1, s.sd2)))), c.FixedMulVT(tab.g1, negC))
+	p2 := c.AddG1(c.FixedMulVT(tab.h, c.Neg(c.Add(s.sa, s.sb))), c.VarMulVT(vt3, s.c))
+	r3 := c.PairPrepared([]pointG1{p1, p2}, []prepared{tab.g2, tab.w})
 
-	enc := c.compressG1(r1, r2, r4, r5)
-	if !c.equal(challenge(pk, msg, s.t123(), enc[0], enc[1], r3, enc[2], enc[3]), s.c) {
+	enc := c.CompressG1(r1, r2, r4, r5)
+	if !c.Equal(challenge(pk, msg, s.t123(), enc[0], enc[1], r3, enc[2], enc[3]), s.c) {
 		return fmt.Errorf("%w: challenge does not match under group key epoch %d", ErrInvalidSignature, pk.epoch)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"encoding/binary"
@@ -94,12 +94,12 @@ func (r *reader) g1(field string) pointG1 {
 	if b == nil {
 		return nil
 	}
-	p, err := r.c.decodeG1(b)
+	p, err := r.c.DecodeG1(b)
 	if err != nil {
 		r.err = fmt.Errorf("%w: %s.%s is not a point of G1: %v", ErrMalformed, r.what, field, err)
 		return nil
 	}
-	if r.c.isIdentityG1(p) {
+	if r.c.IsIdentityG1(p) {
 		r.err = fmt.Errorf("%w: %s.%s is the identity", ErrMalformed, r.what, field)
 		return nil
 	}
@@ -115,12 +115,12 @@ func (r *reader) g2(field string) pointG2 {
 	if b == nil {
 		return nil
 	}
-	p, err := r.c.decodeG2(b)
+	p, err := r.c.DecodeG2(b)
 	if err != nil {
 		r.err = fmt.Errorf("%w: %s.%s is not a point of G2: %v", ErrMalformed, r.what, field, err)
 		return nil
 	}
-	if r.c.isIdentityG2(p) {
+	if r.c.IsIdentityG2(p) {
 		r.err = fmt.Errorf("%w: %s.%s is the identity", ErrMalformed, r.what, field)
 		return nil
 	}
@@ -136,7 +136,7 @@ func (r *reader) scalar(field string) scalar {
 	if b == nil {
 		return nil
 	}
-	s, ok := r.c.decodeScalar(b)
+	s, ok := r.c.DecodeScalar(b)
 	if !ok {
 		r.err = fmt.Errorf("%w: %s.%s is not below the group order", ErrMalformed, r.what, field)
 		return nil
@@ -146,7 +146,7 @@ func (r *reader) scalar(field string) scalar {
 
 // nonzero refuses a zero scalar (secret keys are never zero).
 func (r *reader) nonzero(s scalar, field string) {
-	if r.err == nil && r.c.isZero(s) {
+	if r.err == nil && r.c.IsZero(s) {
 		r.err = fmt.Errorf("%w: %s.%s is zero", ErrMalformed, r.what, field)
 	}
 }
@@ -161,4 +161,4 @@ func (r *reader) rest() []byte {
 	return out
 }
 
-func appendG1(c curve, b []byte, p pointG1) []byte { return append(b, c.compressG1(p)[0]...) }
+func appendG1(c curve, b []byte, p pointG1) []byte { return append(b, c.CompressG1(p)[0]...) }

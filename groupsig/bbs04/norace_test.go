@@ -1,5 +1,5 @@
 //go:build !race
 
-package groupsig
+package bbs04
 
 const raceEnabled = false

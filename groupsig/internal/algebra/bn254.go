@@ -1,4 +1,4 @@
-package groupsig
+package algebra
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 )
 
-// Suite 0x02: BN254 through gnark-crypto's ecc/bn254. Scalar
+// BN254 through gnark-crypto's ecc/bn254. Scalar
 // multiplications are gnark's GLV ScalarMultiplication; the pairing is
 // bn254.Pair (multi-Miller loop of the optimal ate pairing, then
 // FinalExponentiation). gnark-crypto makes no constant-time promise (see
@@ -31,9 +31,6 @@ func (*bnGT) isGT()         {}
 func (*bnFixed) isFixed()   {}
 func (*bnVar) isVar()       {}
 
-var bnDims = newDims("bn254", bn254.SizeOfG1AffineCompressed, bn254.SizeOfG2AffineCompressed, bn254.SizeOfGT,
-	"VEIL-BBS04-BN254-SHA256-v1", "VEIL-BBS04-OPEN-BN254-SHA256-v1")
-
 // bn2to128 and bn2to256 are 2^128 and 2^256 mod r, for reducing 48-byte
 // integers with field arithmetic only.
 var bn2to128, bn2to256 fr.Element
@@ -46,29 +43,31 @@ func init() {
 
 type bnCurve struct{}
 
-func (bnCurve) id() byte    { return SuiteBN254 }
-func (bnCurve) dims() *dims { return &bnDims }
+func (bnCurve) Name() string { return "bn254" }
+func (bnCurve) G1Size() int  { return bn254.SizeOfG1AffineCompressed }
+func (bnCurve) G2Size() int  { return bn254.SizeOfG2AffineCompressed }
+func (bnCurve) GTSize() int  { return bn254.SizeOfGT }
 
-func ns(s scalar) *fr.Element   { return &s.(*bnScalar).v }
-func np(p pointG1) *bn254.G1Jac { return &p.(*bnG1).p }
-func nq(q pointG2) *bn254.G2Affine {
+func ns(s Scalar) *fr.Element   { return &s.(*bnScalar).v }
+func np(p PointG1) *bn254.G1Jac { return &p.(*bnG1).p }
+func nq(q PointG2) *bn254.G2Affine {
 	return &q.(*bnG2).p
 }
 
-// bigOf converts a scalar for gnark's multiplication API, which takes a
+// bigOf converts a Scalar for gnark's multiplication API, which takes a
 // *big.Int (not constant time).
-func bigOf(s scalar) *big.Int { return ns(s).BigInt(new(big.Int)) }
+func bigOf(s Scalar) *big.Int { return ns(s).BigInt(new(big.Int)) }
 
 // randomScalar draws 48 bytes and reduces them mod r (bias below 2^-130).
-func (c bnCurve) randomScalar(rand io.Reader) (scalar, error) {
+func (c bnCurve) RandomScalar(rand io.Reader) (Scalar, error) {
 	var b [48]byte
 	if _, err := io.ReadFull(rand, b[:]); err != nil {
 		return nil, fmt.Errorf("draw random scalar: %w", err)
 	}
-	return c.reduceWide(b[:]), nil
+	return c.ReduceWide(b[:]), nil
 }
 
-func (bnCurve) decodeScalar(b []byte) (scalar, bool) {
+func (bnCurve) DecodeScalar(b []byte) (Scalar, bool) {
 	s := new(bnScalar)
 	if s.v.SetBytesCanonical(b) != nil {
 		return nil, false
@@ -78,7 +77,7 @@ func (bnCurve) decodeScalar(b []byte) (scalar, bool) {
 
 // reduceWide reads 48 bytes big-endian as a·2^256 + b·2^128 + c with
 // 16-byte a, b, c (each below r) and sums them in the field.
-func (bnCurve) reduceWide(in []byte) scalar {
+func (bnCurve) ReduceWide(in []byte) Scalar {
 	var limb [3]fr.Element
 	for i := range limb {
 		var buf [fr.Bytes]byte
@@ -93,21 +92,21 @@ func (bnCurve) reduceWide(in []byte) scalar {
 	return s
 }
 
-func (bnCurve) appendScalar(b []byte, s scalar) []byte {
+func (bnCurve) AppendScalar(b []byte, s Scalar) []byte {
 	enc := ns(s).Bytes()
 	return append(b, enc[:]...)
 }
 
-func (bnCurve) add(a, b scalar) scalar      { s := new(bnScalar); s.v.Add(ns(a), ns(b)); return s }
-func (bnCurve) sub(a, b scalar) scalar      { s := new(bnScalar); s.v.Sub(ns(a), ns(b)); return s }
-func (bnCurve) mul(a, b scalar) scalar      { s := new(bnScalar); s.v.Mul(ns(a), ns(b)); return s }
-func (bnCurve) neg(a scalar) scalar         { s := new(bnScalar); s.v.Neg(ns(a)); return s }
-func (bnCurve) inv(a scalar) scalar         { s := new(bnScalar); s.v.Inverse(ns(a)); return s }
-func (bnCurve) isZero(a scalar) bool        { return ns(a).IsZero() }
-func (bnCurve) equal(a, b scalar) bool      { return ns(a).Equal(ns(b)) }
-func (bnCurve) isIdentityG1(p pointG1) bool { return np(p).Z.IsZero() }
+func (bnCurve) Add(a, b Scalar) Scalar      { s := new(bnScalar); s.v.Add(ns(a), ns(b)); return s }
+func (bnCurve) Sub(a, b Scalar) Scalar      { s := new(bnScalar); s.v.Sub(ns(a), ns(b)); return s }
+func (bnCurve) Mul(a, b Scalar) Scalar      { s := new(bnScalar); s.v.Mul(ns(a), ns(b)); return s }
+func (bnCurve) Neg(a Scalar) Scalar         { s := new(bnScalar); s.v.Neg(ns(a)); return s }
+func (bnCurve) Inv(a Scalar) Scalar         { s := new(bnScalar); s.v.Inverse(ns(a)); return s }
+func (bnCurve) IsZero(a Scalar) bool        { return ns(a).IsZero() }
+func (bnCurve) Equal(a, b Scalar) bool      { return ns(a).Equal(ns(b)) }
+func (bnCurve) IsIdentityG1(p PointG1) bool { return np(p).Z.IsZero() }
 
-func (bnCurve) g1Generator() pointG1 {
+func (bnCurve) G1Generator() PointG1 {
 	_, _, g1, _ := bn254.Generators()
 	r := new(bnG1)
 	r.p.FromAffine(&g1)
@@ -119,7 +118,7 @@ func (bnCurve) g1Generator() pointG1 {
 // 00, uncompressed, needs 64 bytes and is refused), x must be below p and
 // on the curve. G1 of BN254 has cofactor 1, so gnark's subgroup check is
 // the curve check.
-func (bnCurve) decodeG1(b []byte) (pointG1, error) {
+func (bnCurve) DecodeG1(b []byte) (PointG1, error) {
 	var a bn254.G1Affine
 	if len(b) != bn254.SizeOfG1AffineCompressed {
 		return nil, fmt.Errorf("%d bytes", len(b))
@@ -132,7 +131,7 @@ func (bnCurve) decodeG1(b []byte) (pointG1, error) {
 	return r, nil
 }
 
-func (bnCurve) compressG1(ps ...pointG1) [][]byte {
+func (bnCurve) CompressG1(ps ...PointG1) [][]byte {
 	jac := make([]bn254.G1Jac, len(ps))
 	for i, p := range ps {
 		jac[i] = *np(p)
@@ -146,18 +145,18 @@ func (bnCurve) compressG1(ps ...pointG1) [][]byte {
 	return out
 }
 
-func (bnCurve) addG1(a, b pointG1) pointG1 {
+func (bnCurve) AddG1(a, b PointG1) PointG1 {
 	r := new(bnG1)
 	r.p.Set(np(a))
 	r.p.AddAssign(np(b))
 	return r
 }
-func (bnCurve) negG1(a pointG1) pointG1   { r := new(bnG1); r.p.Neg(np(a)); return r }
-func (bnCurve) equalG1(a, b pointG1) bool { return np(a).Equal(np(b)) }
+func (bnCurve) NegG1(a PointG1) PointG1   { r := new(bnG1); r.p.Neg(np(a)); return r }
+func (bnCurve) EqualG1(a, b PointG1) bool { return np(a).Equal(np(b)) }
 
 // mulCT: gnark has no constant-time multiplication; this is its GLV
 // ScalarMultiplication, the same as for public data.
-func (bnCurve) mulCT(p pointG1, k scalar) pointG1 {
+func (bnCurve) MulCT(p PointG1, k Scalar) PointG1 {
 	r := new(bnG1)
 	r.p.ScalarMultiplication(np(p), bigOf(k))
 	return r
@@ -165,21 +164,21 @@ func (bnCurve) mulCT(p pointG1, k scalar) pointG1 {
 
 // gnark has no fixed-base tables for arbitrary points: a "fixed base" is
 // the point itself, multiplied with GLV.
-func (bnCurve) fixed(p pointG1) fixedBase { return &bnFixed{*np(p)} }
-func (bnCurve) fixedMulCT(t fixedBase, k scalar) pointG1 {
+func (bnCurve) Fixed(p PointG1) FixedBase { return &bnFixed{*np(p)} }
+func (bnCurve) FixedMulCT(t FixedBase, k Scalar) PointG1 {
 	r := new(bnG1)
 	r.p.ScalarMultiplication(&t.(*bnFixed).p, bigOf(k))
 	return r
 }
-func (c bnCurve) fixedMulVT(t fixedBase, k scalar) pointG1 { return c.fixedMulCT(t, k) }
-func (bnCurve) varBase(p pointG1) varBase                  { return &bnVar{*np(p)} }
-func (bnCurve) varMulVT(t varBase, k scalar) pointG1 {
+func (c bnCurve) FixedMulVT(t FixedBase, k Scalar) PointG1 { return c.FixedMulCT(t, k) }
+func (bnCurve) VarBase(p PointG1) VarBase                  { return &bnVar{*np(p)} }
+func (bnCurve) VarMulVT(t VarBase, k Scalar) PointG1 {
 	r := new(bnG1)
 	r.p.ScalarMultiplication(&t.(*bnVar).p, bigOf(k))
 	return r
 }
 
-func (bnCurve) multiMulVT(ps []pointG1, ks []scalar) pointG1 {
+func (bnCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
 	r := new(bnG1)
 	var t bn254.G1Jac
 	for i := range ps {
@@ -193,14 +192,14 @@ func (bnCurve) multiMulVT(ps []pointG1, ks []scalar) pointG1 {
 	return r
 }
 
-func (bnCurve) g2Generator() pointG2 {
+func (bnCurve) G2Generator() PointG2 {
 	_, _, _, g2 := bn254.Generators()
 	return &bnG2{g2}
 }
 
 // decodeG2 is gnark's SetBytes on exactly 64 bytes (same flags as G1),
 // which checks the curve and the prime-order subgroup.
-func (bnCurve) decodeG2(b []byte) (pointG2, error) {
+func (bnCurve) DecodeG2(b []byte) (PointG2, error) {
 	q := new(bnG2)
 	if len(b) != bn254.SizeOfG2AffineCompressed {
 		return nil, fmt.Errorf("%d bytes", len(b))
@@ -211,14 +210,14 @@ func (bnCurve) decodeG2(b []byte) (pointG2, error) {
 	return q, nil
 }
 
-func (bnCurve) isIdentityG2(p pointG2) bool { return nq(p).IsInfinity() }
-func (bnCurve) appendG2(b []byte, p pointG2) []byte {
+func (bnCurve) IsIdentityG2(p PointG2) bool { return nq(p).IsInfinity() }
+func (bnCurve) AppendG2(b []byte, p PointG2) []byte {
 	enc := nq(p).Bytes()
 	return append(b, enc[:]...)
 }
-func (bnCurve) addG2(a, b pointG2) pointG2 { r := new(bnG2); r.p.Add(nq(a), nq(b)); return r }
-func (bnCurve) equalG2(a, b pointG2) bool  { return nq(a).Equal(nq(b)) }
-func (bnCurve) mulG2(p pointG2, k scalar) pointG2 {
+func (bnCurve) AddG2(a, b PointG2) PointG2 { r := new(bnG2); r.p.Add(nq(a), nq(b)); return r }
+func (bnCurve) EqualG2(a, b PointG2) bool  { return nq(a).Equal(nq(b)) }
+func (bnCurve) MulG2(p PointG2, k Scalar) PointG2 {
 	r := new(bnG2)
 	r.p.ScalarMultiplication(nq(p), bigOf(k))
 	return r
@@ -231,11 +230,11 @@ type bnPrep struct {
 
 func (*bnPrep) isPrepared() {}
 
-func (bnCurve) prepare(q pointG2) prepared { return &bnPrep{lines: bn254.PrecomputeLines(*nq(q))} }
+func (bnCurve) Prepare(q PointG2) Prepared { return &bnPrep{lines: bn254.PrecomputeLines(*nq(q))} }
 
 // pairPrepared is gnark's PairFixedQ: the same pairing as bn254.Pair over
 // lines precomputed once per key.
-func (bnCurve) pairPrepared(ps []pointG1, qs []prepared) gtElem {
+func (bnCurve) PairPrepared(ps []PointG1, qs []Prepared) GT {
 	jac := make([]bn254.G1Jac, 0, len(ps))
 	lines := make([][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff, 0, len(ps))
 	for i := range ps {
@@ -259,7 +258,7 @@ func (bnCurve) pairPrepared(ps []pointG1, qs []prepared) gtElem {
 
 // pairProduct is bn254.Pair over the non-identity pairs, with P negated
 // for sign −1.
-func (bnCurve) pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem {
+func (bnCurve) PairProduct(ps []PointG1, qs []PointG2, signs []int) GT {
 	jac := make([]bn254.G1Jac, 0, len(ps))
 	q2 := make([]bn254.G2Affine, 0, len(ps))
 	for i := range ps {
@@ -285,9 +284,22 @@ func (bnCurve) pairProduct(ps []pointG1, qs []pointG2, signs []int) gtElem {
 	return out
 }
 
-func (bnCurve) isOneGT(t gtElem) bool { return t.(*bnGT).v.IsOne() }
+// HashToG1 is gnark's bn254.HashToG1 with the given DST: two SVDW maps
+// (Z = 1) over expand_message_xmd(SHA-256) with L = 48; cofactor 1. Its
+// error only reports a DST longer than 255 bytes, which callers never pass.
+func (bnCurve) HashToG1(msg, dst []byte) PointG1 {
+	a, err := bn254.HashToG1(msg, dst)
+	if err != nil {
+		panic("algebra: bn254.HashToG1: " + err.Error())
+	}
+	r := new(bnG1)
+	r.p.FromAffine(&a)
+	return r
+}
 
-func (bnCurve) appendGT(b []byte, t gtElem) []byte {
+func (bnCurve) IsOneGT(t GT) bool { return t.(*bnGT).v.IsOne() }
+
+func (bnCurve) AppendGT(b []byte, t GT) []byte {
 	enc := t.(*bnGT).v.Bytes()
 	return append(b, enc[:]...)
 }

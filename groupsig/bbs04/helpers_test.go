@@ -1,4 +1,4 @@
-package groupsig
+package bbs04
 
 import (
 	"bytes"
@@ -53,4 +53,4 @@ func forSuites(t *testing.T, f func(t *testing.T, s Suite)) {
 func curveT(s Suite) curve { return curveOf(byte(s)) }
 
 // scalarHex is a scalar's encoding in hex, for tests.
-func scalarHex(c curve, s scalar) string { return hex.EncodeToString(c.appendScalar(nil, s)) }
+func scalarHex(c curve, s scalar) string { return hex.EncodeToString(c.AppendScalar(nil, s)) }
