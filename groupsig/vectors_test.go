@@ -2,6 +2,8 @@ package groupsig
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -142,4 +144,119 @@ func TestVectorsGroup(t *testing.T) {
 	mustEqual(t, "issuer proof re-encoded", enc, v.IssuerProof)
 	enc, _ = op.MarshalBinary()
 	mustEqual(t, "opener proof re-encoded", enc, v.OpenerProof)
+}
+
+func vecGroup(t testing.TB, v *vectors) (*GroupKey, *IssuerKey, *OpenerKey) {
+	t.Helper()
+	gk := new(GroupKey)
+	if err := gk.UnmarshalBinary(v.GroupKey); err != nil {
+		t.Fatal(err)
+	}
+	c := gk.c
+	var ik IssuerKey
+	if err := ik.UnmarshalBinary(append(c.AppendScalar([]byte{c.suite, kindIssuerKey}, mustScalar(t, c, v.Gamma)), v.GroupKey...)); err != nil {
+		t.Fatal(err)
+	}
+	var ok OpenerKey
+	b := c.AppendScalar([]byte{c.suite, kindOpenerKey}, mustScalar(t, c, v.Xi1))
+	if err := ok.UnmarshalBinary(append(c.AppendScalar(b, mustScalar(t, c, v.Xi2)), v.GroupKey...)); err != nil {
+		t.Fatal(err)
+	}
+	return gk, &ik, &ok
+}
+
+func mustScalar(t testing.TB, c curve, b []byte) scalar {
+	t.Helper()
+	s, ok := c.DecodeScalar(b)
+	if !ok {
+		t.Fatalf("scalar %x", b)
+	}
+	return s
+}
+
+func TestVectorsMembers(t *testing.T) {
+	v := loadVectors(t)
+	gk, ik, ok := vecGroup(t, v)
+	c := gk.c
+	for _, m := range v.Members {
+		t.Run(m.Label, func(t *testing.T) {
+			id := ed25519.NewKeyFromSeed(m.IdentitySeed)
+			mustEqual(t, "idpk", id.Public().(ed25519.PublicKey), m.IdentityPublic)
+			var req JoinRequest
+			if err := req.UnmarshalBinary(m.JoinRequest); err != nil {
+				t.Fatal(err)
+			}
+			if err := req.Verify(gk); err != nil {
+				t.Fatal(err)
+			}
+			y := mustScalar(t, c, m.Y)
+			mustEqual(t, "H = h0^y", req.H(), c.CompressG1(c.MulCT(gk.g.h0, y))[0])
+			var resp JoinResponse
+			if err := resp.UnmarshalBinary(m.JoinResponse); err != nil {
+				t.Fatal(err)
+			}
+			if err := resp.Verify(gk, &req); err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, "x", resp.X(), m.X)
+			mustEqual(t, "A", resp.A(), m.A)
+			// The issuer's computation from γ gives the same response.
+			mine, err := ik.issue(gk, &req, resp.x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, "join response from γ", mine.enc, m.JoinResponse)
+			js := &JoinSecret{y: y, gk: gk, req: &req}
+			mk, err := js.Finish(&resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, "member key", mk.encode(), m.MemberKey)
+			var mk2 MemberKey
+			if err := mk2.UnmarshalBinary(m.MemberKey); err != nil {
+				t.Fatal(err)
+			}
+			if err := mk2.Check(gk); err != nil {
+				t.Fatal(err)
+			}
+			checkVecSigs(t, gk, ok, v, m.vecSigs, m.A, y)
+		})
+	}
+}
+
+func checkVecSigs(t *testing.T, gk *GroupKey, ok *OpenerKey, v *vectors, s vecSigs, a []byte, y scalar) {
+	t.Helper()
+	c := gk.c
+	if tag, err := Verify(gk, v.Message, nil, s.Signature); err != nil || tag != nil {
+		t.Fatalf("untagged signature: tag %x, %v", tag, err)
+	}
+	tag, err := Verify(gk, v.Message, v.Scope, s.Tagged)
+	if err != nil {
+		t.Fatalf("tagged signature: %v", err)
+	}
+	mustEqual(t, "tag", tag, s.Tag)
+	bs, _ := gk.tagBase(v.Scope)
+	mustEqual(t, "tag = B_S^y", c.CompressG1(c.MulCT(bs, y))[0], s.Tag)
+	for _, o := range []struct {
+		scope, sig, opening []byte
+	}{{nil, s.Signature, s.Opening}, {v.Scope, s.Tagged, s.TaggedOpening}} {
+		var op Opening
+		if err := op.UnmarshalBinary(o.opening); err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "opened A", op.A(), a)
+		if err := VerifyOpening(gk, v.Message, o.scope, o.sig, &op); err != nil {
+			t.Fatal(err)
+		}
+		enc, _ := op.MarshalBinary()
+		mustEqual(t, "opening re-encoded", enc, o.opening)
+		mine, err := Open(ok, gk, v.Message, o.scope, o.sig, crand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "our opening's A", mine.A(), a)
+		if err := VerifyOpening(gk, v.Message, o.scope, o.sig, mine); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
