@@ -6,6 +6,7 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"testing"
 )
@@ -258,5 +259,92 @@ func checkVecSigs(t *testing.T, gk *GroupKey, ok *OpenerKey, v *vectors, s vecSi
 		if err := VerifyOpening(gk, v.Message, o.scope, o.sig, mine); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func vecJoinRecords(t testing.TB, v *vectors) []*JoinRecord {
+	t.Helper()
+	var out []*JoinRecord
+	for _, m := range v.Members {
+		j := &JoinRecord{Request: new(JoinRequest), Response: new(JoinResponse)}
+		if err := j.Request.UnmarshalBinary(m.JoinRequest); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Response.UnmarshalBinary(m.JoinResponse); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func TestVectorsRevocation(t *testing.T) {
+	v := loadVectors(t)
+	gk, ik, ok := vecGroup(t, v)
+	rv := v.Revocation
+	var rec RevocationRecord
+	if err := rec.UnmarshalBinary(rv.Record); err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Hash()
+	mustEqual(t, "record hash", h[:], rv.Hash)
+	var prev [32]byte
+	mustEqual(t, "prev", prev[:], rv.Prev)
+	if got := rec.Revoked(); len(got) != 1 || got[0] != rv.Revoked[0] {
+		t.Fatalf("revoked %q, want %q", got, rv.Revoked)
+	}
+	joins := vecJoinRecords(t, v)
+	gk1, err := CheckRevocation(gk, prev, &rec, joins, crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "gpk_1", gk1.enc, rv.GroupKey)
+	// The body is deterministic given γ: the issuer's own record has the
+	// same bytes up to the proof.
+	mine, err := ik.revoke(gk, prev, rv.Revoked, joins[:2], crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "record body from γ", mine.enc[:mine.bodyLen], rv.Record[:rec.bodyLen])
+	if _, err := CheckRevocation(gk, prev, mine, joins, crand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rv.Members {
+		t.Run(m.Label, func(t *testing.T) {
+			a, ok2 := rec.ReissuedA(m.Label)
+			if !ok2 {
+				t.Fatal("not re-issued")
+			}
+			mustEqual(t, "A'", a, m.A)
+			var mk0 MemberKey
+			if err := mk0.UnmarshalBinary(v.Members[m.Index].MemberKey); err != nil {
+				t.Fatal(err)
+			}
+			mk1, err := mk0.Update(gk, m.Label, prev, &rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, "epoch-1 member key", mk1.encode(), m.MemberKey)
+			checkVecSigs(t, gk1, ok, v, m.vecSigs, m.A, mk1.y)
+			// Epoch-0 signatures fail under gpk_1, and epoch-1 ones under gpk_0.
+			old := v.Members[m.Index]
+			if _, err := Verify(gk1, v.Message, nil, old.Signature); !errors.Is(err, ErrInvalidSignature) {
+				t.Fatalf("epoch-0 signature under gpk_1: %v", err)
+			}
+			if _, err := Verify(gk1, v.Message, v.Scope, old.Tagged); !errors.Is(err, ErrInvalidSignature) {
+				t.Fatalf("epoch-0 tagged signature under gpk_1: %v", err)
+			}
+			if _, err := Verify(gk, v.Message, nil, m.Signature); !errors.Is(err, ErrInvalidSignature) {
+				t.Fatalf("epoch-1 signature under gpk_0: %v", err)
+			}
+		})
+	}
+	// The revoked member cannot update.
+	var mk2 MemberKey
+	if err := mk2.UnmarshalBinary(v.Members[2].MemberKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mk2.Update(gk, "member-2", prev, &rec); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("revoked member's update: %v", err)
 	}
 }
