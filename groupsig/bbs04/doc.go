@@ -1,11 +1,15 @@
-// Package groupsig implements BBS04 short group signatures (Boneh, Boyen,
-// Shacham, CRYPTO 2004) exactly as SPEC-bbs04.md fixes them, over two
+// Package bbs04 implements version 1 of veil's group signatures: BBS04
+// short group signatures (Boneh, Boyen, Shacham, CRYPTO 2004) exactly as SPEC-bbs04.md fixes them, over two
 // pairing types chosen at group creation: BLS12-381 (suite 0x01, the spec's
 // version 1) and BN254 (suite 0x02, below). Any verifier learns that a
 // member of the group signed, the group's opener can name which member and
 // prove it, and the issuer can revoke a member by moving the group to a new
 // epoch.
 //
+// Version 1 is the scheme of the groups a chain holds today; new groups
+// use version 2 (package groupsig: members pick their own secret, so the
+// issuer cannot frame them, and openings are accountable). Its curve
+// arithmetic is the shared internal/algebra.//
 // # Roles and keys
 //
 //   - Setup creates a BLS12-381 group, SetupSuite a group of either suite:

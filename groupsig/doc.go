@@ -1,0 +1,110 @@
+// Package groupsig implements veil's group signatures, version 2, exactly
+// as SPEC-groupsig-v2.md fixes them: BBS04 short group signatures with the
+// XSGS non-frameable join (Delerablée–Pointcheval 2006), optional per-scope
+// linkable tags, openings with a proof, revocation by authenticated
+// re-issuance, and an accountable-opening check. It is the scheme of every
+// new group; version 1 (SPEC-bbs04.md) lives in package bbs04 for the
+// groups a chain already holds.
+//
+// # Roles and objects
+//
+//   - Setup makes a group: gpk_0 (GroupKey), the IssuerKey γ, the
+//     OpenerKey (ξ1, ξ2), and the IssuerProof and OpenerProof published
+//     with gpk_0. A ledger refuses a group whose proofs fail; a member
+//     checks both before joining (NewJoinRequest does).
+//   - A member picks its own secret y: NewJoinRequest binds label, its
+//     Ed25519 identity key and H = h0^y with a proof of y and an identity
+//     signature (§3.1's strict Ed25519). The issuer answers through its
+//     Registry (Registry.Issue: label, H and x never reused) with a
+//     JoinResponse (x, A); JoinSecret.Finish checks A and gives the
+//     MemberKey (A, x, y). The issuer never sees y, so it cannot sign as
+//     the member: request and response are the member's public join
+//     record.
+//   - Sign makes an untagged signature (unlinkable) or, with a scope S, a
+//     tagged one whose tag τ = B_S^y is the same for every signature of the
+//     member in S: "one action per member per scope". Verify returns τ.
+//   - Open (the opener) recovers A with an Opening that VerifyOpening
+//     checks from public data. AccountableOpening checks §5's five
+//     conditions — the opening, A current for the member at that epoch,
+//     A a certificate of the member's x and H, the member's request, and
+//     the accused's identity key — and names the one that failed
+//     (*AccountabilityError). Evidence carries all of it as one JSON
+//     bundle.
+//   - Registry.Revoke makes the RevocationRecord into the next epoch: the
+//     revoked labels and every other member's re-issued A', signed with a
+//     proof of γ chained to the previous record. VerifyRecord is the
+//     member's check, CheckRevocation the node's (membership against the
+//     ledger and one batched pairing check of all A'); MemberKey.Update
+//     takes a member to the new epoch.
+//
+// # What a ledger needs (package chain)
+//
+// §7's rules are the chain's to enforce; this package gives what they
+// need cheaply: JoinRequest.Verify and its Hash, H and Label for the
+// uniqueness sets; JoinResponse.Verify (one Miller loop over the key's
+// precomputed lines) and X; VerifyRecord and CheckRevocation with the
+// join records of current(e); IssuerProof.Verify and OpenerProof.Verify
+// for a new group; Verify's τ for tag sets keyed by (gref, S).
+//
+// # One algebra, two suites
+//
+// Everything is written once against the curve interface of
+// internal/algebra, which both this package and bbs04 use: suite 0x11 is
+// BLS12-381 (circl, with veil's own G1 arithmetic and Miller loop), suite
+// 0x12 BN254 (gnark-crypto v0.22.0) as §9 specifies it; the suite byte
+// that starts every encoding picks the curve, and inputs of two suites are
+// refused with ErrWrongSuite. Hash to G1 is RFC 9380's SSWU suite for
+// BLS12-381 (circl G1.Hash) and gnark's bn254.HashToG1 (SVDW, Z = 1) for
+// BN254; testdata/kat-v2-bn254.json pins the latter.
+//
+// # Encodings
+//
+// Every encoding is suite ‖ kind ‖ body (§1), with strict decoders: any
+// other length, trailing bytes, another suite or kind, a point that is
+// non-canonical, off the curve, outside its subgroup or the identity, a
+// scalar ≥ r, a label (1..64 bytes of UTF-8) or scope (1..255 bytes) out
+// of bounds, or an identity key breaking §3.1 is ErrMalformed. Sizes in
+// bytes, BLS12-381 / BN254:
+//
+//	group key (01)              234 / 170
+//	issuer proof (02)            66 / 66     opener proof (0A)  98 / 98
+//	join request (03)     243+len L / 227+len L
+//	join response (04)    155+len L / 139+len L
+//	member key (05)             154 / 138
+//	signature (06)              370 / 322   tagged (07)      418 / 354
+//	opening (08)                146 / 130
+//	revocation record (09)  114 + Σ_R(1+len L) + Σ_n(49+len L)   (33 for 49 on BN254)
+//
+// Kinds from 0x81 are this project's, for what the spec leaves to the
+// implementation: the issuer key (81: γ ‖ gpk_0), the opener key (82:
+// ξ1 ‖ ξ2 ‖ gpk_0), the member's join secret (83: y ‖ gpk_0 ‖ request) and
+// the issuer's registry (84: gpk_0, then its join records and revocation
+// records in ledger order, each length-prefixed; all public). Files are PEM
+// with one block per object ("VEIL GS2 …", see Armor); readers take the
+// block of the type they want and also raw bytes or hex, so another
+// implementation's objects work as they are.
+//
+// # Randomness and side channels
+//
+// Every prover nonce is hedged as §4.1 fixes it: n_i = H_NONCE(kind ‖
+// secret ‖ msg ‖ ρ ‖ i) with 32 fresh bytes ρ per operation, values taken
+// in the spec's order, zeros (and α + β = 0) skipped. A random source that
+// fails, or keeps giving values that must be rejected, gives ErrRandom
+// after a bounded number of draws, never a hang. For BLS12-381 every
+// operation on γ, ξ1, ξ2, x, y, A and the nonces is constant time (comb
+// tables and regular windows in G1, circl's G2 and scalar arithmetic);
+// verification, which handles public data only, is variable time. BN254
+// runs on gnark-crypto, which promises no constant time: do not run a
+// BN254 signer, issuer or opener where its timing can be measured.
+//
+// # Measured (2 cores, ratios to PairProduct2 from one run, BENCHMARKS.md)
+//
+// BLS12-381: Verify 1.25 ×, VerifyTagged 1.45 ×, Sign 1.06 ×, SignTagged
+// 1.18 ×, Open 1.64 ×, CheckRevocation 0.075 × per re-issued member
+// (batched). Verify is a pairing product over the key's precomputed lines
+// (about three quarters of circl's ProdPairFrac) plus about 0.4 ms of G1
+// work: six GLV/wNAF multiplications of T1..T3 and nine fixed-base ones
+// (comb tables for u, v, h, h0 per group and g1_e per epoch, built once
+// per key, ≈ 10 ms and 840 KiB each); decoding with subgroup checks is
+// 0.1 ms per point. B_S is hashed once per scope and cached.
+package groupsig
