@@ -58,6 +58,9 @@ type Accused struct {
 // returned IdentityKey itself. A failure is an *AccountabilityError
 // naming the first condition that failed.
 func AccountableOpening(gk *GroupKey, msg, scope, sig []byte, o *Opening, join *JoinRecord, records []*RevocationRecord, accused ed25519.PublicKey) (*Accused, error) {
+	if err := usable(gk); err != nil {
+		return nil, &AccountabilityError{Condition: CondOpening, Err: err}
+	}
 	fail := func(cond int, err error) (*Accused, error) {
 		return nil, &AccountabilityError{Condition: cond, Err: err}
 	}

@@ -49,6 +49,9 @@ func (h *HexBytes) UnmarshalJSON(b []byte) error {
 // records must be the group's accepted records into epochs 1..e (more
 // are cut off).
 func NewEvidence(gk *GroupKey, msg, scope, sig []byte, o *Opening, join *JoinRecord, records []*RevocationRecord) (*Evidence, error) {
+	if err := usable(gk); err != nil {
+		return nil, err
+	}
 	if uint64(len(records)) < gk.epoch {
 		return nil, fmt.Errorf("evidence: %d records given for epoch %d", len(records), gk.epoch)
 	}

@@ -67,22 +67,40 @@ func (gk *GroupKey) g1Table() fixedBase {
 func groupKeySize(c curve) int { return 2 + 32 + 8 + 2*c.G1Size() + c.G2Size() }
 
 // Suite is the group's pairing type.
-func (gk *GroupKey) Suite() Suite { return Suite(gk.c.suite) }
+func (gk *GroupKey) Suite() Suite {
+	if usable(gk) != nil {
+		return 0
+	}
+	return Suite(gk.c.suite)
+}
 
 // Epoch is the key's epoch: 0 at setup, one more per revocation record.
 func (gk *GroupKey) Epoch() uint64 { return gk.epoch }
 
 // Ref is gref = SHA-256(gpk_0), the group's reference in every other
 // object.
-func (gk *GroupKey) Ref() [32]byte { return gk.g.ref }
+func (gk *GroupKey) Ref() [32]byte {
+	if usable(gk) != nil {
+		return [32]byte{}
+	}
+	return gk.g.ref
+}
 
 // GID is the group's 32-byte identifier fixed at setup.
-func (gk *GroupKey) GID() [32]byte { return gk.g.gid }
+func (gk *GroupKey) GID() [32]byte {
+	if usable(gk) != nil {
+		return [32]byte{}
+	}
+	return gk.g.gid
+}
 
 // AtEpoch returns gpk_e of the same group for epoch e (nothing new to
 // trust, §6: only the epoch field and g1_e change). It is the caller's
 // to know that e is an epoch the group has reached.
 func (gk *GroupKey) AtEpoch(e uint64) (*GroupKey, error) {
+	if err := usable(gk); err != nil {
+		return nil, err
+	}
 	if e == gk.epoch {
 		return gk, nil
 	}
@@ -93,12 +111,22 @@ func (gk *GroupKey) AtEpoch(e uint64) (*GroupKey, error) {
 func (gk *GroupKey) Equal(o *GroupKey) bool { return o != nil && string(gk.enc) == string(o.enc) }
 
 // SameGroup reports whether two keys are of the same group, at any epoch.
-func (gk *GroupKey) SameGroup(o *GroupKey) bool { return o != nil && gk.g.ref == o.g.ref }
+func (gk *GroupKey) SameGroup(o *GroupKey) bool {
+	return usable(gk) == nil && usable(o) == nil && gk.g.ref == o.g.ref
+}
+
+// usable refuses a nil or zero group key.
+func usable(gk *GroupKey) error {
+	if gk == nil || gk.c == nil || gk.g == nil {
+		return fmt.Errorf("%w: zero group key", ErrMalformed)
+	}
+	return nil
+}
 
 // MarshalBinary returns gpk_e (234 bytes for BLS12-381, 170 for BN254).
 func (gk *GroupKey) MarshalBinary() ([]byte, error) {
-	if gk == nil || gk.c == nil {
-		return nil, fmt.Errorf("%w: zero group key", ErrMalformed)
+	if err := usable(gk); err != nil {
+		return nil, err
 	}
 	return append([]byte(nil), gk.enc...), nil
 }
@@ -154,6 +182,9 @@ func newGroupKey(c curve, g *group, epoch uint64) (*GroupKey, error) {
 
 // String names the key by suite, epoch and gref; it is public.
 func (gk *GroupKey) String() string {
+	if usable(gk) != nil {
+		return "groupsig.GroupKey{}"
+	}
 	return fmt.Sprintf("groupsig.GroupKey{suite: %s, epoch: %d, gref: %s…}", gk.c.Name(), gk.epoch, hex.EncodeToString(gk.g.ref[:8]))
 }
 
@@ -254,7 +285,7 @@ func (r *reader) nestedGroupKey() (*GroupKey, error) {
 // IssuerProof proves knowledge of γ with w = g2^γ (§2):
 // suite ‖ 02 ‖ c ‖ s, 66 bytes.
 type IssuerProof struct {
-	c    curve
+	c     curve
 	ch, s scalar
 }
 
@@ -327,6 +358,9 @@ func openerChallenge(gk *GroupKey, k1, k2 pointG1) scalar {
 // Verify checks the issuer proof against the group (any epoch of it):
 // Kw = g2^s·w^(−c) and c = H_ISSUER(gpk_0 ‖ Kw).
 func (p *IssuerProof) Verify(gk *GroupKey) error {
+	if err := usable(gk); err != nil {
+		return err
+	}
 	if p == nil || p.c == nil {
 		return fmt.Errorf("%w: zero issuer proof", ErrMalformed)
 	}
@@ -344,6 +378,9 @@ func (p *IssuerProof) Verify(gk *GroupKey) error {
 // Verify checks the opener proof against the group (any epoch of it):
 // K1 = u^s1·h^(−c), K2 = v^s2·h^(−c) and c = H_OPENER(gpk_0 ‖ K1 ‖ K2).
 func (p *OpenerProof) Verify(gk *GroupKey) error {
+	if err := usable(gk); err != nil {
+		return err
+	}
 	if p == nil || p.c == nil {
 		return fmt.Errorf("%w: zero opener proof", ErrMalformed)
 	}

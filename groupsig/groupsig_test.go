@@ -304,3 +304,25 @@ func TestZeroValues(t *testing.T) {
 		t.Error("zero opening is accountable")
 	}
 }
+
+func TestZeroGroupKey(t *testing.T) {
+	g := newTestGroup(t, SuiteBLS12381, "alice")
+	sig := mustSign(t, g.gk, g.members["alice"], []byte("m"), nil)
+	for _, gk := range []*GroupKey{nil, {}} {
+		if _, err := Verify(gk, []byte("m"), nil, sig); !errors.Is(err, ErrMalformed) {
+			t.Errorf("verify under %v: %v", gk, err)
+		}
+		if _, err := Sign(gk, g.members["alice"], nil, nil, crand.Reader); !errors.Is(err, ErrMalformed) {
+			t.Errorf("sign under zero key: %v", err)
+		}
+		if _, err := VerifyRecord(gk, [32]byte{}, &RevocationRecord{}); !errors.Is(err, ErrMalformed) {
+			t.Errorf("record under zero key: %v", err)
+		}
+		if _, err := NewRegistry(gk); !errors.Is(err, ErrMalformed) {
+			t.Errorf("registry of zero key: %v", err)
+		}
+		if gk.Suite() != 0 || gk.SameGroup(g.gk) || g.gk.SameGroup(gk) {
+			t.Error("zero key has a suite or a group")
+		}
+	}
+}

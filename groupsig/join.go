@@ -53,7 +53,9 @@ type JoinSecret struct {
 func (q *JoinRequest) Label() string { return q.label }
 
 // IdentityKey is the requester's Ed25519 identity key idpk.
-func (q *JoinRequest) IdentityKey() ed25519.PublicKey { return append(ed25519.PublicKey(nil), q.idpk...) }
+func (q *JoinRequest) IdentityKey() ed25519.PublicKey {
+	return append(ed25519.PublicKey(nil), q.idpk...)
+}
 
 // Hash is hreq = SHA-256(request).
 func (q *JoinRequest) Hash() [32]byte { return sha256.Sum256(q.enc) }
@@ -107,6 +109,9 @@ func joinStatement(gk *GroupKey, label string, idpk []byte, hy []byte) []byte {
 // P ‖ J by §3.1. Label policy and uniqueness are the issuer's and the
 // ledger's (Registry, §7).
 func (q *JoinRequest) Verify(gk *GroupKey) error {
+	if err := usable(gk); err != nil {
+		return err
+	}
 	if q == nil || q.c == nil {
 		return fmt.Errorf("%w: zero join request", ErrMalformed)
 	}
@@ -139,7 +144,12 @@ func (q *JoinRequest) Verify(gk *GroupKey) error {
 // §2 requires of a member. y and the proof's nonce are hedged (§4.1, kind
 // 03, from the identity key's seed).
 func NewJoinRequest(gk *GroupKey, ip *IssuerProof, op *OpenerProof, label string, id ed25519.PrivateKey, rand io.Reader) (*JoinRequest, *JoinSecret, error) {
-	fail := func(err error) (*JoinRequest, *JoinSecret, error) { return nil, nil, fmt.Errorf("join request: %w", err) }
+	if err := usable(gk); err != nil {
+		return nil, nil, fmt.Errorf("join request: %w", err)
+	}
+	fail := func(err error) (*JoinRequest, *JoinSecret, error) {
+		return nil, nil, fmt.Errorf("join request: %w", err)
+	}
 	if err := ip.Verify(gk); err != nil {
 		return fail(err)
 	}
@@ -302,6 +312,9 @@ func certificateHolds(gk *GroupKey, a pointG1, x scalar, hy pointG1) bool {
 // the response's epoch. It does not check the request (see
 // JoinRequest.Verify) nor that e is the ledger's current epoch.
 func (p *JoinResponse) Verify(gk *GroupKey, req *JoinRequest) error {
+	if err := usable(gk); err != nil {
+		return err
+	}
 	if p == nil || p.c == nil || req == nil || req.c == nil {
 		return fmt.Errorf("%w: zero join response or request", ErrMalformed)
 	}

@@ -70,6 +70,9 @@ func (mk *MemberKey) UnmarshalBinary(b []byte) error {
 
 // bound checks that mk belongs to gk's group and epoch.
 func (mk *MemberKey) bound(gk *GroupKey) error {
+	if err := usable(gk); err != nil {
+		return err
+	}
 	if mk == nil || mk.c == nil {
 		return fmt.Errorf("%w: zero member key", ErrMalformed)
 	}
@@ -88,6 +91,9 @@ func (mk *MemberKey) bound(gk *GroupKey) error {
 // Check verifies the key against its group key (any epoch of the group):
 // e(A, w·g2^x) = e(g1_e·h0^y, g2) at the key's epoch.
 func (mk *MemberKey) Check(gk *GroupKey) error {
+	if err := usable(gk); err != nil {
+		return err
+	}
 	if mk == nil || mk.c == nil {
 		return fmt.Errorf("%w: zero member key", ErrMalformed)
 	}

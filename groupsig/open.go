@@ -61,6 +61,9 @@ func openChallenge(gk *GroupKey, sig, ctx []byte, a, k1, k2, k3 pointG1) scalar 
 // member A belongs to is the join records' (AccountableOpening). For
 // BLS12-381, operations on ξ1, ξ2 and the nonces are constant time.
 func Open(ok *OpenerKey, gk *GroupKey, msg, scope, sig []byte, rand io.Reader) (*Opening, error) {
+	if err := usable(gk); err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
 	if ok == nil || ok.gk == nil {
 		return nil, fmt.Errorf("open: %w: zero opener key", ErrMalformed)
 	}
@@ -98,6 +101,9 @@ func Open(ok *OpenerKey, gk *GroupKey, msg, scope, sig []byte, rand io.Reader) (
 // K2 = v^s2·h^(−c), K3 = T1^s1·T2^s2·(T3/A)^(−c), c = H_OPEN(…). The
 // proof's soundness is unconditional (§8): no other A has a valid one.
 func VerifyOpening(gk *GroupKey, msg, scope, sig []byte, o *Opening) error {
+	if err := usable(gk); err != nil {
+		return fmt.Errorf("verify opening: %w", err)
+	}
 	if o == nil || o.c == nil {
 		return fmt.Errorf("verify opening: %w: zero opening", ErrMalformed)
 	}

@@ -24,6 +24,9 @@ type Registry struct {
 
 // NewRegistry starts an empty registry for the group of gk at epoch 0.
 func NewRegistry(gk *GroupKey) (*Registry, error) {
+	if err := usable(gk); err != nil {
+		return nil, err
+	}
 	gk0, err := gk.AtEpoch(0)
 	if err != nil {
 		return nil, err

@@ -148,6 +148,9 @@ func recordChallenge(gk *GroupKey, prev [32]byte, body []byte, kw pointG2) scala
 // zeros for the first). It returns gpk_(e+1). It does not check the member
 // lists against the ledger (CheckRevocation does).
 func VerifyRecord(gk *GroupKey, prev [32]byte, rec *RevocationRecord) (*GroupKey, error) {
+	if err := usable(gk); err != nil {
+		return nil, err
+	}
 	if rec == nil || rec.c == nil {
 		return nil, fmt.Errorf("%w: zero revocation record", ErrMalformed)
 	}

@@ -35,11 +35,11 @@ func sigKind(scope []byte) byte {
 // signature is a parsed group signature (§4). Parsing checks the
 // encoding only.
 type signature struct {
-	c                           curve
-	kind                        byte
-	t1, t2, t3, tau             pointG1 // tau only for kind 07
+	c                            curve
+	kind                         byte
+	t1, t2, t3, tau              pointG1 // tau only for kind 07
 	ch, sa, sb, sx, sd1, sd2, sy scalar
-	enc                         []byte
+	enc                          []byte
 }
 
 func parseSignature(b []byte) (*signature, error) {
@@ -207,6 +207,9 @@ func Verify(gk *GroupKey, msg, scope, sig []byte) (tag []byte, err error) {
 // verify recomputes R1..R6 from public data with variable-time arithmetic
 // over the group's fixed-base tables and one small table per T_i.
 func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
+	if err := usable(gk); err != nil {
+		return err
+	}
 	c := gk.c
 	if err := sameSuite("signature", s.c, c); err != nil {
 		return err

@@ -74,8 +74,8 @@ type suiteCurve struct {
 // dsts are a suite's domain separation tags.
 type dsts struct {
 	sign, join, open, nonce, issuer, opener, revoke string // H_X
-	statement                                           string // P, the Ed25519 prefix
-	hgH0, hgH, hgG1, hgTag                              []byte // HG_X
+	statement                                       string // P, the Ed25519 prefix
+	hgH0, hgH, hgG1, hgTag                          []byte // HG_X
 }
 
 func newDSTs(curveTag, h2cSuite string) dsts {
