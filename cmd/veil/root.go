@@ -2,15 +2,20 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/client"
+	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // Exit statuses shared by every command.
 const (
-	exitRefused = 1 // a signature, proof or record was checked and refused
+	exitRefused = 1 // a signature, proof, record, opening or request was checked and refused
 	exitUsage   = 2 // bad usage or unreadable input
 )
 
@@ -26,6 +31,110 @@ func (e *exitError) Unwrap() error { return e.err }
 func refused(err error) error { return &exitError{code: exitRefused, err: err} }
 
 func badInput(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// exitStatus is the status a command's error ends the process with.
+func exitStatus(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitUsage
+}
+
+// errorCodes name an error by the first sentinel it wraps, for the
+// "code" of --output json's error object.
+var errorCodes = []struct {
+	err  error
+	code string
+}{
+	{groupsig.ErrNotAccountable, "not_accountable"},
+	{groupsig.ErrRevoked, "revoked"}, {bbs04.ErrRevoked, "revoked"},
+	{groupsig.ErrDuplicate, "duplicate"},
+	{groupsig.ErrUnknownMember, "unknown_member"}, {bbs04.ErrUnknownMember, "unknown_member"},
+	{groupsig.ErrInvalidSignature, "invalid_signature"}, {bbs04.ErrInvalidSignature, "invalid_signature"},
+	{groupsig.ErrInvalidProof, "invalid_proof"}, {bbs04.ErrInvalidProof, "invalid_proof"},
+	{groupsig.ErrInvalidKey, "invalid_key"}, {bbs04.ErrInvalidKey, "invalid_key"},
+	{groupsig.ErrInvalidRevocation, "invalid_revocation"}, {bbs04.ErrInvalidRevocation, "invalid_revocation"},
+	{groupsig.ErrWrongSuite, "wrong_suite"}, {bbs04.ErrWrongSuite, "wrong_suite"},
+	{groupsig.ErrWrongGroup, "wrong_group"}, {bbs04.ErrWrongGroup, "wrong_group"},
+	{groupsig.ErrMalformed, "malformed"}, {bbs04.ErrMalformed, "malformed"},
+	{groupsig.ErrRandom, "random_failed"},
+}
+
+// errorObject is --output json's form of a failure, the API's
+// {"error": {"code": …, "message": …}}, with the failed condition of an
+// accountable-opening check.
+type errorObject struct {
+	Error struct {
+		api.ErrorDetail
+		Condition int `json:"condition,omitempty"`
+	} `json:"error"`
+}
+
+func newErrorObject(err error) *errorObject {
+	var o errorObject
+	o.Error.Message = err.Error()
+	var ae *client.Error
+	var acc *groupsig.AccountabilityError
+	switch {
+	case errors.As(err, &ae):
+		o.Error.Code = ae.Code
+	case errors.As(err, &acc):
+		o.Error.Code, o.Error.Condition = "not_accountable", acc.Condition
+	default:
+		for _, c := range errorCodes {
+			if errors.Is(err, c.err) {
+				o.Error.Code = c.code
+				break
+			}
+		}
+	}
+	if o.Error.Code == "" {
+		o.Error.Code = map[int]string{exitRefused: "refused", exitUsage: "usage"}[exitStatus(err)]
+	}
+	return &o
+}
+
+// wantsJSON reports whether the command that ran (or failed to parse its
+// flags) was asked for --output json.
+func wantsJSON(cmd *cobra.Command, args []string) bool {
+	if cmd != nil {
+		if f := cmd.Flags().Lookup("output"); f != nil && f.Changed {
+			return f.Value.String() == "json"
+		}
+	}
+	for i, a := range args {
+		switch {
+		case a == "--output" || a == "-o":
+			if i+1 < len(args) && args[i+1] == "json" {
+				return true
+			}
+		case a == "--output=json" || a == "-o=json" || a == "-ojson":
+			return true
+		}
+	}
+	return false
+}
+
+// execute runs the CLI on args and returns its exit status. A failure is
+// reported on stderr and, under --output json, also as an error object on
+// stdout.
+func execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "veil: %v\n", err)
+	if wantsJSON(cmd, args) {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(newErrorObject(err))
+	}
+	return exitStatus(err)
+}
 
 // outputFlag is the --output flag of commands that print data.
 type outputFlag struct{ format string }
