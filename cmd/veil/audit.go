@@ -16,11 +16,19 @@ import (
 func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Open a committed transaction to its signer, and check openings (the regulator's tools)",
+		Short: "Open signatures to their signers and check openings (the regulator's tools)",
+		Long: `On chain (v1): 'audit open' names the signer of a committed transaction,
+'audit verify' checks that opening from the chain's public data.
+Offline (v2): 'audit evidence' opens a signature and bundles everything an
+accountable opening needs; 'audit check' checks such a bundle from public
+data alone, down to the member's Ed25519 identity key.`,
 		Example: `  veil audit open --node $VEIL_NODE --opener-key acme.opener.key --tx 3fa2…
-  veil audit verify --node $VEIL_NODE --tx 3fa2… --label alice --proof 01c4…`,
+  veil audit verify --node $VEIL_NODE --tx 3fa2… --label alice --proof 01c4…
+  veil audit evidence --opener-key acme.opener.key --registry acme.registry \
+    --message "hello" --signature 1106a2… --out evidence.json
+  veil audit check --evidence evidence.json --accused alice.pub`,
 	}
-	cmd.AddCommand(newAuditOpenCmd(), newAuditVerifyCmd())
+	cmd.AddCommand(newAuditOpenCmd(), newAuditVerifyCmd(), newAuditEvidenceCmd(), newAuditCheckCmd())
 	return cmd
 }
 

@@ -8,13 +8,28 @@ import (
 func newGroupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "group",
-		Short: "Create groups, issue and revoke member keys (the issuer's tools)",
-		Example: `  veil group create --name acme --dir keys
-  veil group add-member --dir keys --name acme --label alice --out alice.key
-  veil group revoke --dir keys --name acme --label alice
-  veil group update-key --key bob.key --record keys/acme.epoch-1.revocation`,
+		Short: "Create groups, join, issue, revoke and update member keys",
+		Long: `Offline (v2, SPEC-groupsig-v2.md) the issuer and each member keep their
+own directories: the issuer creates the group, the member sends a join
+request made with a secret only the member knows, the issuer answers it,
+and the member finishes the key. On chain (v1, with --admin-key against a
+node) the issuer registers members and revocations of a v1 group that
+genesis or testnet created.`,
+		Example: `  # issuer
+  veil group create --name acme --dir issuer
+  # member, with the public issuer/acme.gpk
+  veil member keygen --out alice.id
+  veil group join-request --gpk acme.gpk --label alice --identity alice.id --out alice.req
+  # issuer
+  veil group issue --dir issuer --name acme --request alice.req --out alice.resp
+  # member
+  veil group join-finish --request-secret alice.req.secret --response alice.resp --out alice.key
+  # issuer, then every remaining member
+  veil group revoke --dir issuer --name acme --label mallory --out acme.epoch-1.revocation
+  veil group update-key --key bob.key --record acme.epoch-1.revocation`,
 	}
-	cmd.AddCommand(newGroupCreateCmd(), newGroupAddMemberCmd(), newGroupRevokeCmd(), newGroupUpdateKeyCmd(), newGroupShowCmd())
+	cmd.AddCommand(newGroupCreateCmd(), newGroupJoinRequestCmd(), newGroupIssueCmd(), newGroupJoinFinishCmd(),
+		newGroupAddMemberCmd(), newGroupRevokeCmd(), newGroupUpdateKeyCmd(), newGroupShowCmd())
 	return cmd
 }
 
@@ -27,6 +42,10 @@ func (g *groupDirFlags) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagRequired("name")
 }
 
+// groupDir is the v1 (BBS04) layout, as genesis and testnet write it.
 func (g *groupDirFlags) groupDir() bbs04.GroupDir {
 	return bbs04.GroupDir{Dir: g.dir, Name: g.name}
 }
+
+// gs2 is the v2 layout, as 'group create' writes it.
+func (g *groupDirFlags) gs2() gs2Dir { return gs2Dir{dir: g.dir, name: g.name} }

@@ -4,13 +4,16 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/genesis"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
@@ -21,21 +24,25 @@ func newGroupCreateCmd() *cobra.Command {
 	var oc onChainFlags
 	cmd := &cobra.Command{
 		Use:   "create",
-		Short: "Create a group: public key, issuer key, opener key and registry",
-		Long: `Create a new BBS04 group at epoch 0 and write its files into --dir:
-NAME.gpk (public), NAME.issuer.key, NAME.opener.key and NAME.registry
-(secret, mode 0600). Hand the opener key to the regulator.
+		Short: "Create a group: group key with its proofs, issuer key, opener key and registry",
+		Long: `Create a v2 group at epoch 0 (SPEC-groupsig-v2.md) and write its files
+into --dir: NAME.gpk (public: the group key, the issuer's and the opener's
+proofs), NAME.issuer.key and NAME.opener.key (secret, mode 0600) and
+NAME.registry (public: every join record and revocation record). Hand the
+opener key to the regulator and publish NAME.gpk. Existing files are
+never replaced.
 
 --curve chooses the pairing type, fixed for the group's lifetime:
-bls12-381 (default; about 120-128-bit security, 337-byte signatures) or
-bn254 (about 100-bit security, 289-byte signatures, faster).
+bls12-381 (default; about 117-120-bit security, 370-byte signatures) or
+bn254 (about 100-bit security, 322-byte signatures, faster).
 
-With --node and --admin-key (the consortium admin key) the group is also
-added on chain: an issuer admin key is created as NAME.admin.key (0600) and
-registered with the group, so that the issuer can then register and revoke
-members on chain.`,
-		Example: `  veil group create --name acme --dir keys
-  veil group create --name acme --dir keys --curve bn254
+With --admin-key (the consortium admin key) and --node (or $VEIL_NODE) it
+instead creates a v1 (BBS04) group, the kind the chain runs today, and
+adds it on chain: an issuer admin key is created as NAME.admin.key (0600)
+and registered with the group, so that the issuer can then register and
+revoke members on chain.`,
+		Example: `  veil group create --name acme --dir "$ISSUER_DIR"
+  veil group create --name acme --dir "$ISSUER_DIR" --curve bn254 --output json
   veil group create --name globex --dir net/groups --curve bn254 \
     --node http://127.0.0.1:8545 --admin-key net/admin.key`,
 		Args: cobra.NoArgs,
@@ -43,40 +50,51 @@ members on chain.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			suite, err := bbs04.ParseSuite(curve)
+			if oc.enabled() {
+				return createOnChain(cmd, &gd, &out, &oc, curve)
+			}
+			suite, err := groupsig.ParseSuite(curve)
 			if err != nil {
 				return badInput(fmt.Errorf("--curve: %w", err))
 			}
-			g := gd.groupDir()
-			pk, err := g.CreateSuite(suite, rand.Reader)
-			if err != nil {
+			g := gd.gs2()
+			if g.name == "" || filepath.Base(g.name) != g.name {
+				return badInput(fmt.Errorf("--name %q: want a plain file name", g.name))
+			}
+			if err := checkAbsent(g.gpkPath(), g.issuerKeyPath(), g.openerKeyPath(), g.registryPath()); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(g.dir, 0o700); err != nil {
 				return badInput(err)
 			}
-			enc, _ := pk.MarshalBinary()
-			files := map[string]string{"public_key": g.PublicKeyPath(), "issuer_key": g.IssuerKeyPath(), "opener_key": g.OpenerKeyPath(), "registry": g.RegistryPath()}
-			res := map[string]any{"name": g.Name, "curve": pk.Suite().String(), "epoch": pk.Epoch(), "group_public_key": hex.EncodeToString(enc), "files": files}
-			if oc.enabled() {
-				adminPath := filepath.Join(gd.dir, gd.name+".admin.key")
-				pub, priv, err := ed25519.GenerateKey(rand.Reader)
-				if err != nil {
+			gk, ik, ok, ip, op, err := groupsig.Setup(suite, rand.Reader)
+			if err != nil {
+				return err
+			}
+			reg, err := groupsig.NewRegistry(gk)
+			if err != nil {
+				return err
+			}
+			// The public key last: a reader that finds it finds the rest.
+			for _, f := range []struct {
+				path string
+				obj  interface{ MarshalBinary() ([]byte, error) }
+			}{{g.openerKeyPath(), ok}, {g.issuerKeyPath(), ik}, {g.registryPath(), reg}} {
+				if err := writeObjects(f.path, false, f.obj); err != nil {
 					return err
 				}
-				if err := genesis.WritePrivateKey(adminPath, priv); err != nil {
-					return badInput(err)
-				}
-				files["issuer_admin_key"] = adminPath
-				txID, h, err := oc.submitAdmin(cmd.Context(), &chain.Tx{Kind: chain.KindAddGroup, Group: g.Name, GroupKey: enc, AdminKey: pub})
-				if err != nil {
-					return fmt.Errorf("group files written in %s, but adding the group on chain failed: %w", gd.dir, err)
-				}
-				res["tx"], res["height"] = txID, h
 			}
+			if err := (&groupFile{gk: gk, ip: ip, op: op}).write(g.gpkPath(), false); err != nil {
+				return err
+			}
+			enc, _ := gk.MarshalBinary()
+			ref := gk.Ref()
+			files := map[string]string{"group_key": g.gpkPath(), "issuer_key": g.issuerKeyPath(), "opener_key": g.openerKeyPath(), "registry": g.registryPath()}
+			res := map[string]any{"name": g.name, "version": 2, "curve": gk.Suite().String(), "epoch": gk.Epoch(),
+				"group_key": hex.EncodeToString(enc), "gref": hex.EncodeToString(ref[:]), "files": files}
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				fmt.Fprintf(w, "created %s group %q at epoch 0\n  public key  %s\n  issuer key  %s (secret)\n  opener key  %s (secret: give it to the opener)\n  registry    %s (secret)\n",
-					pk.Suite(), g.Name, g.PublicKeyPath(), g.IssuerKeyPath(), g.OpenerKeyPath(), g.RegistryPath())
-				if h, ok := res["height"]; ok {
-					fmt.Fprintf(w, "  issuer admin key %s (secret)\n  added on chain at height %d\n", files["issuer_admin_key"], h)
-				}
+				fmt.Fprintf(w, "created %s group %q at epoch 0 (gref %x)\n  group key   %s (public: give it to members)\n  issuer key  %s (secret)\n  opener key  %s (secret: give it to the opener)\n  registry    %s (public)\n",
+					gk.Suite(), g.name, ref, g.gpkPath(), g.issuerKeyPath(), g.openerKeyPath(), g.registryPath())
 			})
 		},
 	}
@@ -85,4 +103,41 @@ members on chain.`,
 	cmd.Flags().StringVar(&curve, "curve", "bls12-381", "pairing type: bls12-381 or bn254")
 	oc.register(cmd, "the consortium admin's")
 	return cmd
+}
+
+// createOnChain is 'group create --admin-key': a v1 group, added on chain.
+func createOnChain(cmd *cobra.Command, gd *groupDirFlags, out *outputFlag, oc *onChainFlags, curve string) error {
+	if oc.node.url == "" {
+		return badInput(errors.New("--admin-key creates the group on chain: give --node URL or set VEIL_NODE"))
+	}
+	suite, err := bbs04.ParseSuite(curve)
+	if err != nil {
+		return badInput(fmt.Errorf("--curve: %w", err))
+	}
+	g := gd.groupDir()
+	pk, err := g.CreateSuite(suite, rand.Reader)
+	if err != nil {
+		return badInput(err)
+	}
+	enc, _ := pk.MarshalBinary()
+	adminPath := filepath.Join(gd.dir, gd.name+".admin.key")
+	files := map[string]string{"public_key": g.PublicKeyPath(), "issuer_key": g.IssuerKeyPath(), "opener_key": g.OpenerKeyPath(),
+		"registry": g.RegistryPath(), "issuer_admin_key": adminPath}
+	res := map[string]any{"name": g.Name, "version": 1, "curve": pk.Suite().String(), "epoch": pk.Epoch(), "group_public_key": hex.EncodeToString(enc), "files": files}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	if err := genesis.WritePrivateKey(adminPath, priv); err != nil {
+		return badInput(err)
+	}
+	txID, h, err := oc.submitAdmin(cmd.Context(), &chain.Tx{Kind: chain.KindAddGroup, Group: g.Name, GroupKey: enc, AdminKey: pub})
+	if err != nil {
+		return fmt.Errorf("group files written in %s, but adding the group on chain failed: %w", gd.dir, err)
+	}
+	res["tx"], res["height"] = txID, h
+	return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+		fmt.Fprintf(w, "created v1 %s group %q at epoch 0, added on chain at height %d\n  public key  %s\n  issuer key  %s (secret)\n  opener key  %s (secret: give it to the opener)\n  registry    %s (secret)\n  issuer admin key %s (secret)\n",
+			pk.Suite(), g.Name, h, g.PublicKeyPath(), g.IssuerKeyPath(), g.OpenerKeyPath(), g.RegistryPath(), adminPath)
+	})
 }

@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 )
 
 func newOpenCmd() *cobra.Command {
@@ -17,55 +17,67 @@ func newOpenCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "open",
 		Short: "Name the member who made a signature, with a proof (the opener's tool)",
-		Long: `Open a valid signature with the opener key: recover the signer's A, look
-its label up in the registry, and print a proof that anyone can check with
-'veil verify-opening' from public data alone. An invalid signature is
-refused (exit 1), never guessed at.`,
-		Example: `  veil open --opener-key keys/acme.opener.key --gpk keys/acme.gpk \
-    --registry keys/acme.registry --message "hello" --signature 01a2…`,
+		Long: `Open a valid signature with the opener key: recover the signer's
+certificate A and print the opening, a proof that anyone can check with
+'veil verify-opening' from public data alone. With --registry it also
+names the member whose certificate at the signature's epoch is A; an A
+the registry never issued for that epoch points at the issuer ("shadow
+member", SPEC §8). 'veil audit evidence' makes the full accountable
+bundle. The signature's epoch is the --gpk key's, or --epoch. An invalid
+signature is refused (exit 1), never guessed at.`,
+		Example: `  veil open --opener-key acme.opener.key --gpk acme.gpk --registry acme.registry \
+    --message "hello" --signature 1106a2…
+  veil open --opener-key acme.opener.key --gpk acme.gpk --epoch 0 \
+    --message "yes" --scope vote/topic-1 --signature 1107c4… --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
 				return err
 			}
-			ok := new(bbs04.OpenerKey)
-			if err := readKey(openerPath, ok); err != nil {
+			ok := new(groupsig.OpenerKey)
+			if _, err := readGS2(openerPath, ok); err != nil {
 				return err
 			}
-			var reg *bbs04.Registry
+			var reg *groupsig.Registry
 			if registryPath != "" {
-				reg = new(bbs04.Registry)
-				if err := readKey(registryPath, reg); err != nil {
+				reg = new(groupsig.Registry)
+				if _, err := readGS2(registryPath, reg); err != nil {
 					return err
 				}
 			}
-			pk, m, sig, err := in.read()
+			s, err := in.read()
 			if err != nil {
 				return err
 			}
-			id, proof, err := bbs04.Open(ok, pk, m, sig, rand.Reader)
+			o, err := groupsig.Open(ok, s.gk, s.msg, s.scope, s.sig, rand.Reader)
 			if err != nil {
 				return openError(err)
 			}
+			ob, _ := o.MarshalBinary()
+			res := map[string]any{"epoch": s.gk.Epoch(), "a": hex.EncodeToString(o.A()), "opening": hex.EncodeToString(ob)}
 			label := ""
 			if reg != nil {
-				label, _ = reg.Lookup(id)
-			}
-			proofBytes, _ := proof.MarshalBinary()
-			res := map[string]string{"label": label, "a": id.String(), "proof": hex.EncodeToString(proofBytes)}
-			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				shown := label
-				if shown == "" {
-					shown = "(not in the registry given)"
+				if join, found := memberByA(reg, s.gk.Epoch(), o.A()); found {
+					label = join.Label()
 				}
-				fmt.Fprintf(w, "label %s\na     %s\nproof %s\n", shown, id, res["proof"])
+				res["label"] = label
+			}
+			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+				if reg != nil {
+					shown := label
+					if shown == "" {
+						shown = fmt.Sprintf("(A is no certificate the registry issued for epoch %d)", s.gk.Epoch())
+					}
+					fmt.Fprintf(w, "label   %s\n", shown)
+				}
+				fmt.Fprintf(w, "a       %s\nopening %s\n", res["a"], res["opening"])
 			})
 		},
 	}
 	out.register(cmd)
 	in.register(cmd)
 	cmd.Flags().StringVar(&openerPath, "opener-key", "", "opener key file (required)")
-	cmd.Flags().StringVar(&registryPath, "registry", "", "issuer registry file, to name the member's label")
+	cmd.Flags().StringVar(&registryPath, "registry", "", "the issuer's registry file, to name the member's label")
 	_ = cmd.MarkFlagRequired("opener-key")
 	return cmd
 }

@@ -59,6 +59,7 @@ var errorCodes = []struct {
 	{groupsig.ErrWrongGroup, "wrong_group"}, {bbs04.ErrWrongGroup, "wrong_group"},
 	{groupsig.ErrMalformed, "malformed"}, {bbs04.ErrMalformed, "malformed"},
 	{groupsig.ErrRandom, "random_failed"},
+	{errFileExists, "file_exists"},
 }
 
 // errorObject is --output json's form of a failure, the API's
@@ -167,15 +168,27 @@ func newRootCmd() *cobra.Command {
 		Short: "veil: a consortium chain with anonymous, auditable transactions",
 		Long: `veil runs a consortium blockchain whose transactions carry BBS04 group
 signatures: nodes check that a member of a registered group signed, without
-learning which one; the group's opener can name the signer and prove it.`,
-		Example: `  veil group create --name acme --dir keys
-  veil group add-member --dir keys --name acme --label alice --out alice.key
-  veil sign --key alice.key --message "hello"`,
+learning which one; the group's opener can name the signer and prove it.
+
+The chain (genesis, testnet, node, tx, audit open/verify) still runs v1
+(SPEC-bbs04.md). The offline commands (member keygen, group create,
+join-request, issue, join-finish, revoke, update-key, sign, verify, open,
+verify-opening, audit evidence/check) make and use v2 groups
+(SPEC-groupsig-v2.md): members join with their own secret and an Ed25519
+identity key, so that an opening is accountable.
+
+Exit status: 0 success, 1 refused (a signature, proof, record, opening or
+request was checked and refused), 2 bad usage or unreadable input. With
+--output json a failure also prints {"error": {"code": …, "message": …}}
+on stdout.`,
+		Example: `  veil member keygen --out alice.id
+  veil group join-request --gpk acme.gpk --label alice --identity alice.id --out alice.req
+  veil sign --key alice.key --message "hello" --scope vote-1`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newGroupCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
+	root.AddCommand(newMemberCmd(), newGroupCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
 		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newBenchCmd())
 	return root
 }
