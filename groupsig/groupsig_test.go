@@ -326,3 +326,24 @@ func TestZeroGroupKey(t *testing.T) {
 		}
 	}
 }
+
+func TestRegistryLookup(t *testing.T) {
+	g := newTestGroup(t, SuiteBLS12381, "alice", "bob")
+	a0 := g.members["alice"].A()
+	if j, ok := g.reg.Lookup(0, a0); !ok || j.Label() != "alice" {
+		t.Fatal("alice's epoch-0 A not found")
+	}
+	if _, err := g.reg.Revoke(g.ik, []string{"bob"}, crand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	a1, _ := g.reg.Records()[0].ReissuedA("alice")
+	if j, ok := g.reg.Lookup(1, a1); !ok || j.Label() != "alice" {
+		t.Fatal("alice's epoch-1 A not found")
+	}
+	if _, ok := g.reg.Lookup(1, a0); ok {
+		t.Fatal("an epoch-0 A found at epoch 1")
+	}
+	if _, ok := g.reg.Lookup(1, g.members["bob"].A()); ok {
+		t.Fatal("revoked bob found at epoch 1")
+	}
+}

@@ -1,6 +1,7 @@
 package groupsig
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -53,6 +54,25 @@ func (r *Registry) Prev() [32]byte {
 func (r *Registry) JoinRecord(label string) (*JoinRecord, bool) {
 	j, ok := r.labels[label]
 	return j, ok
+}
+
+// Lookup names the member whose certificate at epoch e is a (compressed):
+// the member whose join response at e, or whose entry in the record into
+// e, gave it. The opener uses it to turn an opening into a join record.
+func (r *Registry) Lookup(e uint64, a []byte) (*JoinRecord, bool) {
+	for _, j := range r.joins {
+		var got []byte
+		switch joined := j.Response.epoch; {
+		case joined == e:
+			got = j.Response.A()
+		case joined < e && e <= uint64(len(r.records)):
+			got, _ = r.records[e-1].ReissuedA(j.Label())
+		}
+		if got != nil && bytes.Equal(got, a) {
+			return j, true
+		}
+	}
+	return nil, false
 }
 
 // RegistryMember is one member as the registry sees it.

@@ -74,7 +74,7 @@ is refused (exit 1): it points at the issuer (a "shadow member", SPEC §8).`,
 			if err != nil {
 				return openError(err)
 			}
-			join, found := memberByA(reg, gk.Epoch(), o.A())
+			join, found := reg.Lookup(gk.Epoch(), o.A())
 			if !found {
 				return refused(fmt.Errorf("%w: the signature opens to A = %x, which the registry never issued for epoch %d: a certificate made outside the registry (the issuer's doing, SPEC §8)",
 					groupsig.ErrUnknownMember, o.A(), gk.Epoch()))

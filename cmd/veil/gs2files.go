@@ -325,33 +325,3 @@ func parsePublicKey(flag, s string) (ed25519.PublicKey, error) {
 	}
 	return data, nil
 }
-
-// certificateAt returns the A the registry gave the member of join at
-// epoch e: its response's at its join epoch, else the record into e's.
-func certificateAt(reg *groupsig.Registry, join *groupsig.JoinRecord, e uint64) ([]byte, bool) {
-	switch joined := join.Response.Epoch(); {
-	case joined == e:
-		return join.Response.A(), true
-	case joined < e:
-		if recs := reg.Records(); e <= uint64(len(recs)) {
-			return recs[e-1].ReissuedA(join.Label())
-		}
-	}
-	return nil, false
-}
-
-// memberByA finds the member whose certificate at epoch e is a: the join
-// record whose response, or the record into e, gave it. Library gap:
-// groupsig.Registry has no lookup by A.
-func memberByA(reg *groupsig.Registry, e uint64, a []byte) (*groupsig.JoinRecord, bool) {
-	for _, m := range reg.Members() {
-		join, ok := reg.JoinRecord(m.Label)
-		if !ok {
-			continue
-		}
-		if got, ok := certificateAt(reg, join, e); ok && bytes.Equal(got, a) {
-			return join, true
-		}
-	}
-	return nil, false
-}

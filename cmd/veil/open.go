@@ -57,7 +57,7 @@ signature is refused (exit 1), never guessed at.`,
 			res := map[string]any{"epoch": s.gk.Epoch(), "a": hex.EncodeToString(o.A()), "opening": hex.EncodeToString(ob)}
 			label := ""
 			if reg != nil {
-				if join, found := memberByA(reg, s.gk.Epoch(), o.A()); found {
+				if join, found := reg.Lookup(s.gk.Epoch(), o.A()); found {
 					label = join.Label()
 				}
 				res["label"] = label
