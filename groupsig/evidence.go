@@ -103,9 +103,10 @@ func (ev *Evidence) Check(accused ed25519.PublicKey) (*Accused, error) {
 			return nil, fmt.Errorf("evidence: record %d: %w", i+1, err)
 		}
 	}
-	var scope []byte
 	if ev.Scope != nil {
-		scope = ev.Scope
+		if err := CheckScope(ev.Scope); err != nil {
+			return nil, fmt.Errorf("evidence: %w", err)
+		}
 	}
-	return AccountableOpening(gk, ev.Message, scope, ev.Signature, &o, join, records, accused)
+	return AccountableOpening(gk, ev.Message, ev.Scope, ev.Signature, &o, join, records, accused)
 }
