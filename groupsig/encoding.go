@@ -109,6 +109,13 @@ func (r *reader) uint64(field string) uint64 {
 	return 0
 }
 
+func (r *reader) uint16(field string) uint16 {
+	if b := r.next(2, field); b != nil {
+		return binary.BigEndian.Uint16(b)
+	}
+	return 0
+}
+
 func (r *reader) uint32(field string) uint32 {
 	if b := r.next(4, field); b != nil {
 		return binary.BigEndian.Uint32(b)
@@ -119,6 +126,9 @@ func (r *reader) uint32(field string) uint32 {
 // g1 decodes a compressed G1 point: canonical, on the curve, in the
 // prime-order subgroup, not the identity.
 func (r *reader) g1(field string) pointG1 {
+	if r.err != nil {
+		return nil
+	}
 	b := r.next(r.c.G1Size(), field)
 	if b == nil {
 		return nil
@@ -137,6 +147,9 @@ func (r *reader) g1(field string) pointG1 {
 
 // g2 decodes a compressed G2 point with the same checks as g1.
 func (r *reader) g2(field string) pointG2 {
+	if r.err != nil {
+		return nil
+	}
 	b := r.next(r.c.G2Size(), field)
 	if b == nil {
 		return nil

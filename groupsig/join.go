@@ -240,6 +240,9 @@ func (js *JoinSecret) UnmarshalBinary(b []byte) error {
 	if err := req.UnmarshalBinary(r.b); err != nil {
 		return fmt.Errorf("join secret: %w", err)
 	}
+	if req.c != gk.c {
+		return fmt.Errorf("%w: join secret of suite %s holds a request of suite %s", ErrWrongSuite, gk.c.Name(), req.c.Name())
+	}
 	c, t := gk.c, gk.g.tables(gk.c)
 	if req.ref != gk.g.ref || !c.EqualG1(c.FixedMulCT(t.h0, y), req.hy) {
 		return fmt.Errorf("%w: join secret does not belong to its request", ErrInvalidKey)

@@ -272,14 +272,19 @@ func (r *Registry) UnmarshalBinary(b []byte) error {
 	joins := make([]*JoinRecord, 0, min(int(nj), len(rd.b)/4))
 	for i := uint32(0); i < nj && rd.err == nil; i++ {
 		j := &JoinRecord{Request: new(JoinRequest), Response: new(JoinResponse)}
-		if err := j.Request.UnmarshalBinary(rd.next(int(binary.BigEndian.Uint16(rd.next(2, "length"))), "join request")); rd.err == nil && err != nil {
-			return fmt.Errorf("registry join %d: %w", i, err)
-		}
+		reqBytes := rd.next(int(rd.uint16("request length")), "join request")
+		respBytes := rd.next(int(rd.uint16("response length")), "join response")
 		if rd.err != nil {
 			break
 		}
-		if err := j.Response.UnmarshalBinary(rd.next(int(binary.BigEndian.Uint16(rd.next(2, "length"))), "join response")); rd.err == nil && err != nil {
+		if err := j.Request.UnmarshalBinary(reqBytes); err != nil {
 			return fmt.Errorf("registry join %d: %w", i, err)
+		}
+		if err := j.Response.UnmarshalBinary(respBytes); err != nil {
+			return fmt.Errorf("registry join %d: %w", i, err)
+		}
+		if j.Request.c != gk.c || j.Response.c != gk.c {
+			return fmt.Errorf("%w: registry join %d is of another suite", ErrWrongSuite, i)
 		}
 		joins = append(joins, j)
 	}
@@ -287,11 +292,11 @@ func (r *Registry) UnmarshalBinary(b []byte) error {
 	var records []*RevocationRecord
 	for i := uint32(0); i < nr && rd.err == nil; i++ {
 		rec := new(RevocationRecord)
-		lb := rd.next(4, "length")
+		recBytes := rd.next(int(rd.uint32("record length")), "record")
 		if rd.err != nil {
 			break
 		}
-		if err := rec.UnmarshalBinary(rd.next(int(binary.BigEndian.Uint32(lb)), "record")); rd.err == nil && err != nil {
+		if err := rec.UnmarshalBinary(recBytes); err != nil {
 			return fmt.Errorf("registry record %d: %w", i, err)
 		}
 		records = append(records, rec)

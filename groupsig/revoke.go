@@ -185,7 +185,7 @@ func CheckRevocation(gk *GroupKey, prev [32]byte, rec *RevocationRecord, current
 	}
 	byLabel := make(map[string]*JoinRecord, len(current))
 	for _, j := range current {
-		if j == nil || j.Request == nil || j.Response == nil || j.Request.c != gk.c {
+		if j == nil || j.Request == nil || j.Response == nil || j.Request.c != gk.c || j.Response.c != gk.c {
 			return nil, fmt.Errorf("%w: a current member's join record is missing or of another suite", ErrMalformed)
 		}
 		byLabel[j.Label()] = j
