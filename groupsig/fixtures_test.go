@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -333,45 +332,6 @@ func callSafely(f func() error) (err error, panicked bool) {
 		}
 	}()
 	return f(), false
-}
-
-// Known bugs of the library: tests that show them are skipped ("BUG: …"),
-// and fuzz inputs or test cases that hit them are counted or skipped
-// instead of failing, so that crashers stay in testdata/fuzz as
-// regressions and the suite stays green until the library is fixed.
-var knownPanics = []struct {
-	frame, value string // a frame on the panicking stack and part of the panic value
-	bug          string
-}{
-	{"groupsig.(*reader).g1(", "nil pointer dereference",
-		"the decoders of requests, responses, member keys, openings and signatures panic on a bad header (reader.g1 with r.c nil)"},
-	{"groupsig.(*Registry).UnmarshalBinary(", "index out of range",
-		"Registry.UnmarshalBinary panics when a join's u16 length prefix is cut short (binary.BigEndian.Uint16 of rd.next(2, …))"},
-	{"groupsig.(*JoinSecret).UnmarshalBinary(", "interface conversion",
-		"JoinSecret.UnmarshalBinary panics on a nested request of another suite (points of two curves compared)"},
-}
-
-// knownBug names the known bug a recovered panic is, or "".
-func knownBug(r any, stack string) string {
-	v := fmt.Sprint(r)
-	for _, k := range knownPanics {
-		if strings.Contains(stack, k.frame) && strings.Contains(v, k.value) {
-			return k.bug
-		}
-	}
-	return ""
-}
-
-// stackOf is the stack of the panicking goroutine, from a deferred call.
-func stackOf() string { return string(debug.Stack()) }
-
-// reportKnown logs the inputs that hit known bugs: the BUG tests show
-// them, skipped.
-func reportKnown(t *testing.T, known map[string]int) {
-	t.Helper()
-	for bug, n := range known {
-		t.Logf("BUG (skipped, see TestBug*): %d inputs: %s", n, bug)
-	}
 }
 
 // flip returns b with b[i] ^= mask.
