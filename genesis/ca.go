@@ -131,7 +131,7 @@ func LoadCA(certPath, keyPath string) (*CA, error) {
 // each atomically. It replaces existing files; Init is what refuses to
 // overwrite a layout.
 func (ca *CA) Save(certPath, keyPath string) error {
-	if err := writeFileAtomic(certPath, ca.CertPEM(), 0o644); err != nil {
+	if err := WriteFileAtomic(certPath, ca.CertPEM(), 0o644); err != nil {
 		return fmt.Errorf("write CA cert %s: %w", certPath, err)
 	}
 	if err := WritePrivateKey(keyPath, ca.key); err != nil {

@@ -133,7 +133,7 @@ func (f *File) Write(path string) error {
 	if err != nil {
 		return fmt.Errorf("write genesis %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, append(data, '\n'), 0o644); err != nil {
+	if err := WriteFileAtomic(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write genesis %s: %w", path, err)
 	}
 	return nil

@@ -58,7 +58,7 @@ func WritePrivateKey(path string, key ed25519.PrivateKey) error {
 	if err != nil {
 		return fmt.Errorf("write private key %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data, 0o600); err != nil {
+	if err := WriteFileAtomic(path, data, 0o600); err != nil {
 		return fmt.Errorf("write private key %s: %w", path, err)
 	}
 	return nil
@@ -79,10 +79,10 @@ func ReadPrivateKey(path string) (ed25519.PrivateKey, error) {
 	return key, nil
 }
 
-// writeFileAtomic writes data to a temporary file in the same directory,
+// WriteFileAtomic writes data to a temporary file in the same directory,
 // syncs it and renames it over path: readers see the old file or the new
 // one, never a torn write, and a secret never exists with a wider mode.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

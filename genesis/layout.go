@@ -182,10 +182,10 @@ func (l *Layout) write(opts InitOptions, rand io.Reader) error {
 		if err := os.Mkdir(l.NodeDir(i), 0o700); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(l.NodeCert(i), certPEM, 0o644); err != nil {
+		if err := WriteFileAtomic(l.NodeCert(i), certPEM, 0o644); err != nil {
 			return fmt.Errorf("write node cert %s: %w", l.NodeCert(i), err)
 		}
-		if err := writeFileAtomic(l.NodeKey(i), keyPEM, 0o600); err != nil {
+		if err := WriteFileAtomic(l.NodeKey(i), keyPEM, 0o600); err != nil {
 			return fmt.Errorf("write node key %s: %w", l.NodeKey(i), err)
 		}
 		if i <= opts.Validators {

@@ -63,33 +63,15 @@ func writeObjects(path string, overwrite bool, objs ...interface{ MarshalBinary(
 	return writeBlocks(path, overwrite, blocks...)
 }
 
-// writeFile writes data to path with mode, atomically (a temporary file
-// renamed into place); unless overwrite it refuses an existing file.
+// writeFile writes data to path with mode, atomically
+// (genesis.WriteFileAtomic); unless overwrite it refuses an existing file.
 func writeFile(path string, data []byte, mode os.FileMode, overwrite bool) error {
 	if !overwrite {
 		if err := checkAbsent(path); err != nil {
 			return err
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return badInput(err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	err = tmp.Chmod(mode)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := genesis.WriteFileAtomic(path, data, mode); err != nil {
 		return badInput(fmt.Errorf("write %s: %w", path, err))
 	}
 	return nil
