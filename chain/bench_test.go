@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -26,9 +26,9 @@ func BenchmarkVerify(b *testing.B) {
 	f.t = b
 	key, _ := f.ledger.GroupKey("acme", 0)
 	id := txs[0].ID()
-	_ = bbs04.Verify(key, id[:], txs[0].Auth) // build the key's tables outside the timing
+	_, _ = groupsig.Verify(key, id[:], nil, txs[0].Auth) // build the key's tables outside the timing
 	for b.Loop() {
-		if err := bbs04.Verify(key, id[:], txs[0].Auth); err != nil {
+		if _, err := groupsig.Verify(key, id[:], nil, txs[0].Auth); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -60,7 +60,7 @@ func BenchmarkMempoolAdmit(b *testing.B) {
 func warmKey(l *Ledger, tx *Tx) {
 	key, _ := l.GroupKey(tx.Group, tx.Epoch)
 	id := tx.ID()
-	_ = bbs04.Verify(key, id[:], tx.Auth)
+	_, _ = groupsig.Verify(key, id[:], nil, tx.Auth)
 }
 
 // BenchmarkMempoolAdmitCached admits transactions whose verdicts are

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -26,7 +26,7 @@ func TestTxEncodingIsStrict(t *testing.T) {
 	}
 	// The id covers everything but the signature.
 	resigned := *tx
-	if err := resigned.SignAnonymous(f.members["alice"], f.rnd); err != nil {
+	if err := resigned.SignAnonymous(f.gk, f.members["alice"], false, f.rnd); err != nil {
 		t.Fatal(err)
 	}
 	if resigned.ID() != tx.ID() || bytes.Equal(resigned.Auth, tx.Auth) {
@@ -41,8 +41,8 @@ func TestTxEncodingIsStrict(t *testing.T) {
 		"trailing byte":   append(bytes.Clone(enc), 0),
 		"truncated":       enc[:len(enc)-1],
 		"empty":           nil,
-		"version 2":       append([]byte{2}, enc[1:]...),
-		"unknown kind":    append([]byte{1, 9}, enc[2:]...),
+		"version 1":       append([]byte{1}, enc[1:]...),
+		"unknown kind":    append([]byte{TxVersion, 9}, enc[2:]...),
 		"too large":       make([]byte, MaxTxSize+1),
 		"oversize length": func() []byte { b := bytes.Clone(enc); b[2] = 200; return b }(),
 	} {
@@ -51,11 +51,11 @@ func TestTxEncodingIsStrict(t *testing.T) {
 		}
 	}
 	big := &Tx{ChainID: testChain, Expiry: 5, Group: "acme", Payload: make([]byte, MaxPayloadLen+1)}
-	if err := big.SignAnonymous(f.members["alice"], f.rnd); !errors.Is(err, ErrTooLarge) {
+	if err := big.SignAnonymous(f.gk, f.members["alice"], false, f.rnd); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("oversize payload: %v", err)
 	}
 	longTopic := &Tx{ChainID: testChain, Expiry: 5, Group: "acme", Topic: strings.Repeat("t", 65)}
-	if err := longTopic.SignAnonymous(f.members["alice"], f.rnd); !errors.Is(err, ErrMalformed) {
+	if err := longTopic.SignAnonymous(f.gk, f.members["alice"], false, f.rnd); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("65-byte topic: %v", err)
 	}
 }
@@ -76,7 +76,7 @@ func TestValidationRules(t *testing.T) {
 	mutate := func(edit func(tx *Tx)) *Tx {
 		tx := f.anonTx("alice", "t", "x")
 		edit(tx)
-		if err := tx.SignAnonymous(f.members["alice"], f.rnd); err != nil {
+		if err := tx.SignAnonymous(f.key(f.members["alice"]), f.members["alice"], false, f.rnd); err != nil {
 			t.Fatal(err)
 		}
 		return tx
@@ -85,14 +85,20 @@ func TestValidationRules(t *testing.T) {
 	forged.Auth = bytes.Clone(forged.Auth)
 	forged.Auth[100] ^= 1
 	forged, _ = DecodeTx(forged.Encode())
-	badAdmin := &Tx{Kind: KindRegisterMember, ChainID: testChain, Expiry: f.ledger.Head().Height + 5, Group: "acme", Label: "dave", Identity: staleKey.Identity()}
-	_ = badAdmin.SignAdmin(f.admin) // consortium key, not the issuer's
+	_, badAdmin, _ := f.joinTxs("dave")
+	_ = badAdmin // the secret half is not needed
+	daveReq, daveResp, _ := f.joinTxs("dave2")
+	if c := f.commit(daveReq); c[0] != CodeOK {
+		t.Fatalf("dave2's request: %v", c)
+	}
+	wrongSigner := *daveResp
+	_ = wrongSigner.SignAdmin(f.admin) // consortium key, not the issuer's
 	badRec := f.revokeTx("bob")
 	badRec.Revocation = bytes.Clone(badRec.Revocation)
 	badRec.Revocation[len(badRec.Revocation)-1] ^= 1
 	_ = badRec.SignAdmin(f.issuer)
 	staleTx := &Tx{ChainID: testChain, Expiry: f.ledger.Head().Height + 5, Group: "acme", Epoch: 0, Payload: []byte("x")}
-	if err := staleTx.SignAnonymous(staleKey, f.rnd); err != nil {
+	if err := staleTx.SignAnonymous(f.gk, staleKey, false, f.rnd); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -109,7 +115,7 @@ func TestValidationRules(t *testing.T) {
 		{"expired", mutate(func(tx *Tx) { tx.Expiry = f.ledger.Head().Height }), ErrExpired},
 		{"expiry too far", mutate(func(tx *Tx) { tx.Expiry = f.ledger.Head().Height + DefaultExpiryWindow + 1 }), ErrExpiryTooFar},
 		{"duplicate of committed", committed, ErrDuplicate},
-		{"bad admin signature", badAdmin, ErrBadAdminSignature},
+		{"bad admin signature", &wrongSigner, ErrBadAdminSignature},
 		{"invalid revocation record", badRec, ErrInvalidRevocation},
 	}
 	for _, c := range cases {
@@ -131,7 +137,7 @@ func TestValidationRules(t *testing.T) {
 	}
 	// A replay with fresh signature bytes over the same content is a duplicate.
 	replay := *tx
-	_ = replay.SignAnonymous(f.members["bob"], f.rnd)
+	_ = replay.SignAnonymous(f.key(f.members["bob"]), f.members["bob"], false, f.rnd)
 	if err := f.pool.Add(&replay); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("re-signed replay: %v", err)
 	}
@@ -209,6 +215,8 @@ func TestApplyRefusesBadBlocks(t *testing.T) {
 		t.Fatalf("garbage: %v", err)
 	}
 	// Re-applying the head is a no-op.
+	f.commit(f.anonTx("alice", "", "y"))
+	f.commit(f.anonTx("alice", "", "z"))
 	last, _ := f.ledger.RawBlock(f.ledger.Head().Height)
 	if _, err := f.ledger.Apply(ctx, last); !errors.Is(err, ErrAlreadyApplied) {
 		t.Fatalf("re-apply head: %v", err)
@@ -271,30 +279,34 @@ func TestRevocationOnChain(t *testing.T) {
 	if err != nil || gi.Epoch != 1 {
 		t.Fatalf("group %+v %v", gi, err)
 	}
-	if !gi.PublicKey.Equal(f.ik.PublicKey()) {
+	if !gi.GroupKey.Equal(f.reg.GroupKey()) {
 		t.Fatal("on-chain key differs from the issuer's")
 	}
 	for _, m := range gi.Members {
 		if (m.Label == "bob") != (m.RevokedAt == 1) {
 			t.Fatalf("member %s revokedAt %d", m.Label, m.RevokedAt)
 		}
-		if m.Label != "bob" && m.Identity != f.members[m.Label].Identity() {
-			t.Fatalf("member %s: on-chain A differs from the updated key", m.Label)
-		}
 	}
 	// The revoked member's key still signs for epoch 0: stale.
 	tx := &Tx{ChainID: testChain, Expiry: f.ledger.Head().Height + 5, Group: "acme", Epoch: 0}
-	_ = tx.SignAnonymous(oldKey, f.rnd)
+	_ = tx.SignAnonymous(f.gk, oldKey, false, f.rnd)
 	if err := f.pool.Add(tx); !errors.Is(err, ErrStaleEpoch) {
 		t.Fatalf("revoked member: %v", err)
 	}
-	// Claiming the new epoch with the old key fails the signature check.
+	// Claiming the new epoch with the old key fails the signature check
+	// (its member key is bound to epoch 0, so sign under gpk_0 and relabel).
 	tx.Epoch = 1
-	_ = tx.SignAnonymous(oldKey, f.rnd)
+	tx.Auth = make([]byte, groupsig.SignatureSizes()[0])
+	_ = tx.seal()
+	sig, _ := groupsig.Sign(f.gk, oldKey, tx.id[:], nil, f.rnd)
+	tx.Auth = sig
 	if err := f.pool.Add(tx); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("revoked member claiming epoch 1: %v", err)
 	}
 	for _, l := range []string{"alice", "carol"} {
+		if f.members[l].Epoch() != 1 {
+			t.Fatalf("%s was not re-issued", l)
+		}
 		if c := f.commit(f.anonTx(l, "t", "after")); c[0] != CodeOK {
 			t.Fatalf("%s after revocation: %v", l, c)
 		}
@@ -303,16 +315,22 @@ func TestRevocationOnChain(t *testing.T) {
 	if err != nil || len(recs) != 1 || string(recs[0]) != string(rev.Revocation) {
 		t.Fatalf("revocations on chain: %d, %v", len(recs), err)
 	}
-	// The opener finds the signer of an epoch-1 transaction by A.
-	if lbl, ok := gi.LabelOf(1, f.members["carol"].Identity()); !ok || lbl != "carol" {
-		t.Fatalf("LabelOf: %q %v", lbl, ok)
+	// A record that does not list exactly the current members is refused:
+	// one made for a group with another member.
+	other := newFixture(t, "alice", "carol", "zed")
+	if err := f.ledger.CheckTx(other.revokeTx("alice")); !errors.Is(err, ErrInvalidRevocation) {
+		t.Fatalf("another group's record: %v", err)
 	}
-	// A revocation whose updates miss a member is refused.
-	rec := f.revokeTx("alice")
-	rec.Updates = nil
-	_ = rec.SignAdmin(f.issuer)
-	if err := f.ledger.CheckTx(rec); !errors.Is(err, ErrInvalidRevocation) {
-		t.Fatalf("revocation without updates: %v", err)
+	// The same record again is refused: its epoch is past and its prev no
+	// longer the chain's last record.
+	if err := f.ledger.CheckTx(rev); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("replayed revocation: %v", err)
+	}
+	replayed := *rev
+	replayed.Nonce = f.nonce()
+	_ = replayed.SignAdmin(f.issuer)
+	if err := f.ledger.CheckTx(&replayed); !errors.Is(err, ErrInvalidRevocation) {
+		t.Fatalf("the epoch-1 record again: %v", err)
 	}
 }
 
@@ -336,7 +354,7 @@ func TestStateIsAPureFunctionOfBlocks(t *testing.T) {
 	}
 	a, _ := f.ledger.Group("acme")
 	b, _ := replica.Group("acme")
-	if a.Epoch != b.Epoch || len(a.Members) != len(b.Members) || !a.PublicKey.Equal(b.PublicKey) {
+	if a.Epoch != b.Epoch || len(a.Members) != len(b.Members) || !a.GroupKey.Equal(b.GroupKey) {
 		t.Fatal("replica group state differs")
 	}
 }
@@ -352,9 +370,24 @@ func TestReopenKeepsState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk, _ := f.reg.Issue(f.ik, "zed", f.rnd)
-	f.members["zed"] = mk
-	f.commit(f.registerTx("zed", mk.Identity()))
+	reqTx, respTx, js := f.joinTxs("zed")
+	if c := f.commit(reqTx); c[0] != CodeOK {
+		t.Fatalf("request: %v", c)
+	}
+	pendingReq, pendingResp, _ := f.joinTxs("yan")
+	f.commit(pendingReq)
+	if c := f.commit(respTx); c[0] != CodeOK {
+		t.Fatalf("response: %v", c)
+	}
+	f.members["zed"], err = js.Finish(decodeResp(t, respTx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.commit(f.topicTx("vote", TopicRule{Tagged: true}))
+	vote := f.voteTx("zed", "vote", "yes")
+	if c := f.commit(vote); c[0] != CodeOK {
+		t.Fatalf("vote: %v", c)
+	}
 	tx := f.anonTx("zed", "t", "1")
 	f.commit(tx)
 	head := f.ledger.Head()
@@ -366,11 +399,22 @@ func TestReopenKeepsState(t *testing.T) {
 		t.Fatalf("head %+v after reopen, want %+v", reopened.Head(), head)
 	}
 	gi, _ := reopened.Group("acme")
-	if len(gi.Members) != 1 || gi.Members[0].Label != "zed" || gi.Members[0].Identity != mk.Identity() {
-		t.Fatalf("members %+v", gi.Members)
+	if zed, ok := gi.Member("zed"); !ok || len(gi.Members) != 2 || zed.Height != 3 || len(gi.Pending) != 1 || gi.Pending[0].Label != "yan" {
+		t.Fatalf("%d members, pending %d", len(gi.Members), len(gi.Pending))
 	}
 	if err := reopened.CheckTx(tx); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("committed tx after reopen: %v", err)
+	}
+	// The tag set and the tally survive the restart, and the pending
+	// request can still be answered.
+	if err := reopened.CheckTx(f.voteTx("zed", "vote", "again")); !errors.Is(err, ErrAlreadyActed) {
+		t.Fatalf("second vote after reopen: %v", err)
+	}
+	if ti, ok := reopened.Topic("vote"); !ok || ti.Tally != 1 || !ti.Rule.Tagged {
+		t.Fatalf("topic after reopen: %+v %v", ti, ok)
+	}
+	if err := reopened.CheckTx(pendingResp); err != nil {
+		t.Fatalf("answering the pending request after reopen: %v", err)
 	}
 	// A database from another genesis is refused.
 	other := *f.gen
@@ -406,7 +450,7 @@ func TestMempoolBoundsAndOrder(t *testing.T) {
 	}
 	// Expired transactions leave at the next block.
 	short := &Tx{ChainID: testChain, Expiry: f.ledger.Head().Height + 1, Nonce: f.nonce(), Group: "acme"}
-	_ = short.SignAnonymous(f.members["alice"], f.rnd)
+	_ = short.SignAnonymous(f.gk, f.members["alice"], false, f.rnd)
 	pool2 := NewMempool(f.ledger, MempoolConfig{})
 	if err := pool2.Add(short); err != nil {
 		t.Fatal(err)
@@ -448,13 +492,26 @@ func TestMempoolConcurrentAdd(t *testing.T) {
 
 func TestAddGroupAfterGenesis(t *testing.T) {
 	f := newFixture(t)
-	pk, _, _, _ := bbs04.Setup(f.rnd)
-	pkb, _ := pk.MarshalBinary()
+	gk, _, _, ip, op, err := groupsig.Setup(groupsig.SuiteBN254, f.rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gkb, _ := gk.MarshalBinary()
+	ipb, _ := ip.MarshalBinary()
+	opb, _ := op.MarshalBinary()
 	_, issuer2, _ := ed25519.GenerateKey(f.rnd)
-	tx := &Tx{Kind: KindAddGroup, ChainID: testChain, Expiry: 5, Nonce: f.nonce(), Group: "beta", GroupKey: pkb, AdminKey: issuer2.Public().(ed25519.PublicKey)}
-	_ = tx.SignAdmin(f.issuer) // not the consortium admin
+	tx := &Tx{Kind: KindAddGroup, Group: "beta", GroupKey: gkb, IssuerProof: ipb, OpenerProof: opb, AdminKey: issuer2.Public().(ed25519.PublicKey)}
+	f.admin1(tx, f.issuer) // not the consortium admin
 	if err := f.ledger.CheckTx(tx); !errors.Is(err, ErrBadAdminSignature) {
 		t.Fatalf("group added by a group issuer: %v", err)
+	}
+	// Proofs that are not this key's are refused (§7).
+	_, _, _, ip2, _, _ := groupsig.Setup(groupsig.SuiteBN254, f.rnd)
+	badProof := *tx
+	badProof.IssuerProof, _ = ip2.MarshalBinary()
+	f.admin1(&badProof, f.admin)
+	if err := f.ledger.CheckTx(&badProof); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("another group's issuer proof: %v", err)
 	}
 	_ = tx.SignAdmin(f.admin)
 	if c := f.commit(tx); c[0] != CodeOK {
@@ -464,10 +521,16 @@ func TestAddGroupAfterGenesis(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx2 := *tx
-	tx2.Nonce = f.nonce()
-	_ = tx2.SignAdmin(f.admin)
+	f.admin1(&tx2, f.admin)
 	if err := f.ledger.CheckTx(&tx2); CodeOf(err) != CodeConflict {
 		t.Fatalf("adding it twice: %v", err)
+	}
+	// The same gpk_0 under another name: its gid is known.
+	tx3 := *tx
+	tx3.Group = "gamma"
+	f.admin1(&tx3, f.admin)
+	if err := f.ledger.CheckTx(&tx3); CodeOf(err) != CodeConflict {
+		t.Fatalf("the same gid under another name: %v", err)
 	}
 }
 
@@ -505,5 +568,186 @@ func TestRevokeNode(t *testing.T) {
 	b.Sign("node-1", f.valKey)
 	if _, err := f.ledger.Apply(context.Background(), b.Encode()); !errors.Is(err, ErrBlockRejected) {
 		t.Fatalf("block from a revoked proposer: %v", err)
+	}
+}
+
+func decodeResp(t testing.TB, tx *Tx) *groupsig.JoinResponse {
+	t.Helper()
+	var r groupsig.JoinResponse
+	if err := r.UnmarshalBinary(tx.JoinResponse); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+func TestJoinByTransaction(t *testing.T) {
+	f := newFixture(t, "alice")
+	reqTx, respTx, js := f.joinTxs("dave")
+	// A response before its request is posted answers nothing.
+	if err := f.ledger.CheckTx(respTx); !errors.Is(err, ErrInvalidJoin) {
+		t.Fatalf("response without request: %v", err)
+	}
+	// A request signed by another key than its identity key is refused.
+	stolen := *reqTx
+	_ = stolen.SignAdmin(f.ids["alice"])
+	if err := f.ledger.CheckTx(&stolen); !errors.Is(err, ErrBadAdminSignature) {
+		t.Fatalf("request signed by another key: %v", err)
+	}
+	// A certificate for another label, or from another CA, is refused.
+	wrongCert := *reqTx
+	wrongCert.MemberCert = f.ca.member(t, "org", "mallory", f.ids["dave"].Public().(ed25519.PublicKey), f.rnd)
+	_ = wrongCert.SignAdmin(f.ids["dave"])
+	if err := f.ledger.CheckTx(&wrongCert); !errors.Is(err, ErrInvalidJoin) {
+		t.Fatalf("certificate for another label: %v", err)
+	}
+	otherCA := newTestCA(t, f.rnd)
+	foreign := *reqTx
+	foreign.MemberCert = otherCA.member(t, "org", "dave", f.ids["dave"].Public().(ed25519.PublicKey), f.rnd)
+	_ = foreign.SignAdmin(f.ids["dave"])
+	if err := f.ledger.CheckTx(&foreign); !errors.Is(err, ErrInvalidJoin) {
+		t.Fatalf("certificate from another CA: %v", err)
+	}
+	// A tampered proof of y is refused.
+	tampered := *reqTx
+	tampered.JoinRequest = bytes.Clone(reqTx.JoinRequest)
+	tampered.JoinRequest[len(tampered.JoinRequest)-70] ^= 1 // inside s
+	_ = tampered.SignAdmin(f.ids["dave"])
+	if err := f.ledger.CheckTx(&tampered); !errors.Is(err, ErrInvalidJoin) && !errors.Is(err, ErrMalformed) {
+		t.Fatalf("tampered proof: %v", err)
+	}
+	if c := f.commit(reqTx); c[0] != CodeOK {
+		t.Fatalf("request: %v", c)
+	}
+	gi, _ := f.ledger.Group("acme")
+	if len(gi.Pending) != 1 || gi.Pending[0].Label != "dave" || gi.Pending[0].Org != "org-dave" {
+		t.Fatalf("pending %+v", gi.Pending)
+	}
+	// The same request again is a duplicate, even in a new transaction.
+	again := *reqTx
+	f.admin1(&again, f.ids["dave"])
+	if err := f.ledger.CheckTx(&again); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("request posted twice: %v", err)
+	}
+	if c := f.commit(respTx); c[0] != CodeOK {
+		t.Fatalf("response: %v", c)
+	}
+	mk, err := js.Finish(decodeResp(t, respTx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.members["dave"] = mk
+	if c := f.commit(f.anonTx("dave", "t", "hello")); c[0] != CodeOK {
+		t.Fatalf("dave's first transaction: %v", c)
+	}
+	gi, _ = f.ledger.Group("acme")
+	if m, ok := gi.Member("dave"); !ok || len(gi.Pending) != 0 || m.Org != "org-dave" || m.Joined != 0 {
+		t.Fatalf("dave %+v, pending %d", m, len(gi.Pending))
+	}
+	// One response per request: answering it again is refused.
+	respAgain := *respTx
+	f.admin1(&respAgain, f.issuer)
+	if err := f.ledger.CheckTx(&respAgain); !errors.Is(err, ErrInvalidJoin) {
+		t.Fatalf("second response: %v", err)
+	}
+	// A label is never reused, not even by another identity.
+	pub, id, _ := ed25519.GenerateKey(f.rnd)
+	req2, _, err := groupsig.NewJoinRequest(f.gk, f.ip, f.op, "dave", id, f.rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := req2.MarshalBinary()
+	relabel := f.admin1(&Tx{Kind: KindJoinRequest, Group: "acme", JoinRequest: rb, MemberCert: f.ca.member(t, "org", "dave", pub, f.rnd)}, id)
+	if err := f.ledger.CheckTx(relabel); !errors.Is(err, ErrInvalidJoin) {
+		t.Fatalf("label reused: %v", err)
+	}
+}
+
+func TestJoinResponseAtStaleEpoch(t *testing.T) {
+	f := newFixture(t, "alice", "bob")
+	// A copy of the issuer's book before dave's answer: the record it makes
+	// lists exactly the members the ledger has admitted.
+	enc, _ := f.reg.MarshalBinary()
+	before := new(groupsig.Registry)
+	if err := before.UnmarshalBinary(enc); err != nil {
+		t.Fatal(err)
+	}
+	reqTx, respTx, _ := f.joinTxs("dave") // answered at epoch 0
+	f.commit(reqTx)
+	f.reg = before
+	if c := f.commit(f.revokeTx("bob")); c[0] != CodeOK {
+		t.Fatalf("revoke: %v", c)
+	}
+	if err := f.ledger.CheckTx(respTx); !errors.Is(err, ErrInvalidJoin) {
+		t.Fatalf("response at a superseded epoch: %v", err)
+	}
+}
+
+func TestTaggedTopic(t *testing.T) {
+	f := newFixture(t, "alice", "bob", "carol")
+	if c := f.commit(f.topicTx("ballot-1", TopicRule{Groups: []string{"acme"}, Tagged: true, Closes: 50})); c[0] != CodeOK {
+		t.Fatalf("topic rule: %v", c)
+	}
+	// Untagged signatures are refused on a tagged topic, and tagged ones
+	// on a topic without a rule.
+	if err := f.ledger.CheckTx(f.anonTx("alice", "ballot-1", "yes")); !errors.Is(err, ErrTagRequired) {
+		t.Fatalf("untagged vote: %v", err)
+	}
+	if err := f.ledger.CheckTx(f.voteTx("alice", "chatter", "x")); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("tagged transaction on an untagged topic: %v", err)
+	}
+	// One vote per member: a second vote by alice in the same block, or
+	// later, is refused; bob and carol vote.
+	a1, a2 := f.voteTx("alice", "ballot-1", "yes"), f.voteTx("alice", "ballot-1", "no")
+	codes := f.commit(a1, a2, f.voteTx("bob", "ballot-1", "no"))
+	if codes[0] != CodeOK || codes[1] != CodeAlreadyActed || codes[2] != CodeOK {
+		t.Fatalf("codes %v", codes)
+	}
+	if err := f.ledger.CheckTx(f.voteTx("alice", "ballot-1", "maybe")); !errors.Is(err, ErrAlreadyActed) {
+		t.Fatalf("third vote: %v", err)
+	}
+	// The tally counts members, not transactions.
+	f.commit(f.voteTx("carol", "ballot-1", "yes"))
+	if ti, _ := f.ledger.Topic("ballot-1"); ti.Tally != 3 {
+		t.Fatalf("tally %d, want 3", ti.Tally)
+	}
+	if id, ok := f.ledger.TagTx("acme", "ballot-1", groupsig.TagOf(a1.Auth)); !ok || id != a1.ID() {
+		t.Fatal("tag not indexed to alice's vote")
+	}
+	// The tag survives a revocation: a re-issued member still cannot vote
+	// again (τ does not change across epochs).
+	rev := f.revokeTx("carol")
+	f.commit(rev)
+	f.updateMembers(rev)
+	if err := f.ledger.CheckTx(f.voteTx("alice", "ballot-1", "after")); !errors.Is(err, ErrAlreadyActed) {
+		t.Fatalf("vote after re-issue: %v", err)
+	}
+	// The rule is set once; other groups and late transactions are refused.
+	if err := f.ledger.CheckTx(f.topicTx("ballot-1", TopicRule{})); !errors.Is(err, ErrConflict) {
+		t.Fatalf("rule set twice: %v", err)
+	}
+	if err := f.ledger.CheckTx(f.topicTx("b2", TopicRule{Groups: []string{"nope"}})); !errors.Is(err, ErrUnknownGroup) {
+		t.Fatalf("rule naming an unknown group: %v", err)
+	}
+	f.commit(f.topicTx("closed", TopicRule{Closes: f.ledger.Head().Height + 1}))
+	f.commit()
+	if err := f.ledger.CheckTx(f.anonTx("alice", "closed", "late")); !errors.Is(err, ErrTopicClosed) {
+		t.Fatalf("after closing: %v", err)
+	}
+	repeated := &Tx{Kind: KindTopicRule, ChainID: testChain, Expiry: 99, Topic: "b3", Rule: TopicRule{Groups: []string{"acme", "acme"}}}
+	if err := repeated.SignAdmin(f.admin); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("repeated group: %v", err)
+	}
+}
+
+func TestTopicRuleGroups(t *testing.T) {
+	f := newFixture(t, "alice")
+	gk, _, _, ip, op, _ := groupsig.Setup(groupsig.SuiteBLS12381, f.rnd)
+	gkb, _ := gk.MarshalBinary()
+	ipb, _ := ip.MarshalBinary()
+	opb, _ := op.MarshalBinary()
+	f.commit(f.admin1(&Tx{Kind: KindAddGroup, Group: "beta", GroupKey: gkb, IssuerProof: ipb, OpenerProof: opb, AdminKey: f.issuer.Public().(ed25519.PublicKey)}, f.admin))
+	f.commit(f.topicTx("beta-only", TopicRule{Groups: []string{"beta"}}))
+	if err := f.ledger.CheckTx(f.anonTx("alice", "beta-only", "x")); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("acme on beta's topic: %v", err)
 	}
 }

@@ -25,12 +25,18 @@ const (
 	CodeBadAdminSignature
 	CodeInvalidRevocation
 	CodeConflict
+	CodeInvalidJoin
+	CodeAlreadyActed
+	CodeTagRequired
+	CodeTopicClosed
+	CodeNotAllowed
 	codeCount
 )
 
 var codeNames = [codeCount]string{
 	"ok", "malformed", "wrong_chain", "unknown_group", "stale_epoch", "bad_signature", "expired",
 	"expiry_too_far", "duplicate", "too_large", "bad_admin_signature", "invalid_revocation", "conflict",
+	"invalid_join", "already_acted", "tag_required", "topic_closed", "not_allowed",
 }
 
 // String returns the code's stable name ("stale_epoch", …).
@@ -56,11 +62,25 @@ var (
 	ErrBadAdminSignature = errors.New("bad admin signature")
 	ErrInvalidRevocation = errors.New("invalid revocation record")
 	ErrConflict          = errors.New("conflicts with chain state")
+	// ErrInvalidJoin: a join request or response that does not check (its
+	// proof, identity signature, member certificate or A), or that reuses
+	// a label, H or x of the group.
+	ErrInvalidJoin = errors.New("invalid join")
+	// ErrAlreadyActed: a tagged topic already holds this member's tag.
+	ErrAlreadyActed = errors.New("member already acted on this topic")
+	// ErrTagRequired: the topic takes one action per member, and the
+	// transaction's signature carries no tag.
+	ErrTagRequired = errors.New("tagged signature required")
+	// ErrTopicClosed: the topic's closing height has passed.
+	ErrTopicClosed = errors.New("topic closed")
+	// ErrNotAllowed: the topic's rule does not let the group post.
+	ErrNotAllowed = errors.New("group not allowed on topic")
 )
 
 var codeErrs = [codeCount]error{
 	nil, ErrMalformed, ErrWrongChain, ErrUnknownGroup, ErrStaleEpoch, ErrBadSignature, ErrExpired,
 	ErrExpiryTooFar, ErrDuplicate, ErrTooLarge, ErrBadAdminSignature, ErrInvalidRevocation, ErrConflict,
+	ErrInvalidJoin, ErrAlreadyActed, ErrTagRequired, ErrTopicClosed, ErrNotAllowed,
 }
 
 // CodeOf maps an error to its Code: CodeOK for nil, CodeMalformed for an

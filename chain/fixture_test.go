@@ -3,12 +3,17 @@ package chain
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
 	"testing"
+	"time"
 
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -18,7 +23,41 @@ func testRand(seed uint64) io.Reader {
 	return rand.NewChaCha8(s)
 }
 
-// fixture is a one-validator chain with one group of members.
+// testCA is a chain CA for tests: a self-signed Ed25519 CA that issues
+// member identity certificates the way package genesis does.
+type testCA struct {
+	cert *x509.Certificate
+	key  ed25519.PrivateKey
+}
+
+func newTestCA(t testing.TB, rnd io.Reader) *testCA {
+	t.Helper()
+	pub, key, _ := ed25519.GenerateKey(rnd)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Unix(0, 0), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rnd, tmpl, tmpl, pub, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &testCA{cert: cert, key: key}
+}
+
+func (ca *testCA) member(t testing.TB, org, label string, pub ed25519.PublicKey, rnd io.Reader) []byte {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: label, Organization: []string{org}},
+		NotBefore: time.Unix(0, 0), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		UnknownExtKeyUsage: []asn1.ObjectIdentifier{OIDDocumentSigning}, Policies: []x509.OID{OIDMemberPolicy}, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rnd, tmpl, ca.cert, pub, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// fixture is a one-validator chain with one group whose founding members
+// joined at genesis.
 type fixture struct {
 	t       testing.TB
 	rnd     io.Reader
@@ -28,9 +67,15 @@ type fixture struct {
 	valKey  ed25519.PrivateKey
 	admin   ed25519.PrivateKey // consortium admin
 	issuer  ed25519.PrivateKey // the group's issuer admin key
-	ik      *bbs04.IssuerKey
-	reg     *bbs04.Registry
-	members map[string]*bbs04.MemberKey
+	ca      *testCA
+	gk      *groupsig.GroupKey // epoch 0
+	ik      *groupsig.IssuerKey
+	ok      *groupsig.OpenerKey
+	ip      *groupsig.IssuerProof
+	op      *groupsig.OpenerProof
+	reg     *groupsig.Registry
+	ids     map[string]ed25519.PrivateKey
+	members map[string]*groupsig.MemberKey
 	time    int64
 }
 
@@ -42,29 +87,54 @@ func newFixture(t testing.TB, members ...string) *fixture {
 	_, valKey, _ := ed25519.GenerateKey(rnd)
 	_, admin, _ := ed25519.GenerateKey(rnd)
 	_, issuer, _ := ed25519.GenerateKey(rnd)
-	pk, ik, _, err := bbs04.Setup(rnd)
-	if err != nil {
+	f := &fixture{t: t, rnd: rnd, valKey: valKey, admin: admin, issuer: issuer, ca: newTestCA(t, rnd),
+		ids: map[string]ed25519.PrivateKey{}, members: map[string]*groupsig.MemberKey{}, time: 1}
+	var err error
+	if f.gk, f.ik, f.ok, f.ip, f.op, err = groupsig.Setup(groupsig.SuiteBLS12381, rnd); err != nil {
 		t.Fatal(err)
 	}
-	pkb, _ := pk.MarshalBinary()
-	gen := &Genesis{
-		ChainID: testChain, Time: 1, AdminKey: admin.Public().(ed25519.PublicKey),
-		Validators: []Validator{{ID: "node-1", PublicKey: valKey.Public().(ed25519.PublicKey)}},
-		Groups:     []GenesisGroup{{Name: "acme", PublicKey: pkb, AdminKey: issuer.Public().(ed25519.PublicKey)}},
+	if f.reg, err = groupsig.NewRegistry(f.gk); err != nil {
+		t.Fatal(err)
 	}
-	f := &fixture{t: t, rnd: rnd, gen: gen, valKey: valKey, admin: admin, issuer: issuer, ik: ik,
-		reg: bbs04.NewRegistry(pk), members: map[string]*bbs04.MemberKey{}, time: 1}
-	f.ledger = f.open(t.TempDir())
-	f.pool = NewMempool(f.ledger, MempoolConfig{})
+	gg := GenesisGroup{Name: "acme", AdminKey: issuer.Public().(ed25519.PublicKey)}
+	gg.GroupKey, _ = f.gk.MarshalBinary()
+	gg.IssuerProof, _ = f.ip.MarshalBinary()
+	gg.OpenerProof, _ = f.op.MarshalBinary()
 	for _, m := range members {
-		mk, err := f.reg.Issue(f.ik, m, rnd)
+		req, cert, js := f.request(m)
+		resp, err := f.reg.Issue(f.ik, req, rnd)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.members[m] = mk
-		f.commit(f.registerTx(m, mk.Identity()))
+		if f.members[m], err = js.Finish(resp); err != nil {
+			t.Fatal(err)
+		}
+		gm := GenesisMember{Cert: cert}
+		gm.Request, _ = req.MarshalBinary()
+		gm.Response, _ = resp.MarshalBinary()
+		gg.Members = append(gg.Members, gm)
 	}
+	f.gen = &Genesis{
+		ChainID: testChain, Time: 1, AdminKey: admin.Public().(ed25519.PublicKey), CACert: f.ca.cert.Raw,
+		Validators: []Validator{{ID: "node-1", PublicKey: valKey.Public().(ed25519.PublicKey)}},
+		Groups:     []GenesisGroup{gg},
+	}
+	f.ledger = f.open(t.TempDir())
+	f.pool = NewMempool(f.ledger, MempoolConfig{})
 	return f
+}
+
+// request makes label's identity key, certificate and join request.
+func (f *fixture) request(label string) (*groupsig.JoinRequest, []byte, *groupsig.JoinSecret) {
+	f.t.Helper()
+	pub, id, _ := ed25519.GenerateKey(f.rnd)
+	f.ids[label] = id
+	cert := f.ca.member(f.t, "org-"+label, label, pub, f.rnd)
+	req, js, err := groupsig.NewJoinRequest(f.gk, f.ip, f.op, label, id, f.rnd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return req, cert, js
 }
 
 func (f *fixture) open(dir string) *Ledger {
@@ -86,62 +156,99 @@ func (f *fixture) nonce() [NonceSize]byte {
 	return n
 }
 
-// anonTx signs a transaction as member with the member's current key.
-func (f *fixture) anonTx(member, topic, payload string) *Tx {
-	f.t.Helper()
-	mk := f.members[member]
-	tx := &Tx{ChainID: testChain, Expiry: f.ledger.Head().Height + 10, Nonce: f.nonce(), Group: "acme",
-		Epoch: mk.PublicKey().Epoch(), Topic: topic, Payload: []byte(payload)}
-	if err := tx.SignAnonymous(mk, f.rnd); err != nil {
-		f.t.Fatal(err)
-	}
-	return tx
-}
-
-func (f *fixture) registerTx(label string, id bbs04.Identity) *Tx {
-	f.t.Helper()
-	tx := &Tx{Kind: KindRegisterMember, ChainID: testChain, Expiry: f.ledger.Head().Height + 10, Nonce: f.nonce(),
-		Group: "acme", Label: label, Identity: id}
-	if err := tx.SignAdmin(f.issuer); err != nil {
-		f.t.Fatal(err)
-	}
-	return tx
-}
-
-// revokeTx revokes label in the issuer's registry and builds the admin
-// transaction; members' keys are updated as they would be by the members.
-func (f *fixture) revokeTx(label string) *Tx {
-	f.t.Helper()
-	rec, nik, err := f.reg.Revoke(f.ik, label)
+// key is the group's key at the member key's epoch.
+func (f *fixture) key(mk *groupsig.MemberKey) *groupsig.GroupKey {
+	gk, err := f.gk.AtEpoch(mk.Epoch())
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.ik = nik
-	recBytes, _ := rec.MarshalBinary()
-	tx := &Tx{Kind: KindRevokeMember, ChainID: testChain, Expiry: f.ledger.Head().Height + 10, Nonce: f.nonce(),
-		Group: "acme", Label: label, Revocation: recBytes}
-	for _, m := range f.reg.Members() {
-		if !m.Revoked {
-			tx.Updates = append(tx.Updates, MemberUpdate{Label: m.Label, Identity: m.Identity})
-		}
-	}
-	if err := tx.SignAdmin(f.issuer); err != nil {
+	return gk
+}
+
+// anonTx signs an untagged transaction as member with its current key.
+func (f *fixture) anonTx(member, topic, payload string) *Tx {
+	return f.signed(member, topic, payload, false)
+}
+
+// voteTx signs a tagged transaction (one per member on a tagged topic).
+func (f *fixture) voteTx(member, topic, payload string) *Tx {
+	return f.signed(member, topic, payload, true)
+}
+
+func (f *fixture) signed(member, topic, payload string, tagged bool) *Tx {
+	f.t.Helper()
+	mk := f.members[member]
+	tx := &Tx{ChainID: testChain, Expiry: f.ledger.Head().Height + 10, Nonce: f.nonce(), Group: "acme",
+		Epoch: mk.Epoch(), Topic: topic, Payload: []byte(payload)}
+	if err := tx.SignAnonymous(f.key(mk), mk, tagged, f.rnd); err != nil {
 		f.t.Fatal(err)
 	}
 	return tx
 }
 
-// updateMembers moves every remaining member key across rec.
+func (f *fixture) admin1(tx *Tx, key ed25519.PrivateKey) *Tx {
+	f.t.Helper()
+	tx.ChainID, tx.Expiry, tx.Nonce = testChain, f.ledger.Head().Height+10, f.nonce()
+	if err := tx.SignAdmin(key); err != nil {
+		f.t.Fatal(err)
+	}
+	return tx
+}
+
+// joinTxs makes label's join request transaction and the issuer's
+// response transaction (the issuer's registry answers it at its epoch).
+func (f *fixture) joinTxs(label string) (reqTx, respTx *Tx, js *groupsig.JoinSecret) {
+	f.t.Helper()
+	req, cert, js := f.request(label)
+	reqBytes, _ := req.MarshalBinary()
+	reqTx = f.admin1(&Tx{Kind: KindJoinRequest, Group: "acme", JoinRequest: reqBytes, MemberCert: cert}, f.ids[label])
+	resp, err := f.reg.Issue(f.ik, req, f.rnd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	respBytes, _ := resp.MarshalBinary()
+	respTx = f.admin1(&Tx{Kind: KindJoinResponse, Group: "acme", JoinResponse: respBytes}, f.issuer)
+	return reqTx, respTx, js
+}
+
+// revokeTx revokes labels in the issuer's registry and builds the
+// transaction carrying the record.
+func (f *fixture) revokeTx(labels ...string) *Tx {
+	f.t.Helper()
+	rec, err := f.reg.Revoke(f.ik, labels, f.rnd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	recBytes, _ := rec.MarshalBinary()
+	return f.admin1(&Tx{Kind: KindRevokeMember, Group: "acme", Revocation: recBytes}, f.issuer)
+}
+
+// updateMembers moves every remaining member key across the record of tx,
+// as the members would from chain state.
 func (f *fixture) updateMembers(tx *Tx) {
-	var rec bbs04.RevocationRecord
+	f.t.Helper()
+	var rec groupsig.RevocationRecord
 	if err := rec.UnmarshalBinary(tx.Revocation); err != nil {
 		f.t.Fatal(err)
 	}
+	recs := f.reg.Records()
+	var prev [32]byte
+	if i := rec.Epoch() - 1; i > 0 {
+		prev = recs[i-1].Hash()
+	}
 	for l, mk := range f.members {
-		if nk, err := mk.Update(&rec); err == nil {
+		if mk.Epoch()+1 != rec.Epoch() {
+			continue
+		}
+		if nk, err := mk.Update(f.gk, l, prev, &rec); err == nil {
 			f.members[l] = nk
 		}
 	}
+}
+
+// topicTx sets a topic's rule.
+func (f *fixture) topicTx(topic string, rule TopicRule) *Tx {
+	return f.admin1(&Tx{Kind: KindTopicRule, Topic: topic, Rule: rule}, f.admin)
 }
 
 // block builds and signs the next block holding txs.

@@ -3,11 +3,11 @@ package chain
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"sort"
-
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"time"
 )
 
 // DefaultExpiryWindow is how far past the head, in blocks, a transaction's
@@ -21,11 +21,23 @@ type Validator struct {
 	PublicKey ed25519.PublicKey
 }
 
-// GenesisGroup is a group that exists from the first block.
+// GenesisGroup is a group that exists from the first block: gpk_0 with the
+// issuer and opener proofs published with it, the issuer's admin key, and
+// its founding members' join records.
 type GenesisGroup struct {
-	Name      string
-	PublicKey []byte            // groupsig public key encoding, epoch 0
-	AdminKey  ed25519.PublicKey // the issuer's admin key
+	Name        string
+	GroupKey    []byte
+	IssuerProof []byte
+	OpenerProof []byte
+	AdminKey    ed25519.PublicKey
+	Members     []GenesisMember
+}
+
+// GenesisMember is a founding member: its join request (made on its own
+// machine; the issuer never saw y), the issuer's response at epoch 0 and
+// its member identity certificate (DER).
+type GenesisMember struct {
+	Request, Response, Cert []byte
 }
 
 // Genesis is the chain's starting state: what every node must agree on
@@ -34,19 +46,37 @@ type GenesisGroup struct {
 type Genesis struct {
 	ChainID      string
 	Time         int64             // Unix nanoseconds
-	AdminKey     ed25519.PublicKey // the consortium admin: signs new groups
+	AdminKey     ed25519.PublicKey // the consortium admin: signs new groups, topic rules, node revocations
+	CACert       []byte            // the chain CA's certificate (DER): member identities chain to it
 	Validators   []Validator
 	Groups       []GenesisGroup
 	ExpiryWindow uint64 // 0 means DefaultExpiryWindow
 }
 
-// Validate checks the genesis for internal consistency.
+// CA parses the chain CA certificate.
+func (g *Genesis) CA() (*x509.Certificate, error) {
+	ca, err := x509.ParseCertificate(g.CACert)
+	if err != nil {
+		return nil, fmt.Errorf("genesis: CA certificate: %w", err)
+	}
+	if !ca.IsCA {
+		return nil, errors.New("genesis: CA certificate is not a CA")
+	}
+	return ca, nil
+}
+
+// Validate checks the genesis for internal consistency, every group's
+// proofs and every founding member's join record and certificate.
 func (g *Genesis) Validate() error {
 	if g.ChainID == "" || len(g.ChainID) > MaxChainIDLen {
 		return fmt.Errorf("genesis: chain id must be 1 to %d bytes", MaxChainIDLen)
 	}
 	if len(g.AdminKey) != ed25519.PublicKeySize {
 		return errors.New("genesis: consortium admin key must be an Ed25519 public key")
+	}
+	ca, err := g.CA()
+	if err != nil {
+		return err
 	}
 	if len(g.Validators) == 0 {
 		return errors.New("genesis: no validators")
@@ -61,24 +91,42 @@ func (g *Genesis) Validate() error {
 		}
 		seen[v.ID] = true
 	}
-	groups := map[string]bool{}
-	for _, gr := range g.Groups {
-		if !ValidGroupName(gr.Name) || groups[gr.Name] {
-			return fmt.Errorf("genesis: group name %q is invalid or repeated", gr.Name)
+	_, err = g.groups(ca)
+	return err
+}
+
+// groups checks the genesis groups and builds their state.
+func (g *Genesis) groups(ca *x509.Certificate) (map[string]*group, error) {
+	out := map[string]*group{}
+	gids := map[[32]byte]bool{}
+	at := time.Unix(0, g.Time)
+	for _, gg := range g.Groups {
+		if !ValidGroupName(gg.Name) || out[gg.Name] != nil {
+			return nil, fmt.Errorf("genesis: group name %q is invalid or repeated", gg.Name)
 		}
-		var pk bbs04.PublicKey
-		if err := pk.UnmarshalBinary(gr.PublicKey); err != nil {
-			return fmt.Errorf("genesis: group %q: %w", gr.Name, err)
+		gr, err := newGroup(gg.Name, gg.GroupKey, gg.IssuerProof, gg.OpenerProof, gg.AdminKey)
+		if err != nil {
+			return nil, fmt.Errorf("genesis: group %q: %w", gg.Name, err)
 		}
-		if pk.Epoch() != 0 {
-			return fmt.Errorf("genesis: group %q: key at epoch %d, want 0", gr.Name, pk.Epoch())
+		if gids[gr.key.GID()] {
+			return nil, fmt.Errorf("genesis: group %q repeats another group's gid", gg.Name)
 		}
-		if len(gr.AdminKey) != ed25519.PublicKeySize {
-			return fmt.Errorf("genesis: group %q: admin key must be Ed25519", gr.Name)
+		gids[gr.key.GID()] = true
+		for i, m := range gg.Members {
+			p, err := gr.checkRequest(m.Request, m.Cert, ca, at)
+			if err != nil {
+				return nil, fmt.Errorf("genesis: group %q member %d: %w", gg.Name, i, err)
+			}
+			gr.pending[p.req.Hash()] = p
+			e, err := gr.checkResponse(m.Response)
+			if err != nil {
+				return nil, fmt.Errorf("genesis: group %q member %d: %w", gg.Name, i, err)
+			}
+			gr.admit(e, 0)
 		}
-		groups[gr.Name] = true
+		out[gg.Name] = gr
 	}
-	return nil
+	return out, nil
 }
 
 func (g *Genesis) expiryWindow() uint64 {
@@ -89,16 +137,18 @@ func (g *Genesis) expiryWindow() uint64 {
 }
 
 // Hash is the hash of block 0: SHA-256 of the canonical genesis encoding
-// (validators and groups sorted by name, so file order does not matter).
+// (validators and groups sorted by name, so file order does not matter;
+// founding members in the order given, which is their ledger order).
 func (g *Genesis) Hash() [32]byte {
 	vals := append([]Validator(nil), g.Validators...)
 	sort.Slice(vals, func(i, j int) bool { return vals[i].ID < vals[j].ID })
 	groups := append([]GenesisGroup(nil), g.Groups...)
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Name < groups[j].Name })
-	e := &encoder{b: []byte("veil/genesis/v1\x00")}
+	e := &encoder{b: []byte("veil/genesis/v2\x00")}
 	e.str8(g.ChainID)
 	e.u64(uint64(g.Time))
 	e.raw(g.AdminKey)
+	e.bytes16(g.CACert)
 	e.u64(g.expiryWindow())
 	e.u32(uint32(len(vals)))
 	for _, v := range vals {
@@ -108,8 +158,16 @@ func (g *Genesis) Hash() [32]byte {
 	e.u32(uint32(len(groups)))
 	for _, gr := range groups {
 		e.str8(gr.Name)
-		e.bytes16(gr.PublicKey)
+		e.bytes16(gr.GroupKey)
+		e.bytes16(gr.IssuerProof)
+		e.bytes16(gr.OpenerProof)
 		e.raw(gr.AdminKey)
+		e.u32(uint32(len(gr.Members)))
+		for _, m := range gr.Members {
+			e.bytes16(m.Request)
+			e.bytes16(m.Response)
+			e.bytes16(m.Cert)
+		}
 	}
 	return sha256.Sum256(e.b)
 }

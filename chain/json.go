@@ -3,45 +3,66 @@ package chain
 import (
 	"encoding/hex"
 	"time"
+
+	"github.com/veilchain/veil/groupsig"
 )
 
 // TxJSON is the API's view of a transaction. Byte strings are hex, except
 // the payload, which is base64 (encoding/json's []byte form).
 type TxJSON struct {
-	ID        string       `json:"id"`
-	Kind      string       `json:"kind"`
-	ChainID   string       `json:"chain_id"`
-	Group     string       `json:"group"`
-	Epoch     uint64       `json:"epoch"`
-	Topic     string       `json:"topic,omitempty"`
-	Payload   []byte       `json:"payload,omitempty"`
-	Nonce     string       `json:"nonce"`
-	Expiry    uint64       `json:"expiry"`
-	Label     string       `json:"label,omitempty"`
-	Identity  string       `json:"identity,omitempty"`
-	Updates   []UpdateJSON `json:"updates,omitempty"`
-	Node      string       `json:"node,omitempty"`
-	Signature string       `json:"signature"`
-	SizeBytes int          `json:"size"`
+	ID           string    `json:"id"`
+	Kind         string    `json:"kind"`
+	ChainID      string    `json:"chain_id"`
+	Group        string    `json:"group,omitempty"`
+	Epoch        uint64    `json:"epoch"`
+	Topic        string    `json:"topic,omitempty"`
+	Payload      []byte    `json:"payload,omitempty"`
+	Tagged       bool      `json:"tagged,omitempty"`
+	Tag          string    `json:"tag,omitempty"` // τ of a tagged signature
+	Nonce        string    `json:"nonce"`
+	Expiry       uint64    `json:"expiry"`
+	GroupKey     string    `json:"group_key,omitempty"`
+	IssuerProof  string    `json:"issuer_proof,omitempty"`
+	OpenerProof  string    `json:"opener_proof,omitempty"`
+	AdminKey     string    `json:"admin_key,omitempty"`
+	JoinRequest  string    `json:"join_request,omitempty"`
+	MemberCert   string    `json:"member_cert,omitempty"`
+	JoinResponse string    `json:"join_response,omitempty"`
+	Revocation   string    `json:"revocation,omitempty"`
+	Node         string    `json:"node,omitempty"`
+	Rule         *RuleJSON `json:"rule,omitempty"`
+	Signature    string    `json:"signature"`
+	SizeBytes    int       `json:"size"`
 }
 
-// UpdateJSON is one member's new A in a revocation.
-type UpdateJSON struct {
-	Label    string `json:"label"`
-	Identity string `json:"identity"`
+// RuleJSON is the API's view of a topic rule.
+type RuleJSON struct {
+	Groups []string `json:"groups"` // empty: every group
+	Tagged bool     `json:"tagged"`
+	Closes uint64   `json:"closes"` // 0: never
+}
+
+// JSON returns the API view of a rule.
+func (r TopicRule) JSON() RuleJSON {
+	return RuleJSON{Groups: append([]string{}, r.Groups...), Tagged: r.Tagged, Closes: r.Closes}
 }
 
 // JSON returns the API view of tx.
 func (tx *Tx) JSON() TxJSON {
 	id := tx.ID()
-	j := TxJSON{ID: hex.EncodeToString(id[:]), Kind: tx.Kind.String(), ChainID: tx.ChainID, Group: tx.Group,
-		Epoch: tx.Epoch, Topic: tx.Topic, Payload: tx.Payload, Nonce: hex.EncodeToString(tx.Nonce[:]),
-		Expiry: tx.Expiry, Label: tx.Label, Node: tx.Node, Signature: hex.EncodeToString(tx.Auth), SizeBytes: tx.Size()}
-	if tx.Kind == KindRegisterMember {
-		j.Identity = tx.Identity.String()
+	hx := hex.EncodeToString
+	j := TxJSON{ID: hx(id[:]), Kind: tx.Kind.String(), ChainID: tx.ChainID, Group: tx.Group,
+		Epoch: tx.Epoch, Topic: tx.Topic, Payload: tx.Payload, Nonce: hx(tx.Nonce[:]),
+		Expiry: tx.Expiry, GroupKey: hx(tx.GroupKey), IssuerProof: hx(tx.IssuerProof), OpenerProof: hx(tx.OpenerProof),
+		AdminKey: hx(tx.AdminKey), JoinRequest: hx(tx.JoinRequest), MemberCert: hx(tx.MemberCert),
+		JoinResponse: hx(tx.JoinResponse), Revocation: hx(tx.Revocation), Node: tx.Node,
+		Signature: hx(tx.Auth), SizeBytes: tx.Size()}
+	if tx.Kind == KindAnonymous && groupsig.IsTagged(tx.Auth) {
+		j.Tagged, j.Tag = true, hx(groupsig.TagOf(tx.Auth))
 	}
-	for _, u := range tx.Updates {
-		j.Updates = append(j.Updates, UpdateJSON{Label: u.Label, Identity: u.Identity.String()})
+	if tx.Kind == KindTopicRule {
+		r := tx.Rule.JSON()
+		j.Rule = &r
 	}
 	return j
 }

@@ -3,6 +3,8 @@ package chain
 import (
 	"context"
 	"crypto/ed25519"
+	cryptorand "crypto/rand"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
 	"golang.org/x/sync/errgroup"
 )
@@ -50,6 +52,7 @@ type Head struct {
 type Ledger struct {
 	db         *storage.DB
 	gen        *Genesis
+	ca         *x509.Certificate // member identities chain to it
 	cfg        Config
 	verdicts   *VerdictCache
 	validators map[string]ed25519.PublicKey
@@ -57,9 +60,10 @@ type Ledger struct {
 	verifications atomic.Int64 // group signatures verified, ever
 
 	applyMu sync.Mutex
-	mu      sync.RWMutex // guards head and groups; group values are never mutated once published
+	mu      sync.RWMutex // guards head, groups and topics; their values are never mutated once published
 	head    Head
 	groups  map[string]*group
+	topics  map[string]*topicState
 	revoked map[string]bool // node ids whose certificates are revoked
 }
 
@@ -78,6 +82,10 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 	if err := gen.Validate(); err != nil {
 		return nil, err
 	}
+	ca, err := gen.CA()
+	if err != nil {
+		return nil, err
+	}
 	def := DefaultConfig()
 	if cfg.VerdictCacheSize <= 0 {
 		cfg.VerdictCacheSize = def.VerdictCacheSize
@@ -88,8 +96,8 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger
 	}
-	l := &Ledger{db: db, gen: gen, cfg: cfg, verdicts: NewVerdictCache(cfg.VerdictCacheSize),
-		validators: map[string]ed25519.PublicKey{}, groups: map[string]*group{}, revoked: map[string]bool{}}
+	l := &Ledger{db: db, gen: gen, ca: ca, cfg: cfg, verdicts: NewVerdictCache(cfg.VerdictCacheSize),
+		validators: map[string]ed25519.PublicKey{}, groups: map[string]*group{}, topics: map[string]*topicState{}, revoked: map[string]bool{}}
 	for _, v := range gen.Validators {
 		l.validators[v.ID] = v.PublicKey
 	}
@@ -109,7 +117,7 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 			return nil, fmt.Errorf("open ledger: read genesis hash: %w", err)
 		}
 		if string(stored) != string(genHash[:]) {
-			return nil, fmt.Errorf("open ledger: the database belongs to another chain (genesis %x, this config's %x)", stored[:8], genHash[:8])
+			return nil, fmt.Errorf("open ledger: the database belongs to another chain (genesis %x, this config's %x)", stored[:min(8, len(stored))], genHash[:8])
 		}
 	}
 	l.head = Head{Height: height, Hash: hash, Time: gen.Time}
@@ -120,29 +128,23 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 		}
 		l.head.Time = b.Time
 	}
-	if err := l.loadGroups(); err != nil {
+	if err := l.loadState(); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
-	}
-	err = db.IterateState([]byte(stateNode), func(k, _ []byte) error {
-		l.revoked[string(k[len(stateNode):])] = true
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open ledger: revoked nodes: %w", err)
 	}
 	return l, nil
 }
 
 func (l *Ledger) writeGenesis(genHash [32]byte) error {
+	groups, err := l.gen.groups(l.ca)
+	if err != nil {
+		return err
+	}
 	b := l.db.NewBatch()
-	for _, gg := range l.gen.Groups {
-		pk := new(bbs04.PublicKey)
-		if err := pk.UnmarshalBinary(gg.PublicKey); err != nil {
-			return err
-		}
-		g := &group{name: gg.Name, key: pk, keys: map[uint64]*bbs04.PublicKey{0: pk}, admin: gg.AdminKey, members: map[string]*member{}}
+	for _, g := range groups {
 		b.PutState([]byte(stateGroup+g.name), encodeGroupHeader(g))
-		b.PutState(groupKeyKey(g.name, 0), gg.PublicKey)
+		for label, j := range g.joins {
+			b.PutState(joinKey(g.name, label), j.encode())
+		}
 	}
 	b.PutState([]byte(stateGenesis), genHash[:])
 	b.SetHead(0, genHash)
@@ -152,37 +154,58 @@ func (l *Ledger) writeGenesis(genHash [32]byte) error {
 	return nil
 }
 
-func (l *Ledger) loadGroups() error {
-	return l.db.IterateState([]byte(stateGroup), func(k, v []byte) error {
+// loadState reads groups (with their members and pending requests),
+// topics and revoked nodes. Tag sets stay in the database.
+func (l *Ledger) loadState() error {
+	err := l.db.IterateState([]byte(stateGroup), func(k, v []byte) error {
 		name := string(k[len(stateGroup):])
-		epoch, admin, err := decodeGroupHeader(v)
+		g, err := decodeGroupHeader(name, v)
 		if err != nil {
 			return fmt.Errorf("group %q: %w: %w", name, err, storage.ErrCorrupt)
 		}
-		g := &group{name: name, admin: admin, keys: map[uint64]*bbs04.PublicKey{}, members: map[string]*member{}}
-		for e := uint64(0); e <= epoch; e++ {
-			raw, err := l.db.GetState(groupKeyKey(name, e))
-			if err != nil {
-				return fmt.Errorf("group %q key at epoch %d: %w", name, e, err)
-			}
-			pk := new(bbs04.PublicKey)
-			if err := pk.UnmarshalBinary(raw); err != nil {
-				return fmt.Errorf("group %q key at epoch %d: %w: %w", name, e, err, storage.ErrCorrupt)
-			}
-			g.keys[e] = pk
-		}
-		g.key = g.keys[epoch]
-		prefix := memberPrefix(name)
+		prefix := named(stateJoin, name)
 		err = l.db.IterateState(prefix, func(k, v []byte) error {
-			m, err := decodeMember(v)
+			j, err := decodeJoinEntry(v)
 			if err != nil {
 				return fmt.Errorf("group %q member %q: %w: %w", name, k[len(prefix):], err, storage.ErrCorrupt)
 			}
-			g.members[string(k[len(prefix):])] = m
+			g.joins[string(k[len(prefix):])] = j
+			g.hs[string(j.rec.Request.H())] = true
+			g.xs[string(j.rec.Response.X())] = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		prefix = named(statePending, name)
+		err = l.db.IterateState(prefix, func(k, v []byte) error {
+			p, err := decodePending(v)
+			if err != nil || len(k) != len(prefix)+32 {
+				return fmt.Errorf("group %q pending request: %v: %w", name, err, storage.ErrCorrupt)
+			}
+			g.pending[[32]byte(k[len(prefix):])] = p
 			return nil
 		})
 		l.groups[name] = g
 		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = l.db.IterateState([]byte(stateTopic), func(k, v []byte) error {
+		t, err := decodeTopic(v)
+		if err != nil {
+			return fmt.Errorf("topic %q: %w: %w", k[len(stateTopic):], err, storage.ErrCorrupt)
+		}
+		l.topics[string(k[len(stateTopic):])] = t
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return l.db.IterateState([]byte(stateNode), func(k, _ []byte) error {
+		l.revoked[string(k[len(stateNode):])] = true
+		return nil
 	})
 }
 
@@ -203,6 +226,9 @@ func (l *Ledger) ChainID() string { return l.gen.ChainID }
 
 // Genesis returns the genesis the ledger was opened with.
 func (l *Ledger) Genesis() *Genesis { return l.gen }
+
+// CA is the chain CA that member identities chain to.
+func (l *Ledger) CA() *x509.Certificate { return l.ca }
 
 // Verdicts is the ledger's signature verdict cache, shared with the
 // mempool.
@@ -226,8 +252,15 @@ func (l *Ledger) Group(name string) (GroupInfo, error) {
 	return g.info(), nil
 }
 
+// Groups lists the names of every group.
+func (l *Ledger) Groups() []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return sortedKeys(l.groups)
+}
+
 // currentKey returns a group's key at its current epoch.
-func (l *Ledger) currentKey(name string) (*bbs04.PublicKey, error) {
+func (l *Ledger) currentKey(name string) (*groupsig.GroupKey, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	g, ok := l.groups[name]
@@ -237,8 +270,8 @@ func (l *Ledger) currentKey(name string) (*bbs04.PublicKey, error) {
 	return g.key, nil
 }
 
-// GroupKey returns a group's public key at an epoch, current or past.
-func (l *Ledger) GroupKey(name string, epoch uint64) (*bbs04.PublicKey, error) {
+// GroupKey returns a group's key at an epoch it has reached.
+func (l *Ledger) GroupKey(name string, epoch uint64) (*groupsig.GroupKey, error) {
 	l.mu.RLock()
 	g, ok := l.groups[name]
 	l.mu.RUnlock()
@@ -250,6 +283,32 @@ func (l *Ledger) GroupKey(name string, epoch uint64) (*bbs04.PublicKey, error) {
 		return nil, errorf(ErrUnknownGroup, "group %q has no epoch %d", name, epoch)
 	}
 	return pk, nil
+}
+
+// Topic returns a topic's rule and tally; ok is false for a topic without
+// a rule (open to every group, untagged).
+func (l *Ledger) Topic(topic string) (TopicInfo, bool) {
+	l.mu.RLock()
+	t, ok := l.topics[topic]
+	l.mu.RUnlock()
+	if !ok {
+		return TopicInfo{Topic: topic}, false
+	}
+	return TopicInfo{Topic: topic, Rule: t.rule, Height: t.height, Tally: t.tally}, true
+}
+
+// TagTx returns the transaction that acted with tag on a tagged topic in
+// group's scope, if any.
+func (l *Ledger) TagTx(group, topic string, tag []byte) ([32]byte, bool) {
+	gk, err := l.currentKey(group)
+	if err != nil {
+		return [32]byte{}, false
+	}
+	v, err := l.db.GetState(tagKey(gk.Ref(), TopicScope(l.gen.ChainID, topic), tag))
+	if err != nil || len(v) != 32 {
+		return [32]byte{}, false
+	}
+	return [32]byte(v), true
 }
 
 // Revocations returns a group's revocation records in epoch order (the
@@ -342,12 +401,17 @@ func (l *Ledger) TopicTxs(topic string, after []byte, limit int) ([][32]byte, []
 type view struct {
 	l       *Ledger
 	base    uint64            // height of the block the transaction follows
+	at      time.Time         // the time certificates are checked at: the block's, or now for the mempool
 	groups  map[string]*group // nil for the committed state alone
-	ids     map[[32]byte]bool // ids made valid earlier in this block
-	revoked map[string]bool   // nodes revoked earlier in this block
-	// nextKeys holds the key each checked revocation moves its group to,
-	// so that applying it does not verify the record's pairings again.
-	nextKeys map[[32]byte]*bbs04.PublicKey
+	topics  map[string]*topicState
+	ids     map[[32]byte]bool   // ids made valid earlier in this block
+	revoked map[string]bool     // nodes revoked earlier in this block
+	tags    map[string][32]byte // tag keys set earlier in this block
+	gids    map[[32]byte]bool   // gids of groups added earlier in this block
+	// checked holds what checking a state-changing transaction computed
+	// (the new group, the pending request, the join entry, the next key),
+	// so that applying it does not redo the work.
+	checked map[[32]byte]any
 }
 
 func (v *view) nodeRevoked(id string) bool {
@@ -362,7 +426,7 @@ func (v *view) nodeRevoked(id string) bool {
 func (l *Ledger) currentView() *view {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return &view{l: l, base: l.head.Height}
+	return &view{l: l, base: l.head.Height, at: time.Now()}
 }
 
 func (v *view) group(name string) (*group, bool) {
@@ -373,6 +437,51 @@ func (v *view) group(name string) (*group, bool) {
 	defer v.l.mu.RUnlock()
 	g, ok := v.l.groups[name]
 	return g, ok
+}
+
+func (v *view) topic(name string) (*topicState, bool) {
+	if t, ok := v.topics[name]; ok {
+		return t, true
+	}
+	v.l.mu.RLock()
+	defer v.l.mu.RUnlock()
+	t, ok := v.l.topics[name]
+	return t, ok
+}
+
+func (v *view) gidUsed(gid [32]byte) bool {
+	if v.gids[gid] {
+		return true
+	}
+	v.l.mu.RLock()
+	defer v.l.mu.RUnlock()
+	for _, g := range v.l.groups {
+		if g.key.GID() == gid {
+			return true
+		}
+	}
+	return false
+}
+
+// tagUsed reports whether a tag key is taken, by this block or the chain.
+func (v *view) tagUsed(key []byte) (bool, error) {
+	if _, ok := v.tags[string(key)]; ok {
+		return true, nil
+	}
+	_, err := v.l.db.GetState(key)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("look up tag: %w", err)
+}
+
+func (v *view) remember(tx *Tx, what any) {
+	if v.checked != nil {
+		v.checked[tx.ID()] = what
+	}
 }
 
 // CheckTx validates tx against the current chain state for admission to
@@ -389,12 +498,25 @@ func (v *view) check(tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	return v.l.checkAuth(tx, key, v)
+	if err := v.l.checkAuth(tx, key, v); err != nil {
+		return err
+	}
+	if tx.Kind == KindAnonymous && groupsig.IsTagged(tx.Auth) {
+		used, err := v.tagUsed(tagKey(key.Ref(), TopicScope(tx.ChainID, tx.Topic), groupsig.TagOf(tx.Auth)))
+		if err != nil {
+			return err
+		}
+		if used {
+			return errorf(ErrAlreadyActed, "this member of %q has already acted on topic %q", tx.Group, tx.Topic)
+		}
+	}
+	return nil
 }
 
-// precheck applies every rule but the signature, and returns the group key
-// an anonymous signature must verify under.
-func (v *view) precheck(tx *Tx) (*bbs04.PublicKey, error) {
+// precheck applies every rule but the signature (and, for a tagged
+// transaction, the tag set), and returns the group key an anonymous
+// signature must verify under.
+func (v *view) precheck(tx *Tx) (*groupsig.GroupKey, error) {
 	if tx.ChainID != v.l.gen.ChainID {
 		return nil, errorf(ErrWrongChain, "transaction for chain %q, this is %q", tx.ChainID, v.l.gen.ChainID)
 	}
@@ -414,9 +536,23 @@ func (v *view) precheck(tx *Tx) (*bbs04.PublicKey, error) {
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("look up transaction %x: %w", id[:8], err)
 	}
-	if tx.Kind == KindRevokeNode {
+	switch tx.Kind {
+	case KindRevokeNode:
 		if v.nodeRevoked(tx.Node) {
 			return nil, errorf(ErrConflict, "node %q is already revoked", tx.Node)
+		}
+		return nil, nil
+	case KindTopicRule:
+		if _, ok := v.topic(tx.Topic); ok {
+			return nil, errorf(ErrConflict, "topic %q already has a rule (a rule is set once)", tx.Topic)
+		}
+		for _, name := range tx.Rule.Groups {
+			if _, ok := v.group(name); !ok {
+				return nil, errorf(ErrUnknownGroup, "topic rule names group %q, which does not exist", name)
+			}
+		}
+		if tx.Rule.Closes != 0 && tx.Rule.Closes < next {
+			return nil, errorf(ErrTopicClosed, "topic rule closes at height %d, before the next block %d", tx.Rule.Closes, next)
 		}
 		return nil, nil
 	}
@@ -425,13 +561,14 @@ func (v *view) precheck(tx *Tx) (*bbs04.PublicKey, error) {
 		if ok {
 			return nil, errorf(ErrConflict, "group %q already exists", tx.Group)
 		}
-		var pk bbs04.PublicKey
-		if err := pk.UnmarshalBinary(tx.GroupKey); err != nil {
-			return nil, errorf(ErrMalformed, "group key: %v", err)
+		ng, err := newGroup(tx.Group, tx.GroupKey, tx.IssuerProof, tx.OpenerProof, tx.AdminKey)
+		if err != nil {
+			return nil, err
 		}
-		if pk.Epoch() != 0 {
-			return nil, errorf(ErrMalformed, "a new group's key must be at epoch 0, not %d", pk.Epoch())
+		if v.gidUsed(ng.key.GID()) {
+			return nil, errorf(ErrConflict, "the group key's gid is another group's")
 		}
+		v.remember(tx, ng)
 		return nil, nil
 	}
 	if !ok {
@@ -445,67 +582,61 @@ func (v *view) precheck(tx *Tx) (*bbs04.PublicKey, error) {
 		if tx.Epoch > g.epoch() {
 			return nil, errorf(ErrUnknownGroup, "group %q has no epoch %d yet", tx.Group, tx.Epoch)
 		}
+		if t, ok := v.topic(tx.Topic); ok {
+			switch {
+			case !t.rule.Allows(tx.Group):
+				return nil, errorf(ErrNotAllowed, "topic %q does not take transactions of group %q", tx.Topic, tx.Group)
+			case t.rule.Closes != 0 && next > t.rule.Closes:
+				return nil, errorf(ErrTopicClosed, "topic %q closed at height %d", tx.Topic, t.rule.Closes)
+			case t.rule.Tagged && !groupsig.IsTagged(tx.Auth):
+				return nil, errorf(ErrTagRequired, "topic %q takes one action per member: sign with its tag", tx.Topic)
+			case !t.rule.Tagged && groupsig.IsTagged(tx.Auth):
+				return nil, errorf(ErrMalformed, "topic %q takes untagged signatures", tx.Topic)
+			}
+		} else if groupsig.IsTagged(tx.Auth) {
+			return nil, errorf(ErrMalformed, "topic %q has no rule and takes untagged signatures", tx.Topic)
+		}
 		return g.key, nil
-	case KindRegisterMember:
-		if _, dup := g.members[tx.Label]; dup {
-			return nil, errorf(ErrConflict, "group %q already has a member %q", tx.Group, tx.Label)
-		}
-		if err := new(bbs04.Identity).UnmarshalBinary(tx.Identity[:]); err != nil {
-			return nil, errorf(ErrMalformed, "member identity: %v", err)
-		}
-	case KindRevokeMember:
-		next, err := checkRevocation(g, tx)
+	case KindJoinRequest:
+		p, err := g.checkRequest(tx.JoinRequest, tx.MemberCert, v.l.ca, v.at)
 		if err != nil {
 			return nil, err
 		}
-		if v.nextKeys != nil {
-			v.nextKeys[tx.ID()] = next
+		if !ed25519.Verify(p.req.IdentityKey(), id[:], tx.Auth) {
+			return nil, errorf(ErrBadAdminSignature, "join request transaction not signed by the request's identity key")
 		}
+		p.height = next
+		v.remember(tx, p)
+	case KindJoinResponse:
+		j, err := g.checkResponse(tx.JoinResponse)
+		if err != nil {
+			return nil, err
+		}
+		v.remember(tx, j)
+	case KindRevokeMember:
+		var rec groupsig.RevocationRecord
+		if err := rec.UnmarshalBinary(tx.Revocation); err != nil {
+			return nil, errorf(ErrInvalidRevocation, "%v", err)
+		}
+		nextKey, err := groupsig.CheckRevocation(g.key, g.prev, &rec, g.current(), cryptorand.Reader)
+		if err != nil {
+			return nil, errorf(ErrInvalidRevocation, "%v", err)
+		}
+		v.remember(tx, revocation{rec: &rec, next: nextKey})
 	}
 	return nil, nil
 }
 
-// checkRevocation checks a revocation against the group: the record
-// verifies with pairings under the current key and revokes the member the
-// label names, and the updates list every remaining member exactly once.
-// It returns the group's key of the new epoch.
-func checkRevocation(g *group, tx *Tx) (*bbs04.PublicKey, error) {
-	m, ok := g.members[tx.Label]
-	if !ok || m.revokedAt != 0 {
-		return nil, errorf(ErrConflict, "group %q has no current member %q", tx.Group, tx.Label)
-	}
-	var rec bbs04.RevocationRecord
-	if err := rec.UnmarshalBinary(tx.Revocation); err != nil {
-		return nil, errorf(ErrInvalidRevocation, "%v", err)
-	}
-	if rec.Revoked() != m.current() {
-		return nil, errorf(ErrInvalidRevocation, "the record revokes another member than %q", tx.Label)
-	}
-	next, err := bbs04.VerifyRevocation(g.key, &rec)
-	if err != nil {
-		return nil, errorf(ErrInvalidRevocation, "%v", err)
-	}
-	want := g.remaining()
-	if len(tx.Updates) != len(want)-1 {
-		return nil, errorf(ErrInvalidRevocation, "%d member updates, the group has %d remaining members", len(tx.Updates), len(want)-1)
-	}
-	seen := make(map[string]bool, len(tx.Updates))
-	for _, u := range tx.Updates {
-		other, ok := g.members[u.Label]
-		if !ok || other.revokedAt != 0 || u.Label == tx.Label || seen[u.Label] {
-			return nil, errorf(ErrInvalidRevocation, "update for %q: not a remaining member, or listed twice", u.Label)
-		}
-		if err := new(bbs04.Identity).UnmarshalBinary(u.Identity[:]); err != nil {
-			return nil, errorf(ErrInvalidRevocation, "update for %q: %v", u.Label, err)
-		}
-		seen[u.Label] = true
-	}
-	return next, nil
+// revocation is what checking a revocation computed.
+type revocation struct {
+	rec  *groupsig.RevocationRecord
+	next *groupsig.GroupKey
 }
 
 // checkAuth checks the transaction's signature: the group signature under
-// key (through the verdict cache) or the right admin's Ed25519 signature.
-func (l *Ledger) checkAuth(tx *Tx, key *bbs04.PublicKey, v *view) error {
+// key (through the verdict cache), the identity key's (join request, in
+// precheck) or the right admin's Ed25519 signature.
+func (l *Ledger) checkAuth(tx *Tx, key *groupsig.GroupKey, v *view) error {
 	id := tx.ID()
 	switch tx.Kind {
 	case KindAnonymous:
@@ -517,7 +648,9 @@ func (l *Ledger) checkAuth(tx *Tx, key *bbs04.PublicKey, v *view) error {
 			return errorf(ErrBadSignature, "group signature does not verify under %q epoch %d", tx.Group, tx.Epoch)
 		}
 		return nil
-	case KindAddGroup, KindRevokeNode:
+	case KindJoinRequest:
+		return nil // the identity key's signature, checked with the request
+	case KindAddGroup, KindRevokeNode, KindTopicRule:
 		if !ed25519.Verify(l.gen.AdminKey, id[:], tx.Auth) {
 			return errorf(ErrBadAdminSignature, "not signed by the consortium admin key")
 		}
@@ -531,18 +664,22 @@ func (l *Ledger) checkAuth(tx *Tx, key *bbs04.PublicKey, v *view) error {
 	}
 }
 
-// verify checks an anonymous transaction's group signature and remembers
-// the verdict.
-func (l *Ledger) verify(key *bbs04.PublicKey, tx *Tx) bool {
+// verify checks an anonymous transaction's group signature — with the
+// topic's scope when it is tagged — and remembers the verdict.
+func (l *Ledger) verify(key *groupsig.GroupKey, tx *Tx) bool {
 	l.verifications.Add(1)
 	id := tx.ID()
+	var scope []byte
+	if groupsig.IsTagged(tx.Auth) {
+		scope = TopicScope(tx.ChainID, tx.Topic)
+	}
 	start := time.Now()
-	valid := bbs04.Verify(key, id[:], tx.Auth) == nil
+	_, err := groupsig.Verify(key, id[:], scope, tx.Auth)
 	if l.cfg.OnVerify != nil {
 		l.cfg.OnVerify(time.Since(start))
 	}
-	l.verdicts.Put(tx, valid)
-	return valid
+	l.verdicts.Put(tx, err == nil)
+	return err == nil
 }
 
 // Verifications counts the group signatures this ledger has verified; with
@@ -552,7 +689,8 @@ func (l *Ledger) Verifications() int64 { return l.verifications.Load() }
 // Applied is the outcome of applying one block.
 type Applied struct {
 	Block *Block
-	Codes []Code // one per transaction
+	Codes []Code   // one per transaction
+	Tags  [][]byte // one per transaction: τ of a committed tagged transaction, else nil
 }
 
 // Apply validates a block and commits it with its indexes and state
@@ -586,41 +724,45 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	}
 
 	l.preverify(ctx, b.Txs)
-	v := &view{l: l, base: b.Height - 1, groups: map[string]*group{}, ids: map[[32]byte]bool{}, revoked: map[string]bool{},
-		nextKeys: map[[32]byte]*bbs04.PublicKey{}}
+	v := &view{l: l, base: b.Height - 1, at: time.Unix(0, b.Time), groups: map[string]*group{}, topics: map[string]*topicState{},
+		ids: map[[32]byte]bool{}, revoked: map[string]bool{}, tags: map[string][32]byte{}, gids: map[[32]byte]bool{}, checked: map[[32]byte]any{}}
 	batch := l.db.NewBatch()
-	codes := make([]Code, len(b.Txs))
+	out := &Applied{Block: b, Codes: make([]Code, len(b.Txs)), Tags: make([][]byte, len(b.Txs))}
 	codeBytes := make([]byte, len(b.Txs))
-	changedMembers := map[string]map[string]bool{}
+	touched := map[string]bool{}
 	for i, tx := range b.Txs {
 		err := v.check(tx)
-		codes[i], codeBytes[i] = CodeOf(err), byte(CodeOf(err))
+		out.Codes[i], codeBytes[i] = CodeOf(err), byte(CodeOf(err))
 		if err != nil {
 			continue
 		}
 		id := tx.ID()
 		v.ids[id] = true
 		batch.PutTx(id, b.Height, uint32(i))
-		if tx.Kind == KindAnonymous {
+		switch tx.Kind {
+		case KindAnonymous:
 			batch.AddTopicTx(tx.Topic, storage.TopicSeq(b.Height, uint32(i)), id)
-			continue
-		}
-		if tx.Kind == KindRevokeNode {
+			if groupsig.IsTagged(tx.Auth) {
+				out.Tags[i] = v.applyTag(tx, batch)
+			}
+		case KindRevokeNode:
 			v.revoked[tx.Node] = true
 			batch.PutState([]byte(stateNode+tx.Node), binary.BigEndian.AppendUint64(nil, b.Height))
-			continue
-		}
-		if err := v.applyAdmin(tx, batch, changedMembers); err != nil {
-			// check passed, so this is a bug or a storage fault: do not
-			// commit a block some nodes might apply differently.
-			return nil, fmt.Errorf("apply block %d tx %d: %w", b.Height, i, err)
+		case KindTopicRule:
+			t := &topicState{rule: tx.Rule, height: b.Height}
+			v.topics[tx.Topic] = t
+			batch.PutState([]byte(stateTopic+tx.Topic), t.encode())
+		default:
+			if err := v.applyGroupTx(tx, b.Height, batch); err != nil {
+				// check passed, so this is a bug or a storage fault: do not
+				// commit a block some nodes might apply differently.
+				return nil, fmt.Errorf("apply block %d tx %d: %w", b.Height, i, err)
+			}
+			touched[tx.Group] = true
 		}
 	}
-	for name, labels := range changedMembers {
-		g := v.groups[name]
-		for label := range labels {
-			batch.PutState(memberKey(name, label), g.members[label].encode())
-		}
+	for name := range touched {
+		batch.PutState([]byte(stateGroup+name), encodeGroupHeader(v.groups[name]))
 	}
 	batch.PutBlock(b.Height, hash, raw)
 	batch.PutState(resultsKey(b.Height), codeBytes)
@@ -632,12 +774,32 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	for name, g := range v.groups {
 		l.groups[name] = g
 	}
+	for name, t := range v.topics {
+		l.topics[name] = t
+	}
 	for id := range v.revoked {
 		l.revoked[id] = true
 	}
 	l.head = Head{Height: b.Height, Hash: hash, Time: b.Time}
 	l.mu.Unlock()
-	return &Applied{Block: b, Codes: codes}, nil
+	return out, nil
+}
+
+// applyTag records a checked tagged transaction's tag and counts it in
+// its topic's tally.
+func (v *view) applyTag(tx *Tx, batch *storage.Batch) []byte {
+	g, _ := v.group(tx.Group)
+	tag := groupsig.TagOf(tx.Auth)
+	key := tagKey(g.key.Ref(), TopicScope(tx.ChainID, tx.Topic), tag)
+	id := tx.ID()
+	v.tags[string(key)] = id
+	batch.PutState(key, id[:])
+	t, _ := v.topic(tx.Topic)
+	nt := *t
+	nt.tally++
+	v.topics[tx.Topic] = &nt
+	batch.PutState([]byte(stateTopic+tx.Topic), nt.encode())
+	return tag
 }
 
 func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
@@ -694,51 +856,47 @@ func (l *Ledger) preverify(ctx context.Context, txs []*Tx) {
 	_ = g.Wait()
 }
 
-// applyAdmin makes an admin transaction's change in the view and the
-// batch; check has already passed.
-func (v *view) applyAdmin(tx *Tx, batch *storage.Batch, changed map[string]map[string]bool) error {
-	touch := func(g *group, label string) {
-		if changed[g.name] == nil {
-			changed[g.name] = map[string]bool{}
-		}
-		changed[g.name][label] = true
+// applyGroupTx makes a checked group transaction's change in the view and
+// the batch, from what check computed.
+func (v *view) applyGroupTx(tx *Tx, height uint64, batch *storage.Batch) error {
+	what, ok := v.checked[tx.ID()]
+	if !ok && tx.Kind != KindAddGroup {
+		return fmt.Errorf("%s %x was not checked before it was applied", tx.Kind, tx.ID())
 	}
 	switch tx.Kind {
 	case KindAddGroup:
-		pk := new(bbs04.PublicKey)
-		if err := pk.UnmarshalBinary(tx.GroupKey); err != nil {
-			return err
-		}
-		g := &group{name: tx.Group, key: pk, keys: map[uint64]*bbs04.PublicKey{0: pk}, admin: tx.AdminKey, members: map[string]*member{}}
-		v.groups[g.name] = g
-		batch.PutState([]byte(stateGroup+g.name), encodeGroupHeader(g))
-		batch.PutState(groupKeyKey(g.name, 0), tx.GroupKey)
-	case KindRegisterMember:
-		g := v.mutable(tx.Group)
-		g.members[tx.Label] = &member{joined: g.epoch(), as: []bbs04.Identity{tx.Identity}}
-		touch(g, tx.Label)
-	case KindRevokeMember:
-		g := v.mutable(tx.Group)
-		pk, ok := v.nextKeys[tx.ID()]
+		g, ok := what.(*group)
 		if !ok {
-			return fmt.Errorf("revocation %x was not checked before it was applied", tx.ID())
+			return fmt.Errorf("add group %x was not checked before it was applied", tx.ID())
 		}
-		revoked := *g.members[tx.Label]
-		revoked.revokedAt = pk.Epoch()
-		g.members[tx.Label] = &revoked
-		touch(g, tx.Label)
-		for _, u := range tx.Updates {
-			m := *g.members[u.Label]
-			m.as = append(append([]bbs04.Identity(nil), m.as...), u.Identity)
-			g.members[u.Label] = &m
-			touch(g, u.Label)
+		v.groups[g.name] = g
+		v.gids[g.key.GID()] = true
+	case KindJoinRequest:
+		p := what.(*pendingJoin)
+		g := v.mutable(tx.Group)
+		h := p.req.Hash()
+		g.pending[h] = p
+		batch.PutState(pendingKey(g.name, h), p.encode())
+	case KindJoinResponse:
+		j := what.(*joinEntry)
+		g := v.mutable(tx.Group)
+		for _, h := range g.admit(j, height) {
+			batch.DeleteState(pendingKey(g.name, h))
 		}
-		g.key = pk
-		g.keys[pk.Epoch()] = pk
-		enc, _ := pk.MarshalBinary()
-		batch.PutState([]byte(stateGroup+g.name), encodeGroupHeader(g))
-		batch.PutState(groupKeyKey(g.name, pk.Epoch()), enc)
-		batch.PutState(revocationKey(g.name, pk.Epoch()), tx.Revocation)
+		batch.PutState(joinKey(g.name, j.rec.Label()), j.encode())
+	case KindRevokeMember:
+		r := what.(revocation)
+		g := v.mutable(tx.Group)
+		for _, label := range r.rec.Revoked() {
+			j := *g.joins[label]
+			j.revokedAt = r.next.Epoch()
+			g.joins[label] = &j
+			batch.PutState(joinKey(g.name, label), j.encode())
+		}
+		g.key = r.next
+		g.keys[r.next.Epoch()] = r.next
+		g.prev = r.rec.Hash()
+		batch.PutState(revocationKey(g.name, r.next.Epoch()), tx.Revocation)
 	}
 	return nil
 }

@@ -1,93 +1,170 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"sort"
+	"time"
 
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 )
 
 // State keys (under storage's state prefix). See doc.go.
 const (
-	stateGroup   = "g/" // g/ ‖ name → epoch u64 ‖ admin key [32]
-	stateGroupPK = "k/" // k/ ‖ u8 len(name) ‖ name ‖ epoch u64 → group key encoding
-	stateMember  = "m/" // m/ ‖ u8 len(name) ‖ name ‖ label → member record
-	stateResults = "r/" // r/ ‖ height u64 → one Code byte per transaction
+	stateGroup   = "g/" // g/ ‖ name → u64 epoch ‖ admin key [32] ‖ gpk_0
+	stateJoin    = "j/" // j/ ‖ u8 len(name) ‖ name ‖ label → join entry
+	statePending = "q/" // q/ ‖ u8 len(name) ‖ name ‖ hreq → pending request
 	stateRevoke  = "v/" // v/ ‖ u8 len(name) ‖ name ‖ epoch u64 → the revocation record that started it
+	stateTag     = "t/" // t/ ‖ gref ‖ u8 len(S) ‖ S ‖ τ → id of the transaction that acted
+	stateTopic   = "p/" // p/ ‖ topic → topic rule ‖ u64 tally
+	stateResults = "r/" // r/ ‖ height u64 → one Code byte per transaction
 	stateNode    = "n/" // n/ ‖ node id → u64 height of the revocation
 	stateGenesis = "genesis"
 )
 
-func groupKeyKey(name string, epoch uint64) []byte {
-	k := append([]byte(stateGroupPK), byte(len(name)))
-	k = append(k, name...)
-	return binary.BigEndian.AppendUint64(k, epoch)
+func named(prefix, name string) []byte {
+	return append(append([]byte(prefix), byte(len(name))), name...)
 }
 
-func memberPrefix(name string) []byte {
-	k := append([]byte(stateMember), byte(len(name)))
-	return append(k, name...)
-}
+func joinKey(name, label string) []byte { return append(named(stateJoin, name), label...) }
 
-func memberKey(name, label string) []byte { return append(memberPrefix(name), label...) }
+func pendingKey(name string, hreq [32]byte) []byte {
+	return append(named(statePending, name), hreq[:]...)
+}
 
 func revocationKey(name string, epoch uint64) []byte {
-	k := append([]byte(stateRevoke), byte(len(name)))
-	k = append(k, name...)
-	return binary.BigEndian.AppendUint64(k, epoch)
+	return binary.BigEndian.AppendUint64(named(stateRevoke, name), epoch)
+}
+
+func tagKey(ref [32]byte, scope, tag []byte) []byte {
+	k := append([]byte(stateTag), ref[:]...)
+	k = append(append(k, byte(len(scope))), scope...)
+	return append(k, tag...)
 }
 
 func resultsKey(height uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte(stateResults), height)
 }
 
-// member is one entry of a group's on-chain registry: its A at every epoch
-// since it joined, for the opener to match openings of old transactions.
-type member struct {
-	joined    uint64
-	revokedAt uint64 // epoch the revocation moved the group to; 0 while a member
-	as        []bbs04.Identity
+// joinEntry is an admitted member: its join record, identity certificate,
+// the height it was admitted at, and the epoch whose record revoked it
+// (0 while a member).
+type joinEntry struct {
+	rec       *groupsig.JoinRecord
+	cert      []byte
+	org       string
+	height    uint64
+	revokedAt uint64
 }
 
-func (m *member) current() bbs04.Identity { return m.as[len(m.as)-1] }
-
-func (m *member) encode() []byte {
+func (j *joinEntry) encode() []byte {
 	e := &encoder{}
-	e.u64(m.joined)
-	e.u64(m.revokedAt)
-	e.u32(uint32(len(m.as)))
-	for _, a := range m.as {
-		e.raw(a[:])
-	}
+	req, _ := j.rec.Request.MarshalBinary()
+	resp, _ := j.rec.Response.MarshalBinary()
+	e.bytes16(req)
+	e.bytes16(resp)
+	e.bytes16(j.cert)
+	e.str8(j.org)
+	e.u64(j.height)
+	e.u64(j.revokedAt)
 	return e.b
 }
 
-func decodeMember(b []byte) (*member, error) {
+func decodeJoinEntry(b []byte) (*joinEntry, error) {
 	d := &decoder{b: b}
-	m := &member{joined: d.u64("joined"), revokedAt: d.u64("revoked")}
-	n := d.u32("count")
-	if d.err == nil && uint64(n)*bbs04.IdentitySize != uint64(len(d.b)) {
-		d.fail("member record: %d keys in %d bytes", n, len(d.b))
+	req, resp := d.bytes16(maxObject, "request"), d.bytes16(maxObject, "response")
+	j := &joinEntry{rec: &groupsig.JoinRecord{Request: new(groupsig.JoinRequest), Response: new(groupsig.JoinResponse)}}
+	j.cert = d.bytes16(MaxCertSize, "certificate")
+	j.org = d.str8(MaxOrgLen, "org")
+	j.height, j.revokedAt = d.u64("height"), d.u64("revoked")
+	d.end("join entry")
+	if d.err != nil {
+		return nil, d.err
 	}
-	for i := uint32(0); i < n && d.err == nil; i++ {
-		var a bbs04.Identity
-		d.fixed(a[:], "A")
-		m.as = append(m.as, a)
+	if err := j.rec.Request.UnmarshalBinary(req); err != nil {
+		return nil, err
 	}
-	d.end("member record")
-	return m, d.err
+	if err := j.rec.Response.UnmarshalBinary(resp); err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
-// group is the in-memory state of one group: its current key and epoch,
-// its admin key, and its registry.
+// pendingJoin is a posted request that no response has answered yet.
+type pendingJoin struct {
+	req    *groupsig.JoinRequest
+	cert   []byte
+	org    string
+	height uint64
+}
+
+func (p *pendingJoin) encode() []byte {
+	e := &encoder{}
+	req, _ := p.req.MarshalBinary()
+	e.bytes16(req)
+	e.bytes16(p.cert)
+	e.str8(p.org)
+	e.u64(p.height)
+	return e.b
+}
+
+func decodePending(b []byte) (*pendingJoin, error) {
+	d := &decoder{b: b}
+	req := d.bytes16(maxObject, "request")
+	p := &pendingJoin{req: new(groupsig.JoinRequest), cert: d.bytes16(MaxCertSize, "certificate"), org: d.str8(MaxOrgLen, "org"), height: d.u64("height")}
+	d.end("pending request")
+	if d.err != nil {
+		return nil, d.err
+	}
+	return p, p.req.UnmarshalBinary(req)
+}
+
+// group is the in-memory state of one group. A block works on a clone
+// (see view.mutable); a published group is never mutated.
 type group struct {
 	name    string
-	key     *bbs04.PublicKey // current epoch
-	keys    map[uint64]*bbs04.PublicKey
+	key     *groupsig.GroupKey // current epoch
+	keys    map[uint64]*groupsig.GroupKey
 	admin   ed25519.PublicKey
-	members map[string]*member
+	prev    [32]byte // SHA-256 of the last record, zeros before the first
+	joins   map[string]*joinEntry
+	hs, xs  map[string]bool // H and x of every admitted member, ever
+	pending map[[32]byte]*pendingJoin
+}
+
+// newGroup checks a new group's key and proofs (§7: the ledger refuses a
+// gpk_0 whose proofs fail).
+func newGroup(name string, gpk, ip, op []byte, admin ed25519.PublicKey) (*group, error) {
+	gk := new(groupsig.GroupKey)
+	if err := gk.UnmarshalBinary(gpk); err != nil {
+		return nil, errorf(ErrMalformed, "group key: %v", err)
+	}
+	if gk.Epoch() != 0 {
+		return nil, errorf(ErrMalformed, "a new group's key must be gpk_0, not epoch %d", gk.Epoch())
+	}
+	var ipr groupsig.IssuerProof
+	var opr groupsig.OpenerProof
+	if err := ipr.UnmarshalBinary(ip); err != nil {
+		return nil, errorf(ErrMalformed, "issuer proof: %v", err)
+	}
+	if err := opr.UnmarshalBinary(op); err != nil {
+		return nil, errorf(ErrMalformed, "opener proof: %v", err)
+	}
+	if err := ipr.Verify(gk); err != nil {
+		return nil, errorf(ErrMalformed, "issuer proof: %v", err)
+	}
+	if err := opr.Verify(gk); err != nil {
+		return nil, errorf(ErrMalformed, "opener proof: %v", err)
+	}
+	if len(admin) != ed25519.PublicKeySize {
+		return nil, errorf(ErrMalformed, "admin key must be Ed25519")
+	}
+	return &group{name: name, key: gk, keys: map[uint64]*groupsig.GroupKey{0: gk}, admin: admin,
+		joins: map[string]*joinEntry{}, hs: map[string]bool{}, xs: map[string]bool{}, pending: map[[32]byte]*pendingJoin{}}, nil
 }
 
 func (g *group) epoch() uint64 { return g.key.Epoch() }
@@ -96,77 +173,235 @@ func (g *group) epoch() uint64 { return g.key.Epoch() }
 // private until the block commits.
 func (g *group) clone() *group {
 	c := *g
-	c.keys = make(map[uint64]*bbs04.PublicKey, len(g.keys))
-	for e, k := range g.keys {
-		c.keys[e] = k
-	}
-	c.members = make(map[string]*member, len(g.members))
-	for l, m := range g.members {
-		c.members[l] = m
-	}
+	c.keys, c.joins, c.hs, c.xs, c.pending = maps.Clone(g.keys), maps.Clone(g.joins), maps.Clone(g.hs), maps.Clone(g.xs), maps.Clone(g.pending)
 	return &c
 }
 
-// remaining lists the labels of members not revoked, sorted.
-func (g *group) remaining() []string {
-	var out []string
-	for l, m := range g.members {
-		if m.revokedAt == 0 {
-			out = append(out, l)
+// current lists the join records of current(e), sorted by label.
+func (g *group) current() []*groupsig.JoinRecord {
+	var out []*groupsig.JoinRecord
+	for _, l := range sortedKeys(g.joins) {
+		if j := g.joins[l]; j.revokedAt == 0 {
+			out = append(out, j.rec)
 		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out
 }
 
-func encodeGroupHeader(g *group) []byte {
-	b := binary.BigEndian.AppendUint64(nil, g.epoch())
-	return append(b, g.admin...)
+// checkRequest is §7's check of a posted join request: it verifies (proof
+// of y and identity signature), its certificate chains to the chain CA at
+// at and binds the request's label and idpk, its hreq is new and its label
+// and H unused (pending requests may share them).
+func (g *group) checkRequest(reqBytes, cert []byte, ca *x509.Certificate, at time.Time) (*pendingJoin, error) {
+	req := new(groupsig.JoinRequest)
+	if err := req.UnmarshalBinary(reqBytes); err != nil {
+		return nil, errorf(ErrMalformed, "join request: %v", err)
+	}
+	if err := req.Verify(g.key); err != nil {
+		return nil, errorf(ErrInvalidJoin, "join request: %v", err)
+	}
+	c, err := x509.ParseCertificate(cert)
+	if err != nil {
+		return nil, errorf(ErrMalformed, "member certificate: %v", err)
+	}
+	id, err := VerifyMember(c, ca, at)
+	if err != nil {
+		return nil, errorf(ErrInvalidJoin, "%v", err)
+	}
+	if id.Label != req.Label() || !bytes.Equal(id.Key, req.IdentityKey()) {
+		return nil, errorf(ErrInvalidJoin, "member certificate is for %q with another key; the request asks for %q", id.Label, req.Label())
+	}
+	if _, dup := g.pending[req.Hash()]; dup {
+		return nil, errorf(ErrDuplicate, "join request %x is already posted", req.Hash())
+	}
+	if _, used := g.joins[req.Label()]; used {
+		return nil, errorf(ErrInvalidJoin, "group %q already has a member labelled %q (labels are never reused)", g.name, req.Label())
+	}
+	if g.hs[string(req.H())] {
+		return nil, errorf(ErrInvalidJoin, "H of the request is another member's (y reused)")
+	}
+	return &pendingJoin{req: req, cert: cert, org: id.Org}, nil
 }
 
-func decodeGroupHeader(b []byte) (epoch uint64, admin ed25519.PublicKey, err error) {
-	if len(b) != 8+ed25519.PublicKeySize {
-		return 0, nil, fmt.Errorf("group record is %d bytes, want %d", len(b), 8+ed25519.PublicKeySize)
+// checkResponse is §7's check of a join response: it answers a posted,
+// unanswered request whose label and H are still unused, its x is new, its
+// epoch is current and its certificate checks.
+func (g *group) checkResponse(respBytes []byte) (*joinEntry, error) {
+	resp := new(groupsig.JoinResponse)
+	if err := resp.UnmarshalBinary(respBytes); err != nil {
+		return nil, errorf(ErrMalformed, "join response: %v", err)
 	}
-	return binary.BigEndian.Uint64(b), ed25519.PublicKey(b[8:]), nil
+	p, ok := g.pending[resp.RequestHash()]
+	if !ok {
+		return nil, errorf(ErrInvalidJoin, "join response answers no pending request of group %q", g.name)
+	}
+	switch {
+	case resp.Epoch() != g.epoch():
+		return nil, errorf(ErrInvalidJoin, "join response is for epoch %d, group %q is at %d", resp.Epoch(), g.name, g.epoch())
+	case g.joins[resp.Label()] != nil:
+		return nil, errorf(ErrInvalidJoin, "label %q is already used", resp.Label())
+	case g.hs[string(p.req.H())]:
+		return nil, errorf(ErrInvalidJoin, "H of the request is already used")
+	case g.xs[string(resp.X())]:
+		return nil, errorf(ErrInvalidJoin, "x is another member's")
+	}
+	if err := resp.Verify(g.key, p.req); err != nil {
+		return nil, errorf(ErrInvalidJoin, "join response: %v", err)
+	}
+	return &joinEntry{rec: &groupsig.JoinRecord{Request: p.req, Response: resp}, cert: p.cert, org: p.org}, nil
+}
+
+// admit makes a checked join entry a member, and drops every pending
+// request it makes unanswerable (same label or H). It returns the hashes
+// of the requests dropped, the answered one included.
+func (g *group) admit(j *joinEntry, height uint64) [][32]byte {
+	j.height = height
+	g.joins[j.rec.Label()] = j
+	g.hs[string(j.rec.Request.H())] = true
+	g.xs[string(j.rec.Response.X())] = true
+	var dropped [][32]byte
+	for h, p := range g.pending {
+		if p.req.Label() == j.rec.Label() || bytes.Equal(p.req.H(), j.rec.Request.H()) {
+			dropped = append(dropped, h)
+			delete(g.pending, h)
+		}
+	}
+	return dropped
 }
 
 // GroupInfo is the public view of a group in chain state.
 type GroupInfo struct {
-	Name      string
-	Epoch     uint64
-	PublicKey *bbs04.PublicKey
-	AdminKey  ed25519.PublicKey
-	Members   []MemberInfo // sorted by label
+	Name     string
+	Epoch    uint64
+	GroupKey *groupsig.GroupKey // current epoch
+	AdminKey ed25519.PublicKey
+	Members  []MemberInfo  // sorted by label
+	Pending  []PendingInfo // posted requests not yet answered, by hash
 }
 
-// MemberInfo is one on-chain registry entry.
+// MemberInfo is one admitted member.
 type MemberInfo struct {
-	Label     string
-	Identity  bbs04.Identity // A at the group's current epoch (the last A if revoked)
-	Joined    uint64         // epoch the member was registered at
-	RevokedAt uint64         // epoch its revocation started; 0 if a member
-	History   []bbs04.Identity
+	Label       string
+	Org         string
+	IdentityKey ed25519.PublicKey
+	Joined      uint64 // epoch of its join response
+	Height      uint64 // height its response was committed at (0: genesis)
+	RevokedAt   uint64 // epoch its revocation started; 0 while a member
+	Record      *groupsig.JoinRecord
+	Cert        []byte // identity certificate, DER
+}
+
+// PendingInfo is a posted join request.
+type PendingInfo struct {
+	Hash    [32]byte
+	Label   string
+	Org     string
+	Height  uint64
+	Request *groupsig.JoinRequest
+	Cert    []byte
 }
 
 func (g *group) info() GroupInfo {
-	gi := GroupInfo{Name: g.name, Epoch: g.epoch(), PublicKey: g.key, AdminKey: g.admin}
-	for l, m := range g.members {
-		gi.Members = append(gi.Members, MemberInfo{Label: l, Identity: m.current(), Joined: m.joined, RevokedAt: m.revokedAt, History: append([]bbs04.Identity(nil), m.as...)})
+	gi := GroupInfo{Name: g.name, Epoch: g.epoch(), GroupKey: g.key, AdminKey: g.admin}
+	for _, l := range sortedKeys(g.joins) {
+		j := g.joins[l]
+		gi.Members = append(gi.Members, MemberInfo{Label: l, Org: j.org, IdentityKey: j.rec.Request.IdentityKey(), Joined: j.rec.Response.Epoch(),
+			Height: j.height, RevokedAt: j.revokedAt, Record: j.rec, Cert: j.cert})
 	}
-	sort.Slice(gi.Members, func(i, j int) bool { return gi.Members[i].Label < gi.Members[j].Label })
+	for h, p := range g.pending {
+		gi.Pending = append(gi.Pending, PendingInfo{Hash: h, Label: p.req.Label(), Org: p.org, Height: p.height, Request: p.req, Cert: p.cert})
+	}
+	sort.Slice(gi.Pending, func(i, j int) bool { return bytes.Compare(gi.Pending[i].Hash[:], gi.Pending[j].Hash[:]) < 0 })
 	return gi
 }
 
-// LabelOf names the member whose A at epoch is id (for the opener).
-func (gi *GroupInfo) LabelOf(epoch uint64, id bbs04.Identity) (string, bool) {
-	for _, m := range gi.Members {
-		if epoch < m.Joined {
-			continue
-		}
-		if i := epoch - m.Joined; i < uint64(len(m.History)) && m.History[i] == id {
-			return m.Label, true
-		}
+// Member returns the member labelled label.
+func (gi *GroupInfo) Member(label string) (*MemberInfo, bool) {
+	i := sort.Search(len(gi.Members), func(i int) bool { return gi.Members[i].Label >= label })
+	if i < len(gi.Members) && gi.Members[i].Label == label {
+		return &gi.Members[i], true
 	}
-	return "", false
+	return nil, false
+}
+
+// topicState is a topic's rule and its tally of distinct tags.
+type topicState struct {
+	rule   TopicRule
+	height uint64 // height the rule was set at
+	tally  uint64
+}
+
+func (t *topicState) encode() []byte {
+	e := &encoder{}
+	e.u8(uint8(len(t.rule.Groups)))
+	for _, g := range t.rule.Groups {
+		e.str8(g)
+	}
+	e.u8(boolByte(t.rule.Tagged))
+	e.u64(t.rule.Closes)
+	e.u64(t.height)
+	e.u64(t.tally)
+	return e.b
+}
+
+func decodeTopic(b []byte) (*topicState, error) {
+	d := &decoder{b: b}
+	t := &topicState{}
+	n := d.u8("groups")
+	for i := uint8(0); i < n && d.err == nil; i++ {
+		t.rule.Groups = append(t.rule.Groups, d.str8(MaxGroupNameLen, "group"))
+	}
+	t.rule.Tagged = d.u8("tagged") == 1
+	t.rule.Closes, t.height, t.tally = d.u64("closes"), d.u64("height"), d.u64("tally")
+	d.end("topic")
+	return t, d.err
+}
+
+// TopicInfo is a topic's rule and, for a tagged topic, the number of
+// distinct members who acted on it.
+type TopicInfo struct {
+	Topic  string
+	Rule   TopicRule
+	Height uint64 // the rule's height
+	Tally  uint64
+}
+
+// encodeGroupHeader is the group record: u64 epoch ‖ admin key ‖ prev ‖ gpk_0.
+func encodeGroupHeader(g *group) []byte {
+	gk0, _ := g.keys[0].MarshalBinary()
+	b := binary.BigEndian.AppendUint64(nil, g.epoch())
+	b = append(append(b, g.admin...), g.prev[:]...)
+	return append(b, gk0...)
+}
+
+func decodeGroupHeader(name string, b []byte) (*group, error) {
+	if len(b) < 8+ed25519.PublicKeySize+32 {
+		return nil, fmt.Errorf("group record is %d bytes, too short", len(b))
+	}
+	gk := new(groupsig.GroupKey)
+	if err := gk.UnmarshalBinary(b[8+ed25519.PublicKeySize+32:]); err != nil {
+		return nil, fmt.Errorf("group record: %w", err)
+	}
+	g := &group{name: name, key: gk, keys: map[uint64]*groupsig.GroupKey{0: gk}, admin: ed25519.PublicKey(b[8 : 8+ed25519.PublicKeySize]),
+		joins: map[string]*joinEntry{}, hs: map[string]bool{}, xs: map[string]bool{}, pending: map[[32]byte]*pendingJoin{}}
+	copy(g.prev[:], b[8+ed25519.PublicKeySize:])
+	epoch := binary.BigEndian.Uint64(b)
+	for e := uint64(1); e <= epoch; e++ {
+		k, err := gk.AtEpoch(e)
+		if err != nil {
+			return nil, err
+		}
+		g.keys[e] = k
+	}
+	g.key = g.keys[epoch]
+	return g, nil
 }

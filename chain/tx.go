@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strings"
+	"slices"
 
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 )
 
 // Kind is a transaction's type.
@@ -16,60 +16,71 @@ type Kind uint8
 
 // Transaction kinds.
 const (
-	// KindAnonymous is a member's transaction, signed with the group's BBS04
-	// signature: nodes learn the group, never the member.
+	// KindAnonymous is a member's transaction, signed with the group's
+	// group signature (SPEC-groupsig-v2): nodes learn the group, never the
+	// member. On a tagged topic it carries a tagged signature, one per
+	// member.
 	KindAnonymous Kind = 1
-	// KindAddGroup registers a new group after genesis; the consortium admin
-	// key signs it.
-	KindAddGroup Kind = 2
-	// KindRegisterMember records label → A in a group's on-chain registry;
-	// the group's issuer admin key signs it.
-	KindRegisterMember Kind = 3
-	// KindRevokeMember publishes a revocation record and every remaining
-	// member's new A, moving the group to its next epoch; the group's issuer
+	// KindAddGroup registers a new group after genesis: gpk_0 with its
+	// issuer and opener proofs and the issuer's admin key. The consortium
 	// admin key signs it.
+	KindAddGroup Kind = 2
+	// KindJoinRequest posts a member's join request with its member
+	// identity certificate; the member's identity key signs it.
+	KindJoinRequest Kind = 3
+	// KindRevokeMember publishes the issuer's authenticated revocation
+	// record, moving the group to its next epoch; the group's issuer admin
+	// key signs it.
 	KindRevokeMember Kind = 4
 	// KindRevokeNode revokes a node's certificate: once committed, every
 	// node drops and refuses it on gossip, raft and sync, and the leader
 	// removes it from raft. The consortium admin key signs it.
 	KindRevokeNode Kind = 5
+	// KindJoinResponse answers a posted join request; the group's issuer
+	// admin key signs it.
+	KindJoinResponse Kind = 6
+	// KindTopicRule sets a topic's rule once: which groups may post, whether
+	// a tag is required, the closing height. The consortium admin key signs
+	// it.
+	KindTopicRule Kind = 7
 )
+
+var kindNames = map[Kind]string{
+	KindAnonymous: "anonymous", KindAddGroup: "add_group", KindJoinRequest: "join_request",
+	KindRevokeMember: "revoke_member", KindRevokeNode: "revoke_node", KindJoinResponse: "join_response",
+	KindTopicRule: "topic_rule",
+}
 
 // String returns the kind's name as the API shows it ("anonymous", …).
 func (k Kind) String() string {
-	switch k {
-	case KindAnonymous:
-		return "anonymous"
-	case KindAddGroup:
-		return "add_group"
-	case KindRegisterMember:
-		return "register_member"
-	case KindRevokeMember:
-		return "revoke_member"
-	case KindRevokeNode:
-		return "revoke_node"
+	if n, ok := kindNames[k]; ok {
+		return n
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
 // Limits of the transaction encoding.
 const (
-	TxVersion       = 1
+	TxVersion       = 2
 	MaxChainIDLen   = 64
 	MaxGroupNameLen = 64
 	MaxTopicLen     = 64
 	MaxPayloadLen   = 64 << 10
-	MaxLabelLen     = bbs04.MaxLabelLen
+	MaxLabelLen     = groupsig.MaxLabelLen
 	NonceSize       = 16
-	// MaxTxSize bounds any encoded transaction; a revocation that lists
-	// every remaining member's new A is the largest kind.
+	// MaxTxSize bounds any encoded transaction; a revocation record that
+	// re-issues every remaining member is the largest kind (57 bytes a
+	// member for BLS12-381: about 18,000 members).
 	MaxTxSize = 1 << 20
-	// MaxRevokeUpdates bounds the member list of one revocation.
-	MaxRevokeUpdates = (MaxTxSize - 1024) / (1 + MaxLabelLen + bbs04.IdentitySize)
+	// MaxCertSize bounds a member identity certificate (DER).
+	MaxCertSize = 4096
+	// MaxRuleGroups bounds the groups a topic rule names.
+	MaxRuleGroups = 64
+	maxObject     = 1024 // a group key, proof, request or response
 )
 
 // txDomain separates transaction ids from every other hash in veil.
-const txDomain = "veil/tx/v1\x00"
+const txDomain = "veil/tx/v2\x00"
 
 var (
 	groupNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -83,10 +94,24 @@ func ValidNodeID(s string) bool { return nodeIDRE.MatchString(s) }
 // starting with a letter or digit.
 func ValidGroupName(s string) bool { return groupNameRE.MatchString(s) }
 
-// MemberUpdate is one remaining member's new A in a revocation.
-type MemberUpdate struct {
-	Label    string
-	Identity bbs04.Identity
+// TopicScope is the scope S (SPEC-groupsig-v2 §4) of a topic's tags:
+// "veil/" ‖ chain id ‖ "/" ‖ topic, so that tags never link across chains
+// or topics.
+func TopicScope(chainID, topic string) []byte { return []byte("veil/" + chainID + "/" + topic) }
+
+// TopicRule is a topic's rule: the groups that may post to it (all when
+// empty), whether each member may act once (a tagged signature, its tag
+// kept by the ledger), and the last height it takes transactions at (0:
+// never closes).
+type TopicRule struct {
+	Groups []string
+	Tagged bool
+	Closes uint64
+}
+
+// Allows reports whether the rule lets group post.
+func (r *TopicRule) Allows(group string) bool {
+	return len(r.Groups) == 0 || slices.Contains(r.Groups, group)
 }
 
 // Tx is a transaction. Which fields are set depends on Kind; the canonical
@@ -98,30 +123,37 @@ type Tx struct {
 	Expiry  uint64 // last height at which the transaction may be committed
 	Nonce   [NonceSize]byte
 
-	Group string // every kind
+	Group string // every kind but KindRevokeNode and KindTopicRule
 
-	// KindAnonymous
+	// KindAnonymous (Topic also KindTopicRule)
 	Epoch   uint64
 	Topic   string
 	Payload []byte
 
 	// KindAddGroup
-	GroupKey []byte            // groupsig public key encoding, epoch 0
-	AdminKey ed25519.PublicKey // the group issuer's admin key
+	GroupKey    []byte            // gpk_0
+	IssuerProof []byte            // its issuer proof
+	OpenerProof []byte            // its opener proof
+	AdminKey    ed25519.PublicKey // the group issuer's admin key
 
-	// KindRegisterMember and KindRevokeMember
-	Label    string
-	Identity bbs04.Identity // KindRegisterMember: the new member's A
+	// KindJoinRequest
+	JoinRequest []byte // the spec's join request
+	MemberCert  []byte // the member's identity certificate (DER) from the chain CA
+
+	// KindJoinResponse
+	JoinResponse []byte
 
 	// KindRevokeMember
-	Revocation []byte // bbs04.RevocationRecord encoding
-	Updates    []MemberUpdate
+	Revocation []byte // the spec's revocation record
 
 	// KindRevokeNode: the node id (certificate CN) revoked. Group is empty.
 	Node string
 
-	// Auth is the group signature (anonymous) or the Ed25519 admin
-	// signature, over the id.
+	// KindTopicRule
+	Rule TopicRule
+
+	// Auth is the group signature (anonymous), the identity key's Ed25519
+	// signature (join request) or the Ed25519 admin signature, over the id.
 	Auth []byte
 
 	id   [32]byte
@@ -151,21 +183,34 @@ func (tx *Tx) encodeBody(e *encoder) {
 		e.bytes32(tx.Payload)
 	case KindAddGroup:
 		e.bytes16(tx.GroupKey)
+		e.bytes16(tx.IssuerProof)
+		e.bytes16(tx.OpenerProof)
 		e.raw(tx.AdminKey)
-	case KindRegisterMember:
-		e.str8(tx.Label)
-		e.raw(tx.Identity[:])
+	case KindJoinRequest:
+		e.bytes16(tx.JoinRequest)
+		e.bytes16(tx.MemberCert)
+	case KindJoinResponse:
+		e.bytes16(tx.JoinResponse)
 	case KindRevokeMember:
-		e.str8(tx.Label)
-		e.bytes16(tx.Revocation)
-		e.u32(uint32(len(tx.Updates)))
-		for _, u := range tx.Updates {
-			e.str8(u.Label)
-			e.raw(u.Identity[:])
-		}
+		e.bytes32(tx.Revocation)
 	case KindRevokeNode:
 		e.str8(tx.Node)
+	case KindTopicRule:
+		e.str8(tx.Topic)
+		e.u8(uint8(len(tx.Rule.Groups)))
+		for _, g := range tx.Rule.Groups {
+			e.str8(g)
+		}
+		e.u8(boolByte(tx.Rule.Tagged))
+		e.u64(tx.Rule.Closes)
 	}
+}
+
+func boolByte(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Encode returns the canonical encoding: body, then u16 length ‖ Auth.
@@ -202,92 +247,64 @@ func (tx *Tx) checkFields() error {
 	switch {
 	case tx.ChainID == "" || len(tx.ChainID) > MaxChainIDLen:
 		return errorf(ErrMalformed, "chain id must be 1 to %d bytes", MaxChainIDLen)
-	case tx.Kind == KindRevokeNode:
+	case tx.Kind == KindRevokeNode || tx.Kind == KindTopicRule:
 		if tx.Group != "" {
-			return errorf(ErrMalformed, "a node revocation names no group")
-		}
-		if !ValidNodeID(tx.Node) {
-			return errorf(ErrMalformed, "node id %q: 1 to 64 of A-Z a-z 0-9 . _ -", tx.Node)
+			return errorf(ErrMalformed, "a %s transaction names no group", tx.Kind)
 		}
 	case !ValidGroupName(tx.Group):
 		return errorf(ErrMalformed, "group name %q: 1 to 64 of a-z 0-9 . _ -", tx.Group)
 	}
+	if len(tx.Topic) > MaxTopicLen {
+		return errorf(ErrMalformed, "topic is %d bytes, at most %d", len(tx.Topic), MaxTopicLen)
+	}
 	switch tx.Kind {
 	case KindAnonymous:
-		if len(tx.Topic) > MaxTopicLen {
-			return errorf(ErrMalformed, "topic is %d bytes, at most %d", len(tx.Topic), MaxTopicLen)
-		}
 		if len(tx.Payload) > MaxPayloadLen {
 			return errorf(ErrTooLarge, "payload is %d bytes, at most %d", len(tx.Payload), MaxPayloadLen)
 		}
-		if !suiteSize(len(tx.Auth), bbs04.SignatureSizeOf) {
-			return errorf(ErrMalformed, "group signature is %d bytes, want %s", len(tx.Auth), suiteSizes(bbs04.SignatureSizeOf))
+		if !slices.Contains(groupsig.SignatureSizes(), len(tx.Auth)) {
+			return errorf(ErrMalformed, "group signature is %d bytes, want one of %v", len(tx.Auth), groupsig.SignatureSizes())
 		}
 		return nil
 	case KindAddGroup:
-		if !suiteSize(len(tx.GroupKey), bbs04.PublicKeySizeOf) {
-			return errorf(ErrMalformed, "group key is %d bytes, want %s", len(tx.GroupKey), suiteSizes(bbs04.PublicKeySizeOf))
+		if len(tx.GroupKey) == 0 || len(tx.IssuerProof) == 0 || len(tx.OpenerProof) == 0 {
+			return errorf(ErrMalformed, "a new group needs its key, issuer proof and opener proof")
 		}
 		if len(tx.AdminKey) != ed25519.PublicKeySize {
 			return errorf(ErrMalformed, "admin key is %d bytes, want %d", len(tx.AdminKey), ed25519.PublicKeySize)
 		}
-	case KindRegisterMember:
-		if err := checkLabel(tx.Label); err != nil {
-			return err
+	case KindJoinRequest:
+		if len(tx.JoinRequest) == 0 || len(tx.MemberCert) == 0 {
+			return errorf(ErrMalformed, "a join request needs the request and the member certificate")
+		}
+	case KindJoinResponse:
+		if len(tx.JoinResponse) == 0 {
+			return errorf(ErrMalformed, "a join response needs the response")
 		}
 	case KindRevokeMember:
-		if err := checkLabel(tx.Label); err != nil {
-			return err
-		}
-		if !suiteSize(len(tx.Revocation), bbs04.RevocationRecordSizeOf) {
-			return errorf(ErrMalformed, "revocation record is %d bytes, want %s", len(tx.Revocation), suiteSizes(bbs04.RevocationRecordSizeOf))
-		}
-		if len(tx.Updates) > MaxRevokeUpdates {
-			return errorf(ErrTooLarge, "%d member updates, at most %d", len(tx.Updates), MaxRevokeUpdates)
-		}
-		for _, u := range tx.Updates {
-			if err := checkLabel(u.Label); err != nil {
-				return err
-			}
+		if len(tx.Revocation) == 0 {
+			return errorf(ErrMalformed, "a revocation needs its record")
 		}
 	case KindRevokeNode:
+		if !ValidNodeID(tx.Node) {
+			return errorf(ErrMalformed, "node id %q: 1 to 64 of A-Z a-z 0-9 . _ -", tx.Node)
+		}
+	case KindTopicRule:
+		if len(tx.Rule.Groups) > MaxRuleGroups {
+			return errorf(ErrMalformed, "a topic rule names at most %d groups", MaxRuleGroups)
+		}
+		for i, g := range tx.Rule.Groups {
+			if !ValidGroupName(g) || (i > 0 && tx.Rule.Groups[i-1] >= g) {
+				return errorf(ErrMalformed, "topic rule groups must be valid names in increasing order, at %q", g)
+			}
+		}
 	default:
 		return errorf(ErrMalformed, "unknown transaction kind %d", tx.Kind)
 	}
 	if len(tx.Auth) != ed25519.SignatureSize {
-		return errorf(ErrMalformed, "admin signature is %d bytes, want %d", len(tx.Auth), ed25519.SignatureSize)
+		return errorf(ErrMalformed, "Ed25519 signature is %d bytes, want %d", len(tx.Auth), ed25519.SignatureSize)
 	}
 	return nil
-}
-
-// suiteSize reports whether n is the size of an encoding of some groupsig
-// suite (groups of every pairing type share one ledger); the encoding's
-// own decoder then checks that its suite byte agrees.
-func suiteSize(n int, sizeOf func(bbs04.Suite) int) bool {
-	for _, s := range bbs04.Suites() {
-		if sizeOf(s) == n {
-			return true
-		}
-	}
-	return false
-}
-
-// maxSuiteSize is the largest size of an encoding over all suites.
-func maxSuiteSize(sizeOf func(bbs04.Suite) int) int {
-	m := 0
-	for _, s := range bbs04.Suites() {
-		m = max(m, sizeOf(s))
-	}
-	return m
-}
-
-// suiteSizes lists the accepted sizes for an error message.
-func suiteSizes(sizeOf func(bbs04.Suite) int) string {
-	var parts []string
-	for _, s := range bbs04.Suites() {
-		parts = append(parts, fmt.Sprintf("%d (%s)", sizeOf(s), s))
-	}
-	return strings.Join(parts, " or ")
 }
 
 func checkLabel(l string) error {
@@ -320,26 +337,31 @@ func DecodeTx(b []byte) (*Tx, error) {
 		tx.Topic = d.str8(MaxTopicLen, "topic")
 		tx.Payload = d.bytes32(MaxPayloadLen, "payload")
 	case KindAddGroup:
-		tx.GroupKey = d.bytes16(maxSuiteSize(bbs04.PublicKeySizeOf), "group key")
+		tx.GroupKey = d.bytes16(maxObject, "group key")
+		tx.IssuerProof = d.bytes16(maxObject, "issuer proof")
+		tx.OpenerProof = d.bytes16(maxObject, "opener proof")
 		tx.AdminKey = ed25519.PublicKey(d.take(ed25519.PublicKeySize, "admin key"))
-	case KindRegisterMember:
-		tx.Label = d.str8(MaxLabelLen, "label")
-		d.fixed(tx.Identity[:], "identity")
+	case KindJoinRequest:
+		tx.JoinRequest = d.bytes16(maxObject, "join request")
+		tx.MemberCert = d.bytes16(MaxCertSize, "member certificate")
+	case KindJoinResponse:
+		tx.JoinResponse = d.bytes16(maxObject, "join response")
 	case KindRevokeMember:
-		tx.Label = d.str8(MaxLabelLen, "label")
-		tx.Revocation = d.bytes16(maxSuiteSize(bbs04.RevocationRecordSizeOf), "revocation record")
-		n := d.u32("update count")
-		if d.err == nil && (n > MaxRevokeUpdates || uint64(n)*(1+bbs04.IdentitySize) > uint64(len(d.b))) {
-			d.fail("update count %d exceeds what is left", n)
-		}
-		for i := uint32(0); i < n && d.err == nil; i++ {
-			var u MemberUpdate
-			u.Label = d.str8(MaxLabelLen, "update label")
-			d.fixed(u.Identity[:], "update identity")
-			tx.Updates = append(tx.Updates, u)
-		}
+		tx.Revocation = d.bytes32(MaxTxSize, "revocation record")
 	case KindRevokeNode:
 		tx.Node = d.str8(MaxNodeIDLen, "node id")
+	case KindTopicRule:
+		tx.Topic = d.str8(MaxTopicLen, "topic")
+		n := d.u8("group count")
+		for i := uint8(0); i < n && d.err == nil; i++ {
+			tx.Rule.Groups = append(tx.Rule.Groups, d.str8(MaxGroupNameLen, "rule group"))
+		}
+		if t := d.u8("tagged"); d.err == nil && t > 1 {
+			d.fail("tagged flag %d, want 0 or 1", t)
+		} else {
+			tx.Rule.Tagged = t == 1
+		}
+		tx.Rule.Closes = d.u64("closing height")
 	default:
 		if d.err == nil {
 			return nil, errorf(ErrMalformed, "unknown transaction kind %d", tx.Kind)
@@ -364,24 +386,32 @@ func DecodeTx(b []byte) (*Tx, error) {
 	return tx, nil
 }
 
-// SignAnonymous fills the id and signs it with a member key: the node
-// checks the signature against the group key at tx.Epoch from chain state.
-func (tx *Tx) SignAnonymous(mk *bbs04.MemberKey, rand io.Reader) error {
+// SignAnonymous fills the id and signs it with a member key under gk, the
+// group's key at tx.Epoch: untagged, or tagged with the topic's scope when
+// tagged (a tagged topic's rule requires it).
+func (tx *Tx) SignAnonymous(gk *groupsig.GroupKey, mk *groupsig.MemberKey, tagged bool, rand io.Reader) error {
 	tx.Kind = KindAnonymous
-	tx.Auth = make([]byte, bbs04.SignatureSizeOf(mk.PublicKey().Suite())) // sized for seal's checks and tx.size
+	var scope []byte
+	if tagged {
+		scope = TopicScope(tx.ChainID, tx.Topic)
+	}
+	tx.Auth = make([]byte, groupsig.SignatureSizes()[0]) // any valid size, for seal's checks
 	if err := tx.seal(); err != nil {
 		return err
 	}
-	sig, err := bbs04.Sign(mk, tx.id[:], rand)
+	sig, err := groupsig.Sign(gk, mk, tx.id[:], scope, rand)
 	if err != nil {
 		return fmt.Errorf("sign transaction: %w", err)
 	}
 	tx.Auth = sig
+	tx.size = len(tx.Encode())
 	return nil
 }
 
-// SignAdmin fills the id and signs it with an Ed25519 admin key (the
-// consortium admin's for KindAddGroup, the group issuer's otherwise).
+// SignAdmin fills the id and signs it with an Ed25519 key: the consortium
+// admin's (KindAddGroup, KindRevokeNode, KindTopicRule), the group
+// issuer's (KindJoinResponse, KindRevokeMember) or the member's identity
+// key (KindJoinRequest).
 func (tx *Tx) SignAdmin(key ed25519.PrivateKey) error {
 	tx.Auth = make([]byte, ed25519.SignatureSize)
 	if err := tx.seal(); err != nil {

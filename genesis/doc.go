@@ -27,7 +27,9 @@
 //	    {"id": "node-1", "cert": "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n"}
 //	  ],
 //	  "groups": [
-//	    {"name": "bank", "public_key": "0100000000000000…(hex of the groupsig encoding)", "admin_key": "…(64 hex digits)"}
+//	    {"name": "bank", "group_key": "1101…(hex of gpk_0)", "issuer_proof": "1102…", "opener_proof": "110a…",
+//	     "admin_key": "…(64 hex digits)",
+//	     "members": [{"join_request": "1103…", "join_response": "1104…", "cert": "-----BEGIN CERTIFICATE-----\n…"}]}
 //	  ],
 //	  "expiry_window": 1000
 //	}
@@ -40,12 +42,16 @@
 //     node certificates expire.
 //   - admin_key: the consortium admin's Ed25519 public key; it signs the
 //     registration of new groups.
-//   - ca_cert: the chain CA; every node certificate must chain to it.
+//   - ca_cert: the chain CA; every node certificate and every member
+//     identity certificate must chain to it.
 //   - validators: the nodes that order blocks at the start (raft voters).
 //     Each cert must chain to ca_cert and carry id as its CN.
-//   - groups: groups present from block 0, with the groupsig public key
-//     encoding at epoch 0 and the issuer's admin Ed25519 key, which signs
-//     member registrations and revocations.
+//   - groups: groups present from block 0 (SPEC-groupsig-v2): gpk_0 with
+//     the issuer and opener proofs published with it (the ledger checks
+//     both), the issuer's admin Ed25519 key, which signs join responses
+//     and revocation records, and optional founding members: each a join
+//     request made on the member's own key, the issuer's response at epoch
+//     0 and the member's identity certificate (checked at genesis_time).
 //   - expiry_window: how far past the head, in blocks, a transaction may
 //     set its expiry; 0 means chain.DefaultExpiryWindow.
 //

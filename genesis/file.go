@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // Limits of genesis.json.
@@ -24,8 +23,9 @@ const (
 	// MaxExpiryWindow bounds expiry_window so that head + window cannot
 	// overflow a block height.
 	MaxExpiryWindow = 1 << 32
-	// maxGroupKeySize is far above any groupsig suite's public key (393
-	// bytes for BLS12-381) and only keeps garbage out of Chain.
+	// maxGroupKeySize bounds a group key, proof or join record field: far
+	// above any suite's (a join request is 243 + 64 bytes at most) and
+	// only keeps garbage out of Chain.
 	maxGroupKeySize = 4096
 )
 
@@ -50,11 +50,22 @@ type Validator struct {
 }
 
 // Group is one entry of genesis.json's groups: a group that exists from
-// block 0.
+// block 0, with its founding members.
 type Group struct {
-	Name      string `json:"name"`
-	PublicKey string `json:"public_key"` // hex of the groupsig PublicKey encoding (suite byte first), epoch 0
-	AdminKey  string `json:"admin_key"`  // issuer admin Ed25519 public key, hex
+	Name        string   `json:"name"`
+	GroupKey    string   `json:"group_key"`    // hex of gpk_0 (SPEC-groupsig-v2 §2)
+	IssuerProof string   `json:"issuer_proof"` // hex
+	OpenerProof string   `json:"opener_proof"` // hex
+	AdminKey    string   `json:"admin_key"`    // issuer admin Ed25519 public key, hex
+	Members     []Member `json:"members,omitempty"`
+}
+
+// Member is a founding member of a genesis group: its join request and
+// the issuer's response (hex) and its member identity certificate (PEM).
+type Member struct {
+	Request  string `json:"join_request"`
+	Response string `json:"join_response"`
+	Cert     string `json:"cert"`
 }
 
 // fileJSON mirrors File with genesis_time as text, so that a bad time is
@@ -183,13 +194,8 @@ func (f *File) Chain() (*chain.Genesis, error) {
 		}
 		g.Validators = append(g.Validators, chain.Validator{ID: id, PublicKey: key})
 	}
-	for i, gr := range f.Groups {
-		var pk bbs04.PublicKey
-		if err := pk.UnmarshalBinary(p.groupKeys[i]); err != nil {
-			return nil, fmt.Errorf("groups[%d].public_key (%s): %w", i, gr.Name, err)
-		}
-		g.Groups = append(g.Groups, chain.GenesisGroup{Name: gr.Name, PublicKey: p.groupKeys[i], AdminKey: p.groupAdmins[i]})
-	}
+	g.CACert = p.ca.Raw
+	g.Groups = p.groups
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
@@ -201,8 +207,7 @@ type parsed struct {
 	ca             *x509.Certificate
 	adminKey       ed25519.PublicKey
 	validatorCerts []*x509.Certificate
-	groupKeys      [][]byte
-	groupAdmins    []ed25519.PublicKey
+	groups         []chain.GenesisGroup
 }
 
 // parse checks the form of every field and decodes it.
@@ -258,29 +263,60 @@ func (f *File) parse() (*parsed, error) {
 			return nil, fmt.Errorf("groups[%d].name: %q listed twice", i, g.Name)
 		}
 		names[g.Name] = true
-		// Form only: the size depends on the groupsig suite, so the full
-		// decode (curve and subgroup checks) is left to Chain.
-		if g.PublicKey == "" {
-			return nil, fmt.Errorf("groups[%d].public_key: missing", i)
-		}
-		pk, err := hex.DecodeString(g.PublicKey)
-		if err != nil {
-			return nil, fmt.Errorf("groups[%d].public_key: not hex", i)
-		}
-		if len(pk) > maxGroupKeySize {
-			return nil, fmt.Errorf("groups[%d].public_key: %d bytes, more than %d", i, len(pk), maxGroupKeySize)
+		// Form only: the ledger's genesis check (Chain) decodes the keys and
+		// checks proofs, join records and certificates.
+		gg := chain.GenesisGroup{Name: g.Name}
+		for _, fld := range []struct {
+			name, val string
+			dst       *[]byte
+		}{{"group_key", g.GroupKey, &gg.GroupKey}, {"issuer_proof", g.IssuerProof, &gg.IssuerProof}, {"opener_proof", g.OpenerProof, &gg.OpenerProof}} {
+			b, err := hexField(fld.val)
+			if err != nil {
+				return nil, fmt.Errorf("groups[%d].%s: %w", i, fld.name, err)
+			}
+			*fld.dst = b
 		}
 		admin, err := hexKey(g.AdminKey)
 		if err != nil {
 			return nil, fmt.Errorf("groups[%d].admin_key: %w", i, err)
 		}
-		p.groupKeys = append(p.groupKeys, pk)
-		p.groupAdmins = append(p.groupAdmins, admin)
+		gg.AdminKey = admin
+		for j, m := range g.Members {
+			var gm chain.GenesisMember
+			if gm.Request, err = hexField(m.Request); err != nil {
+				return nil, fmt.Errorf("groups[%d].members[%d].join_request: %w", i, j, err)
+			}
+			if gm.Response, err = hexField(m.Response); err != nil {
+				return nil, fmt.Errorf("groups[%d].members[%d].join_response: %w", i, j, err)
+			}
+			cert, err := ParseCertificatePEM([]byte(m.Cert))
+			if err != nil {
+				return nil, fmt.Errorf("groups[%d].members[%d].cert: %w", i, j, err)
+			}
+			gm.Cert = cert.Raw
+			gg.Members = append(gg.Members, gm)
+		}
+		p.groups = append(p.groups, gg)
 	}
 	if f.ExpiryWindow > MaxExpiryWindow {
 		return nil, fmt.Errorf("expiry_window: %d exceeds %d", f.ExpiryWindow, uint64(MaxExpiryWindow))
 	}
 	return p, nil
+}
+
+// hexField decodes a required hex field of at most maxGroupKeySize bytes.
+func hexField(s string) ([]byte, error) {
+	if s == "" {
+		return nil, errors.New("missing")
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, errors.New("not hex")
+	}
+	if len(b) > maxGroupKeySize {
+		return nil, fmt.Errorf("%d bytes, more than %d", len(b), maxGroupKeySize)
+	}
+	return b, nil
 }
 
 // hexKey decodes a hex Ed25519 public key.

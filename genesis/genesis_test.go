@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math/big"
 	"net"
@@ -16,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 )
 
 func testCA(t *testing.T, chainID string) *CA {
@@ -396,17 +397,13 @@ func TestInitLoadLayoutChain(t *testing.T) {
 	}
 	for i, name := range l2.Groups {
 		gd := l2.GroupDir(name)
-		var pk bbs04.PublicKey
-		if err := bbs04.ReadFile(gd.PublicKeyPath(), &pk); err != nil {
+		pk, _, _, err := groupsig.ReadGroupFile(gd.GroupKeyPath())
+		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := pk.MarshalBinary()
-		if g.Groups[i].Name != name || !bytes.Equal(g.Groups[i].PublicKey, b) {
-			t.Fatalf("group %q: genesis key differs from %s", name, gd.PublicKeyPath())
-		}
-		var gpk bbs04.PublicKey
-		if err := gpk.UnmarshalBinary(g.Groups[i].PublicKey); err != nil || gpk.Epoch() != 0 {
-			t.Fatalf("group %q key: %v epoch %d", name, err, gpk.Epoch())
+		if g.Groups[i].Name != name || !bytes.Equal(g.Groups[i].GroupKey, b) || pk.Epoch() != 0 {
+			t.Fatalf("group %q: genesis key differs from %s", name, gd.GroupKeyPath())
 		}
 		if _, _, err := gd.Load(); err != nil {
 			t.Fatal(err)
@@ -418,9 +415,10 @@ func TestInitLoadLayoutChain(t *testing.T) {
 		if !g.Groups[i].AdminKey.Equal(ak.Public()) {
 			t.Fatalf("group %q admin key does not match", name)
 		}
-		for _, p := range []string{gd.IssuerKeyPath(), gd.OpenerKeyPath(), gd.RegistryPath(), l2.GroupAdminKey(name)} {
+		for _, p := range []string{gd.IssuerKeyPath(), gd.OpenerKeyPath(), l2.GroupAdminKey(name)} {
 			checkMode(t, p, 0o600)
 		}
+		checkMode(t, gd.RegistryPath(), 0o644) // public: no member secret in it
 	}
 	for _, p := range []string{l2.CAKey(), l2.AdminKey()} {
 		checkMode(t, p, 0o600)
@@ -473,17 +471,20 @@ func TestInitRefusesBadOptions(t *testing.T) {
 func testFile(t *testing.T, ca *CA, n int) *File {
 	t.Helper()
 	adminPub, _, _ := ed25519.GenerateKey(nil)
-	pk, _, _, err := bbs04.Setup(rand.Reader)
+	gk, _, _, ip, op, err := groupsig.Setup(groupsig.SuiteBLS12381, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkb, _ := pk.MarshalBinary()
+	hx := func(v interface{ MarshalBinary() ([]byte, error) }) string {
+		b, _ := v.MarshalBinary()
+		return hex.EncodeToString(b)
+	}
 	f := &File{
 		ChainID:      "testnet",
 		GenesisTime:  time.Now().UTC().Truncate(time.Second),
 		AdminKey:     hex.EncodeToString(adminPub),
 		CACert:       string(ca.CertPEM()),
-		Groups:       []Group{{Name: "bank", PublicKey: hex.EncodeToString(pkb), AdminKey: hex.EncodeToString(adminPub)}},
+		Groups:       []Group{{Name: "bank", GroupKey: hx(gk), IssuerProof: hx(ip), OpenerProof: hx(op), AdminKey: hex.EncodeToString(adminPub)}},
 		ExpiryWindow: 1000,
 	}
 	for i := 1; i <= n; i++ {
@@ -564,9 +565,10 @@ func TestGenesisStrict(t *testing.T) {
 		{"unknown nested field", edit(func(m map[string]any) { validator(m, 0)["key"] = "x" }), `unknown field "key"`},
 		{"admin key not hex", edit(func(m map[string]any) { m["admin_key"] = "xyz" }), "admin_key: not hex"},
 		{"admin key short", edit(func(m map[string]any) { m["admin_key"] = "abcd" }), "admin_key: 2 bytes"},
-		{"group key not hex", edit(func(m map[string]any) { group(m)["public_key"] = "0g" }), "groups[0].public_key: not hex"},
-		{"group key missing", edit(func(m map[string]any) { group(m)["public_key"] = "" }), "groups[0].public_key: missing"},
-		{"group key huge", edit(func(m map[string]any) { group(m)["public_key"] = strings.Repeat("00", 5000) }), "groups[0].public_key: 5000 bytes"},
+		{"group key not hex", edit(func(m map[string]any) { group(m)["group_key"] = "0g" }), "groups[0].group_key: not hex"},
+		{"group key missing", edit(func(m map[string]any) { group(m)["group_key"] = "" }), "groups[0].group_key: missing"},
+		{"group key huge", edit(func(m map[string]any) { group(m)["group_key"] = strings.Repeat("00", 5000) }), "groups[0].group_key: 5000 bytes"},
+		{"issuer proof missing", edit(func(m map[string]any) { group(m)["issuer_proof"] = "" }), "groups[0].issuer_proof: missing"},
 		{"group admin key", edit(func(m map[string]any) { group(m)["admin_key"] = "" }), "groups[0].admin_key: missing"},
 		{"group name", edit(func(m map[string]any) { group(m)["name"] = "Bad Name" }), "groups[0].name"},
 		{"validator id", edit(func(m map[string]any) { validator(m, 1)["id"] = "Node_2" }), "validators[1].id"},
@@ -610,13 +612,13 @@ func TestGenesisStrict(t *testing.T) {
 
 	// A group key of the right form that is not a key parses, but Chain
 	// refuses it and names the group.
-	for _, bad := range []string{"01", hex.EncodeToString(make([]byte, 393))} {
-		f, err := Parse(edit(func(m map[string]any) { group(m)["public_key"] = bad }))
+	for _, bad := range []string{"01", hex.EncodeToString(make([]byte, 234))} {
+		f, err := Parse(edit(func(m map[string]any) { group(m)["group_key"] = bad }))
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = f.Chain()
-		mustContain(t, err, "groups[0].public_key (bank)")
+		mustContain(t, err, `group "bank"`)
 	}
 
 	// Every prefix of a valid file is refused, never a panic.
@@ -630,6 +632,25 @@ func TestGenesisStrict(t *testing.T) {
 	os.WriteFile(path, data[:100], 0o644)
 	_, err = Read(path)
 	mustContain(t, err, path)
+}
+
+var writeExample = flag.Bool("write-example", false, "rewrite testdata/genesis.json with Init (then update exampleGenesisHash)")
+
+func TestWriteExampleGenesis(t *testing.T) {
+	if !*writeExample {
+		t.Skip("run with -write-example to regenerate testdata/genesis.json")
+	}
+	l, err := Init(filepath.Join(t.TempDir(), "net"), InitOptions{ChainID: "example", Nodes: 2, Groups: []string{"bank"}, Members: []string{"alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(l.Genesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "genesis.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestExampleGenesis pins the format: testdata/genesis.json, written once
@@ -649,4 +670,4 @@ func TestExampleGenesis(t *testing.T) {
 	}
 }
 
-const exampleGenesisHash = "7fefee850c81789cc879ef2b392e1725553edbed8f2125155778725bf1598cce"
+const exampleGenesisHash = "69a4a9cdf70e96e8e46e6d5a60d96918a7c3f669cc932b0503567fe6bc294a19"

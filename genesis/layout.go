@@ -12,17 +12,24 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 )
 
 // InitOptions configures Init.
 type InitOptions struct {
 	ChainID    string
-	Nodes      int           // node-1 .. node-Nodes; at least 1
-	Validators int           // the first Validators nodes are listed in genesis; 0 means all
-	Groups     []string      // groups that exist from block 0
-	Hosts      []string      // extra SANs on every node certificate
-	Validity   time.Duration // node certificate lifetime; 0 means DefaultNodeValidity
+	Nodes      int      // node-1 .. node-Nodes; at least 1
+	Validators int      // the first Validators nodes are listed in genesis; 0 means all
+	Groups     []string // groups that exist from block 0
+	// Members founds each group with these members (labels), each joined
+	// on its own key the way a member would (it picks y; the issuer never
+	// sees it), for local and test networks: their keys go under
+	// DIR/members.
+	Members []string
+	// Suite is the groups' pairing type; 0 means BLS12-381.
+	Suite    groupsig.Suite
+	Hosts    []string      // extra SANs on every node certificate
+	Validity time.Duration // node certificate lifetime; 0 means DefaultNodeValidity
 	// ExpiryWindow is written to genesis.json; 0 means chain.DefaultExpiryWindow.
 	ExpiryWindow uint64
 	Rand         io.Reader // nil means crypto/rand
@@ -35,12 +42,30 @@ type InitOptions struct {
 //	DIR/admin.key                       consortium admin key (0600)
 //	DIR/ca/ca.crt, DIR/ca/ca.key        chain CA (key 0600)
 //	DIR/nodes/node-N/node.crt, node.key node N's certificate and key (0600)
-//	DIR/groups/NAME.gpk, .issuer.key, .opener.key, .registry  (bbs04.GroupDir)
+//	DIR/groups/NAME.gpk, .issuer.key, .opener.key, .registry  (groupsig.IssuerDir)
 //	DIR/groups/NAME.admin.key           the group issuer's admin key (0600)
+//	DIR/members/LABEL.id.key, .crt      a founding member's identity key (0600) and certificate
+//	DIR/members/LABEL.GROUP.key         its member key for GROUP (0600)
 type Layout struct {
 	Dir    string
 	Nodes  int      // nodes are numbered 1..Nodes
 	Groups []string // group names, in genesis order
+}
+
+// MembersDir is the directory of the founding members' keys.
+func (l *Layout) MembersDir() string { return filepath.Join(l.Dir, "members") }
+
+// MemberIdentityKey is the path of a founding member's identity key.
+func (l *Layout) MemberIdentityKey(label string) string {
+	return filepath.Join(l.MembersDir(), label+".id.key")
+}
+
+// MemberCert is the path of a founding member's identity certificate.
+func (l *Layout) MemberCert(label string) string { return filepath.Join(l.MembersDir(), label+".crt") }
+
+// MemberKey is the path of a founding member's key for group.
+func (l *Layout) MemberKey(group, label string) string {
+	return filepath.Join(l.MembersDir(), label+"."+group+".key")
 }
 
 // Genesis is the path of genesis.json.
@@ -76,9 +101,9 @@ func (l *Layout) NodeKey(i int) string { return filepath.Join(l.NodeDir(i), "nod
 // GroupsDir is the directory of the groups' files.
 func (l *Layout) GroupsDir() string { return filepath.Join(l.Dir, "groups") }
 
-// GroupDir is the groupsig file layout of group name.
-func (l *Layout) GroupDir(name string) bbs04.GroupDir {
-	return bbs04.GroupDir{Dir: l.GroupsDir(), Name: name}
+// GroupDir is the issuer's file layout of group name.
+func (l *Layout) GroupDir(name string) groupsig.IssuerDir {
+	return groupsig.IssuerDir{Dir: l.GroupsDir(), Name: name}
 }
 
 // GroupAdminKey is the path of group name's issuer admin Ed25519 key.
@@ -89,7 +114,7 @@ func (l *Layout) GroupAdminKey(name string) string {
 // entries are the top-level names Init creates; any of them existing means
 // a layout is already there.
 func (l *Layout) entries() []string {
-	return []string{l.Genesis(), l.AdminKey(), l.CADir(), l.NodesDir(), l.GroupsDir()}
+	return []string{l.Genesis(), l.AdminKey(), l.CADir(), l.NodesDir(), l.GroupsDir(), l.MembersDir()}
 }
 
 // Init creates a local network in dir: a chain CA, the consortium admin
@@ -192,12 +217,37 @@ func (l *Layout) write(opts InitOptions, rand io.Reader) error {
 			f.Validators = append(f.Validators, Validator{ID: l.NodeID(i), Cert: string(certPEM)})
 		}
 	}
-	for _, name := range l.Groups {
-		pk, err := l.GroupDir(name).Create(rand)
+	ids := map[string]ed25519.PrivateKey{}
+	certs := map[string][]byte{}
+	if len(opts.Members) > 0 {
+		if err := os.Mkdir(l.MembersDir(), 0o700); err != nil {
+			return err
+		}
+	}
+	for _, label := range opts.Members {
+		pub, id, err := ed25519.GenerateKey(rand)
+		if err != nil {
+			return fmt.Errorf("member %q identity: %w", label, err)
+		}
+		cert, err := ca.IssueMember("org-"+label, label, pub, 0, rand)
 		if err != nil {
 			return err
 		}
-		pkBytes, err := pk.MarshalBinary()
+		if err := WritePrivateKey(l.MemberIdentityKey(label), id); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(l.MemberCert(label), cert, 0o644); err != nil {
+			return err
+		}
+		ids[label], certs[label] = id, cert
+	}
+	suite := opts.Suite
+	if suite == 0 {
+		suite = groupsig.SuiteBLS12381
+	}
+	for _, name := range l.Groups {
+		gd := l.GroupDir(name)
+		gk, ip, op, err := gd.Create(suite, rand)
 		if err != nil {
 			return fmt.Errorf("group %q: %w", name, err)
 		}
@@ -208,7 +258,36 @@ func (l *Layout) write(opts InitOptions, rand io.Reader) error {
 		if err := WritePrivateKey(l.GroupAdminKey(name), issuerKey); err != nil {
 			return err
 		}
-		f.Groups = append(f.Groups, Group{Name: name, PublicKey: hexString(pkBytes), AdminKey: hexString(issuerPub)})
+		g := Group{Name: name, GroupKey: hexOf(gk), IssuerProof: hexOf(ip), OpenerProof: hexOf(op), AdminKey: hexString(issuerPub)}
+		if len(opts.Members) > 0 {
+			ik, reg, err := gd.Load()
+			if err != nil {
+				return err
+			}
+			for _, label := range opts.Members {
+				req, js, err := groupsig.NewJoinRequest(gk, ip, op, label, ids[label], rand)
+				if err != nil {
+					return fmt.Errorf("group %q member %q: %w", name, label, err)
+				}
+				resp, err := reg.Issue(ik, req, rand)
+				if err != nil {
+					return fmt.Errorf("group %q member %q: %w", name, label, err)
+				}
+				mk, err := js.Finish(resp)
+				if err != nil {
+					return fmt.Errorf("group %q member %q: %w", name, label, err)
+				}
+				mf := &groupsig.MemberFile{Key: mk, Label: label, Group: gk}
+				if err := mf.Write(l.MemberKey(name, label), false); err != nil {
+					return err
+				}
+				g.Members = append(g.Members, Member{Request: hexOf(req), Response: hexOf(resp), Cert: string(certs[label])})
+			}
+			if err := gd.SaveRegistry(reg); err != nil {
+				return err
+			}
+		}
+		f.Groups = append(f.Groups, g)
 	}
 	// Check what we are about to hand out before writing it, last: a
 	// directory with genesis.json in it is a complete layout.
@@ -246,4 +325,9 @@ func LoadLayout(dir string) (*Layout, error) {
 		return nil, fmt.Errorf("load layout %s: no node directories (%s)", dir, l.NodeCert(1))
 	}
 	return l, nil
+}
+
+func hexOf(v interface{ MarshalBinary() ([]byte, error) }) string {
+	b, _ := v.MarshalBinary()
+	return hexString(b)
 }

@@ -6,66 +6,22 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
-	"unicode/utf8"
+
+	"github.com/veilchain/veil/chain"
 )
 
 // DefaultMemberValidity is a member identity certificate's lifetime when
 // IssueMember is given 0.
 const DefaultMemberValidity = 2 * 365 * 24 * time.Hour
 
-// MaxOrgLen bounds a member certificate's organisation name.
-const MaxOrgLen = 64
-
-// Member identity certificates. A member's Ed25519 identity key signs its
-// group join request (SPEC-groupsig-v2 §3); the chain CA certifies the key
-// with a certificate that names the member's organisation (O) and label
-// (CN) and that can never pass for a node certificate: its extended key
-// usage is id-kp-documentSigning (RFC 9336) instead of TLS server and
-// client auth, which node certificates must carry both of, and it carries
-// veil's member-identity policy, which node certificates never do.
-var (
-	// OIDDocumentSigning is id-kp-documentSigning, RFC 9336.
-	OIDDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
-	// OIDMemberPolicy is the certificate policy "veil member identity", a
-	// UUID OID (ITU-T X.667, arc 2.25).
-	OIDMemberPolicy = mustOID("2.25.164137050930739078470150837906457310813")
-)
-
-func mustOID(s string) x509.OID {
-	oid, err := x509.ParseOID(s)
-	if err != nil {
-		panic(err)
-	}
-	return oid
-}
-
-// MemberIdentity is what a verified member certificate says.
-type MemberIdentity struct {
-	Org   string            // the member's organisation
-	Label string            // the member label it may join groups under
-	Key   ed25519.PublicKey // the identity key that signs join requests
-}
-
-func checkMemberNames(org, label string) error {
-	if org == "" || len(org) > MaxOrgLen || !utf8.ValidString(org) {
-		return fmt.Errorf("organisation must be 1 to %d bytes of UTF-8", MaxOrgLen)
-	}
-	if label == "" || len(label) > 64 || !utf8.ValidString(label) {
-		return errors.New("label must be 1 to 64 bytes of UTF-8")
-	}
-	return nil
-}
-
 // IssueMember certifies a member's Ed25519 identity key for org and label,
 // valid for validity (0 means DefaultMemberValidity), and returns the
 // certificate as PEM.
 func (ca *CA) IssueMember(org, label string, key ed25519.PublicKey, validity time.Duration, rand io.Reader) ([]byte, error) {
-	if err := checkMemberNames(org, label); err != nil {
+	if err := chain.CheckMemberNames(org, label); err != nil {
 		return nil, fmt.Errorf("issue member %q: %w", label, err)
 	}
 	if len(key) != ed25519.PublicKeySize {
@@ -97,8 +53,8 @@ func (ca *CA) IssueMember(org, label string, key ed25519.PublicKey, validity tim
 		NotBefore:             now.Add(-clockSkew),
 		NotAfter:              notAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{OIDDocumentSigning},
-		Policies:              []x509.OID{OIDMemberPolicy},
+		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{chain.OIDDocumentSigning},
+		Policies:              []x509.OID{chain.OIDMemberPolicy},
 		BasicConstraintsValid: true,
 	}
 	der, err := x509.CreateCertificate(rand, tmpl, ca.cert, key, ca.key)
@@ -108,39 +64,8 @@ func (ca *CA) IssueMember(org, label string, key ed25519.PublicKey, validity tim
 	return pem.EncodeToMemory(&pem.Block{Type: pemCertificate, Bytes: der}), nil
 }
 
-// VerifyMember checks that cert is a member identity certificate issued by
-// ca and valid at at: chained to ca, not a CA, document signing and the
-// member policy, no TLS usage, an Ed25519 key. A node certificate is
-// refused, and VerifyNode refuses a member certificate.
-func VerifyMember(cert, ca *x509.Certificate, at time.Time) (*MemberIdentity, error) {
-	if ca == nil {
-		return nil, errors.New("member cert: no CA certificate")
-	}
-	label := cert.Subject.CommonName
-	if cert.IsCA {
-		return nil, fmt.Errorf("member cert %q: is a CA certificate", label)
-	}
-	if len(cert.Subject.Organization) != 1 {
-		return nil, fmt.Errorf("member cert %q: names %d organisations, want 1", label, len(cert.Subject.Organization))
-	}
-	org := cert.Subject.Organization[0]
-	if err := checkMemberNames(org, label); err != nil {
-		return nil, fmt.Errorf("member cert %q: %w", label, err)
-	}
-	if len(cert.ExtKeyUsage) != 0 || !slices.ContainsFunc(cert.UnknownExtKeyUsage, OIDDocumentSigning.Equal) {
-		return nil, fmt.Errorf("member cert %q: extended key usage must be document signing alone (no TLS usage)", label)
-	}
-	if !slices.ContainsFunc(cert.Policies, OIDMemberPolicy.Equal) {
-		return nil, fmt.Errorf("member cert %q: lacks veil's member identity policy", label)
-	}
-	pub, ok := cert.PublicKey.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("member cert %q: key is %T, want Ed25519", label, cert.PublicKey)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-		return nil, fmt.Errorf("member cert %q: %w", label, err)
-	}
-	return &MemberIdentity{Org: org, Label: label, Key: pub}, nil
+// VerifyMember checks a member identity certificate against the chain CA
+// (see chain.VerifyMember).
+func VerifyMember(cert, ca *x509.Certificate, at time.Time) (*chain.MemberIdentity, error) {
+	return chain.VerifyMember(cert, ca, at)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veilchain/veil/chain"
 )
 
 func TestMemberCertificate(t *testing.T) {
@@ -50,7 +52,7 @@ func TestMemberCertificate(t *testing.T) {
 	if _, err := VerifyMember(cert, ca.Certificate(), time.Now().Add(3*DefaultMemberValidity)); err == nil {
 		t.Fatal("expired member certificate verified")
 	}
-	for _, bad := range [][2]string{{"", "alice"}, {"bank-a", ""}, {strings.Repeat("o", MaxOrgLen+1), "alice"}, {"bank-a", strings.Repeat("l", 65)}} {
+	for _, bad := range [][2]string{{"", "alice"}, {"bank-a", ""}, {strings.Repeat("o", chain.MaxOrgLen+1), "alice"}, {"bank-a", strings.Repeat("l", 65)}} {
 		if _, err := ca.IssueMember(bad[0], bad[1], pub, 0, nil); err == nil {
 			t.Errorf("issued a member certificate for %q/%q", bad[0], bad[1])
 		}

@@ -204,6 +204,35 @@ func Verify(gk *GroupKey, msg, scope, sig []byte) (tag []byte, err error) {
 	return nil, nil
 }
 
+// TagOf returns τ of a tagged signature's encoding, or nil for any other
+// bytes. It decodes nothing: use it only on a signature Verify accepted
+// (a ledger keeps the tags of signatures it verified once).
+func TagOf(sig []byte) []byte {
+	if len(sig) < 2 || sig[1] != kindTagged {
+		return nil
+	}
+	c := curveOf(sig[0])
+	if c == nil || len(sig) != signatureSize(c, true) {
+		return nil
+	}
+	return append([]byte(nil), sig[2+3*c.G1Size():2+4*c.G1Size()]...)
+}
+
+// IsTagged reports whether sig's encoding is of a tagged signature (kind
+// 07); like TagOf it checks nothing else.
+func IsTagged(sig []byte) bool { return len(sig) >= 2 && sig[1] == kindTagged }
+
+// SignatureSizes lists every encoded size a signature of this build can
+// have (untagged and tagged, per suite), for a container's size checks.
+func SignatureSizes() []int {
+	var out []int
+	for _, s := range Suites() {
+		c := curveOf(byte(s))
+		out = append(out, signatureSize(c, false), signatureSize(c, true))
+	}
+	return out
+}
+
 // verify recomputes R1..R6 from public data with variable-time arithmetic
 // over the group's fixed-base tables and one small table per T_i.
 func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
