@@ -18,7 +18,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/genesis"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
 	"golang.org/x/time/rate"
 )
@@ -61,23 +62,36 @@ func (s *single) commit() *chain.Applied {
 type env struct {
 	*single
 	srv     *httptest.Server
-	members map[string]*bbs04.MemberKey
-	issuer  ed25519.PrivateKey
-	ik      *bbs04.IssuerKey
-	reg     *bbs04.Registry
+	layout  *genesis.Layout
+	members map[string]*groupsig.MemberFile
+	admin   ed25519.PrivateKey // consortium admin
+	issuer  ed25519.PrivateKey // acme's issuer admin
+	ik      *groupsig.IssuerKey
+	reg     *groupsig.Registry
 	rnd     *rand.ChaCha8
 }
 
+// newEnv founds chain "api-test" the way `veil genesis init` does: one
+// validator and group acme with founding members alice and bob, each of
+// whom made its own join request.
 func newEnv(t *testing.T, cfg Config) *env {
 	rnd := rand.NewChaCha8([32]byte{7})
-	_, nodeKey, _ := ed25519.GenerateKey(rnd)
-	_, admin, _ := ed25519.GenerateKey(rnd)
-	_, issuer, _ := ed25519.GenerateKey(rnd)
-	pk, ik, _, _ := bbs04.Setup(rnd)
-	pkb, _ := pk.MarshalBinary()
-	gen := &chain.Genesis{ChainID: "api-test", Time: 1, AdminKey: admin.Public().(ed25519.PublicKey),
-		Validators: []chain.Validator{{ID: "node-1", PublicKey: nodeKey.Public().(ed25519.PublicKey)}},
-		Groups:     []chain.GenesisGroup{{Name: "acme", PublicKey: pkb, AdminKey: issuer.Public().(ed25519.PublicKey)}}}
+	layout, err := genesis.Init(t.TempDir(), genesis.InitOptions{ChainID: "api-test", Nodes: 1, Groups: []string{"acme"}, Members: []string{"alice", "bob"}, Rand: rnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gf, err := genesis.Read(layout.Genesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := gf.Chain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeKey, err := genesis.ReadPrivateKey(layout.NodeKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
 	db, err := storage.Open(t.TempDir(), storage.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -90,25 +104,47 @@ func newEnv(t *testing.T, cfg Config) *env {
 	s := &single{ledger: ledger, pool: chain.NewMempool(ledger, chain.MempoolConfig{}), hub: NewHub(), key: nodeKey, t: t}
 	srv := httptest.NewServer(NewServer(cfg, s, s.hub, NewMetrics(Gauges{Height: func() float64 { return float64(ledger.Head().Height) }})))
 	t.Cleanup(srv.Close)
-	e := &env{single: s, srv: srv, members: map[string]*bbs04.MemberKey{}, issuer: issuer, ik: ik, reg: bbs04.NewRegistry(pk), rnd: rnd}
+	e := &env{single: s, srv: srv, layout: layout, members: map[string]*groupsig.MemberFile{}, rnd: rnd}
+	if e.admin, err = genesis.ReadPrivateKey(layout.AdminKey()); err != nil {
+		t.Fatal(err)
+	}
+	if e.issuer, err = genesis.ReadPrivateKey(layout.GroupAdminKey("acme")); err != nil {
+		t.Fatal(err)
+	}
+	if e.ik, e.reg, err = layout.GroupDir("acme").Load(); err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range []string{"alice", "bob"} {
-		mk, _ := e.reg.Issue(ik, l, rnd)
-		e.members[l] = mk
-		tx := &chain.Tx{Kind: chain.KindRegisterMember, ChainID: "api-test", Expiry: 100, Group: "acme", Label: l, Identity: mk.Identity()}
-		_ = tx.SignAdmin(issuer)
-		if err := s.pool.Add(tx); err != nil {
+		if e.members[l], err = groupsig.ReadMemberFile(layout.MemberKey("acme", l)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.commit()
+	e.commit() // height 1, empty
 	return e
 }
 
+func (e *env) nonce() [chain.NonceSize]byte {
+	n, _ := chain.NewNonce(e.rnd)
+	return n
+}
+
+func (e *env) signed(member, topic, payload string, tagged bool) *chain.Tx {
+	mf := e.members[member]
+	tx := &chain.Tx{ChainID: "api-test", Expiry: e.ledger.Head().Height + 50, Nonce: e.nonce(), Group: "acme", Epoch: mf.Key.Epoch(), Topic: topic, Payload: []byte(payload)}
+	if err := tx.SignAnonymous(mf.Group, mf.Key, tagged, e.rnd); err != nil {
+		panic(err)
+	}
+	return tx
+}
+
 func (e *env) anon(member, topic, payload string) *chain.Tx {
-	mk := e.members[member]
-	tx := &chain.Tx{ChainID: "api-test", Expiry: e.ledger.Head().Height + 50, Group: "acme", Epoch: mk.PublicKey().Epoch(), Topic: topic, Payload: []byte(payload)}
-	tx.Nonce, _ = chain.NewNonce(e.rnd)
-	if err := tx.SignAnonymous(mk, e.rnd); err != nil {
+	return e.signed(member, topic, payload, false)
+}
+
+// adminTx signs an admin-kind transaction with key.
+func (e *env) adminTx(tx *chain.Tx, key ed25519.PrivateKey) *chain.Tx {
+	tx.ChainID, tx.Expiry, tx.Nonce = "api-test", e.ledger.Head().Height+50, e.nonce()
+	if err := tx.SignAdmin(key); err != nil {
 		panic(err)
 	}
 	return tx
@@ -140,11 +176,11 @@ func TestSubmitAndRefusalCodes(t *testing.T) {
 	committed := good
 	e.commit()
 
-	mk := e.members["bob"]
+	mf := e.members["bob"]
 	resign := func(edit func(*chain.Tx)) *chain.Tx {
 		tx := e.anon("bob", "t", "x")
 		edit(tx)
-		if err := tx.SignAnonymous(mk, e.rnd); err != nil {
+		if err := tx.SignAnonymous(mf.Group, mf.Key, false, e.rnd); err != nil {
 			t.Fatal(err)
 		}
 		return tx
@@ -176,12 +212,12 @@ func TestSubmitAndRefusalCodes(t *testing.T) {
 		}
 	}
 	// Stale epoch: revoke bob, then bob's old key.
-	rec, nik, _ := e.reg.Revoke(e.ik, "bob")
-	e.ik = nik
+	rec, err := e.reg.Revoke(e.ik, []string{"bob"}, e.rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
 	recb, _ := rec.MarshalBinary()
-	rtx := &chain.Tx{Kind: chain.KindRevokeMember, ChainID: "api-test", Expiry: e.ledger.Head().Height + 10, Group: "acme", Label: "bob", Revocation: recb,
-		Updates: []chain.MemberUpdate{{Label: "alice", Identity: e.reg.Members()[0].Identity}}}
-	_ = rtx.SignAdmin(e.issuer)
+	rtx := e.adminTx(&chain.Tx{Kind: chain.KindRevokeMember, Group: "acme", Revocation: recb}, e.issuer)
 	if st, eb, _ := e.post(t, txBody(rtx)); st != http.StatusAccepted {
 		t.Fatalf("revocation: %d %+v", st, eb)
 	}
@@ -263,8 +299,30 @@ func TestReads(t *testing.T) {
 		t.Fatalf("topic next page: %+v", page)
 	}
 	var g GroupResponse
-	if st := getJSON(t, e.srv.URL+"/v1/groups/acme", &g); st != 200 || g.Epoch != 0 || len(g.Members) != 2 || len(g.Registry) != 2 {
+	if st := getJSON(t, e.srv.URL+"/v1/groups/acme", &g); st != 200 || g.Epoch != 0 || len(g.Members) != 2 || g.Members[0].Label != "alice" ||
+		g.Members[0].State != "active" || g.Members[0].Org == "" || len(g.Pending) != 0 || g.GroupKey == "" {
 		t.Fatalf("group: %d %+v", st, g)
+	}
+	var gs GroupsResponse
+	if st := getJSON(t, e.srv.URL+"/v1/groups", &gs); st != 200 || len(gs.Groups) != 1 || gs.Groups[0] != "acme" {
+		t.Fatalf("groups: %d %+v", st, gs)
+	}
+	var m MemberResponse
+	if st := getJSON(t, e.srv.URL+"/v1/groups/acme/members/bob", &m); st != 200 || m.Label != "bob" || m.JoinRequest == "" || m.JoinResponse == "" || m.Cert == "" {
+		t.Fatalf("member: %d %+v", st, m)
+	}
+	// The join record served is the one the member made: it verifies
+	// under the group key and names the member's identity key.
+	var req groupsig.JoinRequest
+	if b, _ := hex.DecodeString(m.JoinRequest); req.UnmarshalBinary(b) != nil || req.Verify(e.members["bob"].Group) != nil || hex.EncodeToString(req.IdentityKey()) != m.IdentityKey {
+		t.Fatal("served join request does not verify")
+	}
+	if st := getJSON(t, e.srv.URL+"/v1/groups/acme/members/zed", &eb); st != 404 || eb.Error.Code != "not_found" {
+		t.Fatalf("unknown member: %d %+v", st, eb)
+	}
+	var topic TopicResponse
+	if st := getJSON(t, e.srv.URL+"/v1/topics/invoices", &topic); st != 200 || topic.Rule != nil || !topic.Open || topic.Scope != "veil/api-test/invoices" {
+		t.Fatalf("topic without a rule: %d %+v", st, topic)
 	}
 	var s Status
 	if st := getJSON(t, e.srv.URL+"/v1/status", &s); st != 200 || s.Height != 2 || s.ChainID != "api-test" {
@@ -305,19 +363,19 @@ func TestEventStreamReplaysAndFollows(t *testing.T) {
 	e.post(t, txBody(second))
 	e.commit() // height 3
 	var got []Event
-	for len(got) < 6 { // block 1 with its 2 registrations, block 2 with its tx, then block 3
+	for len(got) < 5 { // block 1 (empty), block 2 with its tx, then block 3 with its tx
 		var ev Event
 		if err := wsjson.Read(ctx, c, &ev); err != nil {
 			t.Fatalf("after %d events: %v", len(got), err)
 		}
 		got = append(got, ev)
 	}
-	wantTypes := "block tx tx block tx block"
+	wantTypes := "block block tx block tx"
 	var types []string
 	for _, ev := range got {
 		types = append(types, ev.Type)
 	}
-	if strings.Join(types, " ") != wantTypes || got[0].Height != 1 || got[3].Height != 2 || got[5].Height != 3 {
+	if strings.Join(types, " ") != wantTypes || got[0].Height != 1 || got[2].Height != 2 || got[4].Height != 3 {
 		t.Fatalf("events %v", types)
 	}
 	var ev Event
@@ -341,12 +399,11 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 	defer c.CloseNow()
 	c.SetReadLimit(16 << 20)
 	time.Sleep(50 * time.Millisecond)
-	// A block of 1,000 registrations makes ~250 KB of events; the client
+	// A block of 1,000 topic rules makes ~250 KB of events; the client
 	// reads none. Once the socket buffers are full the stream lags, and the
 	// hub must drop it rather than wait: publishing never blocks.
 	for i := range 1000 {
-		tx := &chain.Tx{Kind: chain.KindRegisterMember, ChainID: "api-test", Expiry: 100, Group: "acme", Label: fmt.Sprintf("m%d", i), Identity: e.members["alice"].Identity()}
-		_ = tx.SignAdmin(e.issuer)
+		tx := e.adminTx(&chain.Tx{Kind: chain.KindTopicRule, Topic: fmt.Sprintf("topic-%d", i), Rule: chain.TopicRule{Tagged: true}}, e.admin)
 		if err := e.pool.Add(tx); err != nil {
 			t.Fatal(err)
 		}
@@ -368,5 +425,125 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// TestTaggedTopicTally votes on a tagged topic: a member's second vote is
+// refused with already_acted, the tally counts members, and the events
+// carry each vote's tag.
+func TestTaggedTopicTally(t *testing.T) {
+	e := newEnv(t, Config{})
+	rule := chain.TopicRule{Groups: []string{"acme"}, Tagged: true, Closes: 20}
+	if st, eb, _ := e.post(t, txBody(e.adminTx(&chain.Tx{Kind: chain.KindTopicRule, Topic: "vote", Rule: rule}, e.admin))); st != 202 {
+		t.Fatalf("topic rule: %d %+v", st, eb)
+	}
+	e.commit()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(e.srv.URL, "http", "ws", 1)+"/v1/events?topic=vote", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	time.Sleep(50 * time.Millisecond)
+	if st, eb, _ := e.post(t, txBody(e.anon("alice", "vote", "yes"))); st != 400 || eb.Error.Code != "tag_required" {
+		t.Fatalf("untagged vote: %d %+v", st, eb)
+	}
+	first := e.signed("alice", "vote", "yes", true)
+	if st, eb, _ := e.post(t, txBody(first)); st != 202 {
+		t.Fatalf("alice's vote: %d %+v", st, eb)
+	}
+	// Alice's second vote, in the same block's mempool: refused at once.
+	if st, eb, _ := e.post(t, txBody(e.signed("alice", "vote", "no", true))); st != 400 || eb.Error.Code != "already_acted" {
+		t.Fatalf("alice's second pending vote: %d %+v", st, eb)
+	}
+	e.post(t, txBody(e.signed("bob", "vote", "no", true)))
+	e.commit()
+	// And once committed.
+	if st, eb, _ := e.post(t, txBody(e.signed("alice", "vote", "again", true))); st != 400 || eb.Error.Code != "already_acted" {
+		t.Fatalf("alice's second vote: %d %+v", st, eb)
+	}
+	var topic TopicResponse
+	if st := getJSON(t, e.srv.URL+"/v1/topics/vote", &topic); st != 200 || topic.Tally != 2 || topic.Rule == nil || !topic.Rule.Tagged ||
+		topic.Rule.Closes != 20 || len(topic.Rule.Groups) != 1 || !topic.Open {
+		t.Fatalf("topic: %d %+v", st, topic)
+	}
+	tags := map[string]bool{}
+	for range 2 {
+		var ev Event
+		if err := wsjson.Read(ctx, c, &ev); err != nil || ev.Type != "tx" || len(ev.Tx.Tag) != 96 {
+			t.Fatalf("vote event: %+v %v", ev, err)
+		}
+		tags[ev.Tx.Tag] = true
+	}
+	if want := hex.EncodeToString(groupsig.TagOf(first.Auth)); len(tags) != 2 || !tags[want] {
+		t.Fatalf("event tags %v, want alice's %s among two", tags, want)
+	}
+}
+
+// TestJoinThroughTheAPI posts a join request signed by the member's
+// identity key; it shows as pending with its hash, the issuer's response
+// admits it, and the events name the label and the request.
+func TestJoinThroughTheAPI(t *testing.T) {
+	e := newEnv(t, Config{})
+	ca, err := genesis.LoadCA(e.layout.CACert(), e.layout.CAKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id, _ := ed25519.GenerateKey(e.rnd)
+	certPEM, err := ca.IssueMember("carol-org", "carol", id.Public().(ed25519.PublicKey), time.Hour, e.rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := genesis.ParseCertificatePEM(certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := parsed.Raw
+	gk, ip, op, err := groupsig.ReadGroupFile(e.layout.GroupDir("acme").GroupKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, js, err := groupsig.NewJoinRequest(gk, ip, op, "carol", id, e.rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqb, _ := req.MarshalBinary()
+	if st, eb, _ := e.post(t, txBody(e.adminTx(&chain.Tx{Kind: chain.KindJoinRequest, Group: "acme", JoinRequest: reqb, MemberCert: cert}, id))); st != 202 {
+		t.Fatalf("join request: %d %+v", st, eb)
+	}
+	// The same request again (a new nonce, so a new id) is refused.
+	if st, eb, _ := e.post(t, txBody(e.adminTx(&chain.Tx{Kind: chain.KindJoinRequest, Group: "acme", JoinRequest: reqb, MemberCert: cert}, id))); st != 400 || eb.Error.Code != "invalid_join" {
+		t.Fatalf("repeated join request: %d %+v", st, eb)
+	}
+	e.commit()
+	var g GroupResponse
+	h := req.Hash()
+	if getJSON(t, e.srv.URL+"/v1/groups/acme", &g); len(g.Pending) != 1 || g.Pending[0].Label != "carol" || g.Pending[0].Hash != hex.EncodeToString(h[:]) || g.Pending[0].Org != "carol-org" {
+		t.Fatalf("pending: %+v", g.Pending)
+	}
+	resp, err := e.reg.Issue(e.ik, req, e.rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	respb, _ := resp.MarshalBinary()
+	if st, eb, _ := e.post(t, txBody(e.adminTx(&chain.Tx{Kind: chain.KindJoinResponse, Group: "acme", JoinResponse: respb}, e.issuer))); st != 202 {
+		t.Fatalf("join response: %d %+v", st, eb)
+	}
+	a := e.commit()
+	evs := blockEvents(a.Block, a.Codes)
+	if len(evs) != 2 || evs[1].Tx.Kind != chain.KindJoinResponse.String() || evs[1].Tx.Label != "carol" || evs[1].Tx.Request != hex.EncodeToString(h[:]) {
+		t.Fatalf("response events %+v", evs)
+	}
+	if getJSON(t, e.srv.URL+"/v1/groups/acme", &g); len(g.Pending) != 0 || len(g.Members) != 3 {
+		t.Fatalf("after the response: %+v", g)
+	}
+	mk, err := js.Finish(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.members["carol"] = &groupsig.MemberFile{Key: mk, Label: "carol", Group: gk}
+	if st, eb, _ := e.post(t, txBody(e.anon("carol", "t", "hello"))); st != 202 {
+		t.Fatalf("carol signs: %d %+v", st, eb)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/groupsig"
 )
 
 // Hub fans committed blocks out to event-stream subscribers. Publishing
@@ -34,7 +35,8 @@ type subscriber struct {
 func NewHub() *Hub { return &Hub{subs: map[*subscriber]struct{}{}} }
 
 // blockEvents turns an applied block into its events: the block, then
-// each transaction that took effect.
+// each transaction that took effect, with its tag (tagged anonymous) or
+// its member label and request hash (join request and response).
 func blockEvents(b *chain.Block, codes []chain.Code) []Event {
 	bj := b.JSON(codes)
 	out := []Event{{Type: "block", Height: b.Height, Block: &bj}}
@@ -43,8 +45,26 @@ func blockEvents(b *chain.Block, codes []chain.Code) []Event {
 			continue
 		}
 		id := tx.ID()
-		out = append(out, Event{Type: "tx", Height: b.Height, Tx: &TxEvent{ID: hex.EncodeToString(id[:]), Index: uint32(i),
-			Kind: tx.Kind.String(), Group: tx.Group, Epoch: tx.Epoch, Topic: tx.Topic}})
+		te := &TxEvent{ID: hex.EncodeToString(id[:]), Index: uint32(i), Kind: tx.Kind.String(), Group: tx.Group, Epoch: tx.Epoch, Topic: tx.Topic}
+		switch tx.Kind {
+		case chain.KindAnonymous:
+			if groupsig.IsTagged(tx.Auth) {
+				te.Tag = hex.EncodeToString(groupsig.TagOf(tx.Auth))
+			}
+		case chain.KindJoinRequest:
+			var req groupsig.JoinRequest
+			if req.UnmarshalBinary(tx.JoinRequest) == nil {
+				h := req.Hash()
+				te.Label, te.Request = req.Label(), hex.EncodeToString(h[:])
+			}
+		case chain.KindJoinResponse:
+			var resp groupsig.JoinResponse
+			if resp.UnmarshalBinary(tx.JoinResponse) == nil {
+				h := resp.RequestHash()
+				te.Label, te.Request = resp.Label(), hex.EncodeToString(h[:])
+			}
+		}
+		out = append(out, Event{Type: "tx", Height: b.Height, Tx: te})
 	}
 	return out
 }

@@ -93,7 +93,10 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 	s.mux.HandleFunc("GET /v1/blocks/latest", s.getBlock)
 	s.mux.HandleFunc("GET /v1/blocks/{height}", s.getBlock)
 	s.mux.HandleFunc("GET /v1/topics/{topic}/txs", s.topicTxs)
+	s.mux.HandleFunc("GET /v1/topics/{topic}", s.getTopic)
+	s.mux.HandleFunc("GET /v1/groups", s.listGroups)
 	s.mux.HandleFunc("GET /v1/groups/{name}", s.getGroup)
+	s.mux.HandleFunc("GET /v1/groups/{name}/members/{label}", s.getMember)
 	s.mux.HandleFunc("GET /v1/groups/{name}/revocations", s.getRevocations)
 	s.mux.HandleFunc("GET /v1/status", s.status)
 	s.mux.HandleFunc("GET /v1/peers", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.b.Peers()) })
@@ -301,13 +304,26 @@ func (s *Server) topicTxs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
+func (s *Server) listGroups(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, GroupsResponse{Groups: append([]string{}, s.b.Ledger().Groups()...)})
+}
+
+func memberSummary(m *chain.MemberInfo) MemberSummary {
+	ms := MemberSummary{Label: m.Label, Org: m.Org, IdentityKey: hex.EncodeToString(m.IdentityKey), State: "active",
+		Joined: m.Joined, Height: m.Height, RevokedAt: m.RevokedAt, A: hex.EncodeToString(m.Record.Response.A())}
+	if m.RevokedAt != 0 {
+		ms.State = "revoked"
+	}
+	return ms
+}
+
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	gi, err := s.b.Ledger().Group(r.PathValue("name"))
 	if err != nil {
 		writeError(w, http.StatusNotFound, CodeNotFound, err.Error())
 		return
 	}
-	key := gi.PublicKey
+	key := gi.GroupKey
 	if es := r.URL.Query().Get("epoch"); es != "" {
 		e, err := strconv.ParseUint(es, 10, 64)
 		if err != nil {
@@ -319,20 +335,62 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	pk, _ := key.MarshalBinary()
-	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, KeyEpoch: key.Epoch(), PublicKey: hex.EncodeToString(pk), AdminKey: hex.EncodeToString(gi.AdminKey),
-		Members: []string{}, Revoked: []string{}, Registry: []MemberRecord{}}
-	for _, m := range gi.Members {
-		rec := MemberRecord{Label: m.Label, Joined: m.Joined, RevokedAt: m.RevokedAt}
-		for _, a := range m.History {
-			rec.History = append(rec.History, a.String())
-		}
-		resp.Registry = append(resp.Registry, rec)
-		if m.RevokedAt != 0 {
-			resp.Revoked = append(resp.Revoked, m.Label)
-		} else {
-			resp.Members = append(resp.Members, m.Label)
-		}
+	gk, err := key.MarshalBinary()
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, KeyEpoch: key.Epoch(), GroupKey: hex.EncodeToString(gk), AdminKey: hex.EncodeToString(gi.AdminKey),
+		Members: make([]MemberSummary, 0, len(gi.Members)), Pending: make([]PendingJoin, 0, len(gi.Pending))}
+	for i := range gi.Members {
+		resp.Members = append(resp.Members, memberSummary(&gi.Members[i]))
+	}
+	for _, p := range gi.Pending {
+		req, _ := p.Request.MarshalBinary()
+		resp.Pending = append(resp.Pending, PendingJoin{Hash: hex.EncodeToString(p.Hash[:]), Label: p.Label, Org: p.Org,
+			IdentityKey: hex.EncodeToString(p.Request.IdentityKey()), Height: p.Height, JoinRequest: hex.EncodeToString(req), Cert: hex.EncodeToString(p.Cert)})
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
+	gi, err := s.b.Ledger().Group(r.PathValue("name"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, CodeNotFound, err.Error())
+		return
+	}
+	m, ok := gi.Member(r.PathValue("label"))
+	if !ok {
+		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("group %q has no member %q", gi.Name, r.PathValue("label")))
+		return
+	}
+	req, err := m.Record.Request.MarshalBinary()
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	resp, err := m.Record.Response.MarshalBinary()
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, MemberResponse{MemberSummary: memberSummary(m), Group: gi.Name,
+		JoinRequest: hex.EncodeToString(req), JoinResponse: hex.EncodeToString(resp), Cert: hex.EncodeToString(m.Cert)})
+}
+
+func (s *Server) getTopic(w http.ResponseWriter, r *http.Request) {
+	topic := r.PathValue("topic")
+	if len(topic) > chain.MaxTopicLen {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "topic longer than 64 bytes")
+		return
+	}
+	l := s.b.Ledger()
+	ti, ok := l.Topic(topic)
+	resp := TopicResponse{Topic: topic, Scope: string(chain.TopicScope(l.ChainID(), topic)), Open: true}
+	if ok {
+		rule := ti.Rule.JSON()
+		resp.Rule, resp.Height, resp.Tally = &rule, ti.Height, ti.Tally
+		resp.Open = ti.Rule.Closes == 0 || l.Head().Height < ti.Rule.Closes
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -41,31 +41,76 @@ type TopicPage struct {
 	Next  string   `json:"next"` // cursor for ?after=; unchanged at the end
 }
 
-// GroupResponse is GET /v1/groups/{name}.
-type GroupResponse struct {
-	Name      string         `json:"name"`
-	Epoch     uint64         `json:"epoch"`     // the group's current epoch
-	KeyEpoch  uint64         `json:"key_epoch"` // the epoch of public_key (?epoch=N, else current)
-	PublicKey string         `json:"public_key"`
-	AdminKey  string         `json:"admin_key"`
-	Members   []string       `json:"members"` // labels of current members
-	Revoked   []string       `json:"revoked"` // labels of revoked members
-	Registry  []MemberRecord `json:"registry"`
+// GroupsResponse is GET /v1/groups.
+type GroupsResponse struct {
+	Groups []string `json:"groups"`
 }
 
-// MemberRecord is one on-chain registry entry: A at every epoch since the
-// member joined, so an opener can name the signer of an old transaction.
-type MemberRecord struct {
-	Label     string   `json:"label"`
-	Joined    uint64   `json:"joined_epoch"`
-	RevokedAt uint64   `json:"revoked_epoch,omitempty"`
-	History   []string `json:"identities"` // hex A, one per epoch from joined_epoch
+// GroupResponse is GET /v1/groups/{name}: the group's key and its register
+// of members, without the join records themselves (GET
+// /v1/groups/{name}/members/{label} has those), so that it stays small for
+// a group of ten thousand members.
+type GroupResponse struct {
+	Name     string          `json:"name"`
+	Epoch    uint64          `json:"epoch"`     // the group's current epoch
+	KeyEpoch uint64          `json:"key_epoch"` // the epoch of group_key (?epoch=N, else current)
+	GroupKey string          `json:"group_key"` // hex; gpk_0 at epoch 0, else gpk_e
+	AdminKey string          `json:"admin_key"` // the issuer's Ed25519 admin key, hex
+	Members  []MemberSummary `json:"members"`   // by label, revoked ones included
+	Pending  []PendingJoin   `json:"pending"`   // join requests not yet answered
+}
+
+// MemberSummary is one member of a group's register.
+type MemberSummary struct {
+	Label       string `json:"label"`
+	Org         string `json:"org"`
+	IdentityKey string `json:"identity_key"` // Ed25519, hex
+	State       string `json:"state"`        // "active" or "revoked"
+	Joined      uint64 `json:"joined_epoch"`
+	Height      uint64 `json:"height"` // of its join response (0: genesis)
+	RevokedAt   uint64 `json:"revoked_epoch,omitempty"`
+	A           string `json:"a"` // hex A of its join response (later epochs: the revocation records)
+}
+
+// MemberResponse is GET /v1/groups/{name}/members/{label}: the public join
+// record (request and response) and the identity certificate, which with
+// the revocation records are what an opener needs to name the member and
+// a third party to check the evidence.
+type MemberResponse struct {
+	MemberSummary
+	Group        string `json:"group"`
+	JoinRequest  string `json:"join_request"`  // hex
+	JoinResponse string `json:"join_response"` // hex
+	Cert         string `json:"cert"`          // identity certificate, DER hex
+}
+
+// PendingJoin is a join request on chain that no response answered yet.
+type PendingJoin struct {
+	Hash        string `json:"hash"` // hex H(request): what a response names
+	Label       string `json:"label"`
+	Org         string `json:"org"`
+	IdentityKey string `json:"identity_key"`
+	Height      uint64 `json:"height"`
+	JoinRequest string `json:"join_request"` // hex
+	Cert        string `json:"cert"`         // DER hex
 }
 
 // RevocationsResponse is GET /v1/groups/{name}/revocations.
 type RevocationsResponse struct {
 	Name    string   `json:"name"`
 	Records []string `json:"records"` // hex; records[i] moved the group to epoch i+1
+}
+
+// TopicResponse is GET /v1/topics/{topic}: its rule, if one was set, and
+// for a tagged topic the tally of distinct members who acted (distinct
+// tags: a member acts at most once, whatever its epoch).
+type TopicResponse struct {
+	Topic  string          `json:"topic"`
+	Rule   *chain.RuleJSON `json:"rule"`   // null: open to every group, untagged
+	Height uint64          `json:"height"` // the height the rule was set at
+	Scope  string          `json:"scope"`  // the tag scope S, as text
+	Tally  uint64          `json:"tally"`  // distinct members who acted (tagged topics)
+	Open   bool            `json:"open"`   // false once the closing height has passed
 }
 
 // Status is GET /v1/status.
@@ -101,10 +146,13 @@ type Event struct {
 
 // TxEvent reports a committed transaction.
 type TxEvent struct {
-	ID    string `json:"id"`
-	Index uint32 `json:"index"`
-	Kind  string `json:"kind"`
-	Group string `json:"group"`
-	Epoch uint64 `json:"epoch"`
-	Topic string `json:"topic,omitempty"`
+	ID      string `json:"id"`
+	Index   uint32 `json:"index"`
+	Kind    string `json:"kind"`
+	Group   string `json:"group"`
+	Epoch   uint64 `json:"epoch"`
+	Topic   string `json:"topic,omitempty"`
+	Tag     string `json:"tag,omitempty"`     // τ of a tagged anonymous transaction, hex
+	Label   string `json:"label,omitempty"`   // the member of a join request or response
+	Request string `json:"request,omitempty"` // a join request's hash (both join kinds), hex
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/veilchain/veil/groupsig"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -26,7 +27,25 @@ func DefaultMempoolConfig() MempoolConfig {
 
 type poolEntry struct {
 	tx      *Tx
+	claim   string // see claimOf; "" when none
 	removed bool
+}
+
+// claimOf names what tx uses up once committed, so that the mempool holds
+// at most one pending transaction per claim: a member's tag on a tagged
+// topic (a second pending vote would only fail in its block), or a join
+// request's label in its group.
+func claimOf(tx *Tx) string {
+	switch {
+	case tx.Kind == KindAnonymous && groupsig.IsTagged(tx.Auth):
+		return "tag\x00" + tx.Group + "\x00" + tx.Topic + "\x00" + string(groupsig.TagOf(tx.Auth))
+	case tx.Kind == KindJoinRequest:
+		var req groupsig.JoinRequest // rare, and already checked: decoding again is cheap enough
+		if req.UnmarshalBinary(tx.JoinRequest) == nil {
+			return "join\x00" + tx.Group + "\x00" + req.Label()
+		}
+	}
+	return ""
 }
 
 // Mempool holds valid transactions waiting for a block, first in first
@@ -40,11 +59,12 @@ type Mempool struct {
 
 	added chan struct{} // poked on every admission; see Added
 
-	mu    sync.Mutex
-	byID  map[[32]byte]*poolEntry
-	queue []*poolEntry // FIFO; removed entries are skipped and compacted
-	live  int
-	bytes int
+	mu     sync.Mutex
+	byID   map[[32]byte]*poolEntry
+	claims map[string]*poolEntry
+	queue  []*poolEntry // FIFO; removed entries are skipped and compacted
+	live   int
+	bytes  int
 }
 
 // NewMempool returns an empty mempool over ledger.
@@ -56,7 +76,7 @@ func NewMempool(ledger *Ledger, cfg MempoolConfig) *Mempool {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = def.MaxBytes
 	}
-	return &Mempool{ledger: ledger, cfg: cfg, byID: map[[32]byte]*poolEntry{}, added: make(chan struct{}, 1)}
+	return &Mempool{ledger: ledger, cfg: cfg, byID: map[[32]byte]*poolEntry{}, claims: map[string]*poolEntry{}, added: make(chan struct{}, 1)}
 }
 
 // Add validates tx and queues it. It returns nil if tx was admitted now,
@@ -93,7 +113,17 @@ func (m *Mempool) insert(tx *Tx) error {
 	if m.live >= m.cfg.MaxTxs || m.bytes+tx.Size() > m.cfg.MaxBytes {
 		return fmt.Errorf("%w: %d transactions, %d bytes pending", ErrMempoolFull, m.live, m.bytes)
 	}
-	e := &poolEntry{tx: tx}
+	e := &poolEntry{tx: tx, claim: claimOf(tx)}
+	if e.claim != "" {
+		if other, ok := m.claims[e.claim]; ok {
+			oid := other.tx.ID()
+			if tx.Kind == KindAnonymous {
+				return errorf(ErrAlreadyActed, "this member of %q has a pending action on topic %q (transaction %x)", tx.Group, tx.Topic, oid[:8])
+			}
+			return errorf(ErrInvalidJoin, "a join request for this label in %q is already pending (transaction %x)", tx.Group, oid[:8])
+		}
+		m.claims[e.claim] = e
+	}
 	m.byID[tx.ID()] = e
 	m.queue = append(m.queue, e)
 	m.live++
@@ -257,6 +287,9 @@ func (m *Mempool) removeLocked(id [32]byte) {
 	}
 	e.removed = true
 	delete(m.byID, id)
+	if e.claim != "" && m.claims[e.claim] == e {
+		delete(m.claims, e.claim)
+	}
 	m.live--
 	m.bytes -= e.tx.Size()
 }

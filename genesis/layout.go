@@ -236,7 +236,7 @@ func (l *Layout) write(opts InitOptions, rand io.Reader) error {
 		if err := WritePrivateKey(l.MemberIdentityKey(label), id); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(l.MemberCert(label), cert, 0o644); err != nil {
+		if err := WriteFileAtomic(l.MemberCert(label), cert, 0o644); err != nil {
 			return err
 		}
 		ids[label], certs[label] = id, cert
