@@ -131,19 +131,6 @@ func (c *Client) TopicTxs(ctx context.Context, topic, after string, limit int) (
 	return &out, c.do(ctx, http.MethodGet, "/v1/topics/"+url.PathEscape(topic)+"/txs?"+q.Encode(), nil, &out)
 }
 
-// Group fetches a group's on-chain state, with its public key at the
-// current epoch.
-func (c *Client) Group(ctx context.Context, name string) (*api.GroupResponse, error) {
-	var out api.GroupResponse
-	return &out, c.do(ctx, http.MethodGet, "/v1/groups/"+url.PathEscape(name), nil, &out)
-}
-
-// GroupAt fetches a group's on-chain state with its public key at epoch.
-func (c *Client) GroupAt(ctx context.Context, name string, epoch uint64) (*api.GroupResponse, error) {
-	var out api.GroupResponse
-	return &out, c.do(ctx, http.MethodGet, "/v1/groups/"+url.PathEscape(name)+"?epoch="+strconv.FormatUint(epoch, 10), nil, &out)
-}
-
 // Revocations fetches a group's revocation records in epoch order.
 func (c *Client) Revocations(ctx context.Context, name string) ([][]byte, error) {
 	var out api.RevocationsResponse

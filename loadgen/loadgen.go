@@ -13,7 +13,7 @@ import (
 
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 )
@@ -23,7 +23,7 @@ type Config struct {
 	Nodes    []string // API URLs; submissions go round robin
 	ChainID  string
 	Group    string
-	Members  []*bbs04.MemberKey
+	Members  []*groupsig.MemberFile // each key with its group key at the key's epoch
 	Topic    string
 	Payload  int           // payload bytes per transaction
 	Rate     float64       // transactions per second; 0 means as fast as accepted
@@ -248,13 +248,13 @@ func sign(ctx context.Context, cfg Config, n int, expiry uint64) ([]*chain.Tx, e
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			mk := cfg.Members[i%len(cfg.Members)]
-			tx := &chain.Tx{ChainID: cfg.ChainID, Expiry: expiry, Group: cfg.Group, Epoch: mk.PublicKey().Epoch(), Topic: cfg.Topic, Payload: payload}
+			mf := cfg.Members[i%len(cfg.Members)]
+			tx := &chain.Tx{ChainID: cfg.ChainID, Expiry: expiry, Group: cfg.Group, Epoch: mf.Key.Epoch(), Topic: cfg.Topic, Payload: payload}
 			var err error
 			if tx.Nonce, err = chain.NewNonce(rand.Reader); err != nil {
 				return err
 			}
-			if err := tx.SignAnonymous(mk, rand.Reader); err != nil {
+			if err := tx.SignAnonymous(mf.Group, mf.Key, false, rand.Reader); err != nil {
 				return err
 			}
 			txs[i] = tx

@@ -2,24 +2,20 @@ package loadgen
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"log/slog"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
-	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/node"
 )
 
 // TestRunCountsEveryTransaction loads a real 3-node local network at a
 // fixed rate and checks the report against the chain.
 func TestRunCountsEveryTransaction(t *testing.T) {
-	l, err := node.InitLocal(t.TempDir(), node.LocalOptions{Nodes: 3, Groups: []string{"acme"}, Tweak: func(c *node.Config) {
+	l, err := node.InitLocal(t.TempDir(), node.LocalOptions{Nodes: 3, Groups: []string{"acme"}, Members: []string{"m0", "m1"}, Tweak: func(c *node.Config) {
 		c.BlockInterval = node.Duration{Duration: 50 * time.Millisecond}
 	}})
 	if err != nil {
@@ -47,24 +43,13 @@ func TestRunCountsEveryTransaction(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	issuer, _ := genesis.ReadPrivateKey(l.GroupAdminKey("acme"))
-	var members []*bbs04.MemberKey
-	for i := range 2 {
-		mk, err := l.GroupDir("acme").AddMember(fmt.Sprint("m", i), rand.Reader)
+	var members []*groupsig.MemberFile
+	for _, label := range []string{"m0", "m1"} {
+		mf, err := groupsig.ReadMemberFile(l.MemberKey("acme", label))
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, _ := c.Status(ctx)
-		tx := &chain.Tx{Kind: chain.KindRegisterMember, ChainID: st.ChainID, Expiry: st.Height + 50, Group: "acme", Label: fmt.Sprint("m", i), Identity: mk.Identity()}
-		_ = tx.SignAdmin(issuer)
-		id, err := c.Submit(ctx, tx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.WaitCommitted(ctx, id, st.Height+1); err != nil {
-			t.Fatal(err)
-		}
-		members = append(members, mk)
+		members = append(members, mf)
 	}
 	rep, err := Run(ctx, Config{Nodes: urls, Group: "acme", Members: members, Topic: "load", Rate: 20, Duration: 2 * time.Second})
 	if err != nil {

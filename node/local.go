@@ -17,6 +17,9 @@ type LocalOptions struct {
 	ChainID string
 	Nodes   int
 	Groups  []string
+	// Members founds every group with these members (labels), each joined
+	// on its own key (genesis.InitOptions.Members).
+	Members []string
 	// Validators is how many of the nodes vote; 0 picks the default: all
 	// of up to 3 nodes, 3 of 4, 5 of 5 or more (4 voters tolerate one
 	// failure, like 3). The others are observers.
@@ -59,7 +62,7 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	if opt.Timing == "" {
 		opt.Timing = "fast"
 	}
-	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups})
+	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Members: opt.Members})
 	if err != nil {
 		return nil, err
 	}
