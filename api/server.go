@@ -341,6 +341,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, KeyEpoch: key.Epoch(), GroupKey: hex.EncodeToString(gk), AdminKey: hex.EncodeToString(gi.AdminKey),
+		IssuerProof: hex.EncodeToString(gi.IssuerProof), OpenerProof: hex.EncodeToString(gi.OpenerProof),
 		Members: make([]MemberSummary, 0, len(gi.Members)), Pending: make([]PendingJoin, 0, len(gi.Pending))}
 	for i := range gi.Members {
 		resp.Members = append(resp.Members, memberSummary(&gi.Members[i]))

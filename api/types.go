@@ -51,13 +51,17 @@ type GroupsResponse struct {
 // /v1/groups/{name}/members/{label} has those), so that it stays small for
 // a group of ten thousand members.
 type GroupResponse struct {
-	Name     string          `json:"name"`
-	Epoch    uint64          `json:"epoch"`     // the group's current epoch
-	KeyEpoch uint64          `json:"key_epoch"` // the epoch of group_key (?epoch=N, else current)
-	GroupKey string          `json:"group_key"` // hex; gpk_0 at epoch 0, else gpk_e
-	AdminKey string          `json:"admin_key"` // the issuer's Ed25519 admin key, hex
-	Members  []MemberSummary `json:"members"`   // by label, revoked ones included
-	Pending  []PendingJoin   `json:"pending"`   // join requests not yet answered
+	Name     string `json:"name"`
+	Epoch    uint64 `json:"epoch"`     // the group's current epoch
+	KeyEpoch uint64 `json:"key_epoch"` // the epoch of group_key (?epoch=N, else current)
+	GroupKey string `json:"group_key"` // hex; gpk_0 at epoch 0, else gpk_e
+	AdminKey string `json:"admin_key"` // the issuer's Ed25519 admin key, hex
+	// IssuerProof and OpenerProof are gpk_0's proofs (hex): a member
+	// checks them before it makes a join request.
+	IssuerProof string          `json:"issuer_proof"`
+	OpenerProof string          `json:"opener_proof"`
+	Members     []MemberSummary `json:"members"` // by label, revoked ones included
+	Pending     []PendingJoin   `json:"pending"` // join requests not yet answered
 }
 
 // MemberSummary is one member of a group's register.

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 // State keys (under storage's state prefix). See doc.go.
 const (
-	stateGroup   = "g/" // g/ ‖ name → u64 epoch ‖ admin key [32] ‖ gpk_0
+	stateGroup   = "g/" // g/ ‖ name → encodeGroupHeader
 	stateJoin    = "j/" // j/ ‖ u8 len(name) ‖ name ‖ label → join entry
 	statePending = "q/" // q/ ‖ u8 len(name) ‖ name ‖ hreq → pending request
 	stateRevoke  = "v/" // v/ ‖ u8 len(name) ‖ name ‖ epoch u64 → the revocation record that started it
@@ -126,14 +127,16 @@ func decodePending(b []byte) (*pendingJoin, error) {
 // group is the in-memory state of one group. A block works on a clone
 // (see view.mutable); a published group is never mutated.
 type group struct {
-	name    string
-	key     *groupsig.GroupKey // current epoch
-	keys    map[uint64]*groupsig.GroupKey
-	admin   ed25519.PublicKey
-	prev    [32]byte // SHA-256 of the last record, zeros before the first
-	joins   map[string]*joinEntry
-	hs, xs  map[string]bool // H and x of every admitted member, ever
-	pending map[[32]byte]*pendingJoin
+	name  string
+	key   *groupsig.GroupKey // current epoch
+	keys  map[uint64]*groupsig.GroupKey
+	admin ed25519.PublicKey
+	// issuerProof and openerProof are gpk_0's proofs, as posted.
+	issuerProof, openerProof []byte
+	prev                     [32]byte // SHA-256 of the last record, zeros before the first
+	joins                    map[string]*joinEntry
+	hs, xs                   map[string]bool // H and x of every admitted member, ever
+	pending                  map[[32]byte]*pendingJoin
 }
 
 // newGroup checks a new group's key and proofs (§7: the ledger refuses a
@@ -164,6 +167,7 @@ func newGroup(name string, gpk, ip, op []byte, admin ed25519.PublicKey) (*group,
 		return nil, errorf(ErrMalformed, "admin key must be Ed25519")
 	}
 	return &group{name: name, key: gk, keys: map[uint64]*groupsig.GroupKey{0: gk}, admin: admin,
+		issuerProof: slices.Clone(ip), openerProof: slices.Clone(op),
 		joins: map[string]*joinEntry{}, hs: map[string]bool{}, xs: map[string]bool{}, pending: map[[32]byte]*pendingJoin{}}, nil
 }
 
@@ -283,9 +287,13 @@ type GroupInfo struct {
 	Name     string
 	Epoch    uint64
 	GroupKey *groupsig.GroupKey // current epoch
-	AdminKey ed25519.PublicKey
-	Members  []MemberInfo  // sorted by label
-	Pending  []PendingInfo // posted requests not yet answered, by hash
+	// IssuerProof and OpenerProof are gpk_0's proofs (what a member checks
+	// before it makes a join request).
+	IssuerProof []byte
+	OpenerProof []byte
+	AdminKey    ed25519.PublicKey
+	Members     []MemberInfo  // sorted by label
+	Pending     []PendingInfo // posted requests not yet answered, by hash
 }
 
 // MemberInfo is one admitted member.
@@ -311,7 +319,8 @@ type PendingInfo struct {
 }
 
 func (g *group) info() GroupInfo {
-	gi := GroupInfo{Name: g.name, Epoch: g.epoch(), GroupKey: g.key, AdminKey: g.admin}
+	gi := GroupInfo{Name: g.name, Epoch: g.epoch(), GroupKey: g.key, AdminKey: g.admin,
+		IssuerProof: slices.Clone(g.issuerProof), OpenerProof: slices.Clone(g.openerProof)}
 	for _, l := range sortedKeys(g.joins) {
 		j := g.joins[l]
 		gi.Members = append(gi.Members, MemberInfo{Label: l, Org: j.org, IdentityKey: j.rec.Request.IdentityKey(), Joined: j.rec.Response.Epoch(),
@@ -375,26 +384,41 @@ type TopicInfo struct {
 	Tally  uint64
 }
 
-// encodeGroupHeader is the group record: u64 epoch ‖ admin key ‖ prev ‖ gpk_0.
+// encodeGroupHeader is the group record: u64 epoch ‖ admin key ‖ prev ‖
+// gpk_0 ‖ issuer proof ‖ opener proof (each u16-length prefixed). The
+// proofs are kept so that a member can check them before it joins (§3:
+// the request is made only against a key whose proofs verify).
 func encodeGroupHeader(g *group) []byte {
 	gk0, _ := g.keys[0].MarshalBinary()
-	b := binary.BigEndian.AppendUint64(nil, g.epoch())
-	b = append(append(b, g.admin...), g.prev[:]...)
-	return append(b, gk0...)
+	e := &encoder{}
+	e.u64(g.epoch())
+	e.raw(g.admin)
+	e.raw(g.prev[:])
+	e.bytes16(gk0)
+	e.bytes16(g.issuerProof)
+	e.bytes16(g.openerProof)
+	return e.b
 }
 
 func decodeGroupHeader(name string, b []byte) (*group, error) {
-	if len(b) < 8+ed25519.PublicKeySize+32 {
-		return nil, fmt.Errorf("group record is %d bytes, too short", len(b))
+	d := &decoder{b: b}
+	epoch := d.u64("epoch")
+	admin := ed25519.PublicKey(d.take(ed25519.PublicKeySize, "admin key"))
+	var prev [32]byte
+	d.fixed(prev[:], "prev")
+	gk0 := d.bytes16(4096, "gpk_0")
+	ip, op := d.bytes16(4096, "issuer proof"), d.bytes16(4096, "opener proof")
+	d.end("group record")
+	if d.err != nil {
+		return nil, d.err
 	}
 	gk := new(groupsig.GroupKey)
-	if err := gk.UnmarshalBinary(b[8+ed25519.PublicKeySize+32:]); err != nil {
+	if err := gk.UnmarshalBinary(gk0); err != nil {
 		return nil, fmt.Errorf("group record: %w", err)
 	}
-	g := &group{name: name, key: gk, keys: map[uint64]*groupsig.GroupKey{0: gk}, admin: ed25519.PublicKey(b[8 : 8+ed25519.PublicKeySize]),
+	g := &group{name: name, key: gk, keys: map[uint64]*groupsig.GroupKey{0: gk}, admin: slices.Clone(admin), prev: prev,
+		issuerProof: slices.Clone(ip), openerProof: slices.Clone(op),
 		joins: map[string]*joinEntry{}, hs: map[string]bool{}, xs: map[string]bool{}, pending: map[[32]byte]*pendingJoin{}}
-	copy(g.prev[:], b[8+ed25519.PublicKeySize:])
-	epoch := binary.BigEndian.Uint64(b)
 	for e := uint64(1); e <= epoch; e++ {
 		k, err := gk.AtEpoch(e)
 		if err != nil {

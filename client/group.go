@@ -48,6 +48,36 @@ func (c *Client) GroupKey(ctx context.Context, name string, epoch uint64) (*grou
 	return gk, nil
 }
 
+// GroupOrigin fetches a group's gpk_0 and its issuer and opener proofs,
+// and checks the proofs: what a member needs, and must trust only after
+// this check, before it makes a join request.
+func (c *Client) GroupOrigin(ctx context.Context, name string) (*groupsig.GroupKey, *groupsig.IssuerProof, *groupsig.OpenerProof, error) {
+	g, err := c.GroupAt(ctx, name, 0)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	gk, ip, op := new(groupsig.GroupKey), new(groupsig.IssuerProof), new(groupsig.OpenerProof)
+	for _, f := range []struct {
+		name, hex string
+		into      interface{ UnmarshalBinary([]byte) error }
+	}{{"group key", g.GroupKey, gk}, {"issuer proof", g.IssuerProof, ip}, {"opener proof", g.OpenerProof, op}} {
+		b, err := hex.DecodeString(f.hex)
+		if err == nil {
+			err = f.into.UnmarshalBinary(b)
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("group %q %s: %w", name, f.name, err)
+		}
+	}
+	if err := ip.Verify(gk); err != nil {
+		return nil, nil, nil, fmt.Errorf("group %q: %w", name, err)
+	}
+	if err := op.Verify(gk); err != nil {
+		return nil, nil, nil, fmt.Errorf("group %q: %w", name, err)
+	}
+	return gk, ip, op, nil
+}
+
 // Member fetches a member's join record and identity certificate.
 func (c *Client) Member(ctx context.Context, group, label string) (*api.MemberResponse, error) {
 	var out api.MemberResponse
