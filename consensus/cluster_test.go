@@ -20,7 +20,6 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/chain"
-	"github.com/veilchain/veil/groupsig/bbs04"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -100,8 +99,7 @@ type testCluster struct {
 	gen    *chain.Genesis
 	vals   []Peer
 	nodes  map[string]*testNode
-	issuer ed25519.PrivateKey
-	member *bbs04.MemberKey
+	admin  ed25519.PrivateKey // consortium admin: signs the topic rules used as cheap transactions
 	mu     sync.Mutex
 	seq    int
 	cfg    func(*Config)
@@ -110,13 +108,11 @@ type testCluster struct {
 func newTestCluster(t *testing.T, validators, observers int, tweak func(*Config)) *testCluster {
 	ca := newTestCA(t)
 	c := &testCluster{t: t, ca: ca, nodes: map[string]*testNode{}, cfg: tweak}
-	_, admin, _ := ed25519.GenerateKey(rand.Reader)
-	_, c.issuer, _ = ed25519.GenerateKey(rand.Reader)
-	pk, ik, _, _ := bbs04.Setup(rand.Reader)
-	c.member, _ = bbs04.Issue(ik, rand.Reader)
-	pkb, _ := pk.MarshalBinary()
-	c.gen = &chain.Genesis{ChainID: "raft-test", Time: 1, AdminKey: admin.Public().(ed25519.PublicKey),
-		Groups: []chain.GenesisGroup{{Name: "g", PublicKey: pkb, AdminKey: c.issuer.Public().(ed25519.PublicKey)}}}
+	_, c.admin, _ = ed25519.GenerateKey(rand.Reader)
+	// No groups: ordering is what these tests are about, and topic rules
+	// (Ed25519-signed by the consortium admin) are valid transactions
+	// without any group.
+	c.gen = &chain.Genesis{ChainID: "raft-test", Time: 1, AdminKey: c.admin.Public().(ed25519.PublicKey), CACert: ca.cert.Raw}
 	for i := range validators + observers {
 		id := fmt.Sprintf("node-%d", i+1)
 		cert, key := ca.issue(t, id, time.Now().Add(time.Hour))
@@ -219,14 +215,15 @@ func (c *testCluster) leader() *testNode {
 	return nil
 }
 
-// registerTx is a cheap valid transaction (Ed25519-signed).
-func (c *testCluster) registerTx(expiryBase uint64) *chain.Tx {
+// ruleTx is a cheap valid transaction (Ed25519-signed): the rule of a
+// topic of its own (a rule is set once per topic).
+func (c *testCluster) ruleTx(expiryBase uint64) *chain.Tx {
 	c.mu.Lock()
 	c.seq++
-	label := fmt.Sprintf("m%06d", c.seq)
+	topic := fmt.Sprintf("t%06d", c.seq)
 	c.mu.Unlock()
-	tx := &chain.Tx{Kind: chain.KindRegisterMember, ChainID: c.gen.ChainID, Expiry: expiryBase + 900, Group: "g", Label: label, Identity: c.member.Identity()}
-	if err := tx.SignAdmin(c.issuer); err != nil {
+	tx := &chain.Tx{Kind: chain.KindTopicRule, ChainID: c.gen.ChainID, Expiry: expiryBase + 900, Topic: topic, Rule: chain.TopicRule{Tagged: true}}
+	if err := tx.SignAdmin(c.admin); err != nil {
 		c.t.Fatal(err)
 	}
 	return tx
@@ -238,7 +235,7 @@ func (c *testCluster) submit(n int) [][32]byte {
 	for range n {
 		for attempt := 0; ; attempt++ {
 			l := c.leader()
-			tx := c.registerTx(l.ledger.Head().Height)
+			tx := c.ruleTx(l.ledger.Head().Height)
 			if err := l.pool.Add(tx); err != nil {
 				if attempt > 50 {
 					c.t.Fatalf("submit: %v", err)
