@@ -11,8 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	)
+)
 
 var writeCorpus = flag.Bool("write-corpus", false, "write the fuzz seed corpus into testdata/fuzz")
 
@@ -92,24 +91,42 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		write("FuzzDecodeTx", tx)
 	}
 	write("FuzzDecodeBlock", block)
+	for i, b := range stateSeeds(t) {
+		body := fmt.Appendf(nil, "go test fuzz v1\nbyte(%q)\n[]byte(%q)\n", byte(i), b)
+		sum := sha256.Sum256(body)
+		dir := filepath.Join("testdata", "fuzz", "FuzzDecodeState")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:8])), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
-// FuzzDecodeState: the join entries, pending requests and topic records
-// read back from chain state never panic their decoders, and what decodes
-// re-encodes to the same bytes.
-func FuzzDecodeState(f *testing.F) {
-	fx := newFixture(f, "alice")
+// stateSeeds are one record of each kind the ledger reads back from chain
+// state: a join entry, a pending request, a topic and a group header.
+func stateSeeds(t testing.TB) [][]byte {
+	fx := newFixture(t, "alice")
 	gi, _ := fx.ledger.Group("acme")
 	m := gi.Members[0]
 	j := &joinEntry{rec: m.Record, cert: m.Cert, org: m.Org, height: 3, revokedAt: 2}
 	p := &pendingJoin{req: m.Record.Request, cert: m.Cert, org: m.Org, height: 4}
 	tp := &topicState{rule: TopicRule{Groups: []string{"acme"}, Tagged: true, Closes: 9}, height: 2, tally: 5}
-	for i, b := range [][]byte{j.encode(), p.encode(), tp.encode(), {}} {
+	g, _ := fx.ledger.currentView().group("acme")
+	return [][]byte{j.encode(), p.encode(), tp.encode(), encodeGroupHeader(g)}
+}
+
+// FuzzDecodeState: the join entries, pending requests, topic records and
+// group headers read back from chain state never panic their decoders,
+// and what decodes re-encodes to the same bytes.
+func FuzzDecodeState(f *testing.F) {
+	for i, b := range stateSeeds(f) {
 		f.Add(uint8(i), b)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		var enc func() []byte
-		switch which % 3 {
+		switch which % 4 {
 		case 0:
 			j, err := decodeJoinEntry(data)
 			if err != nil {
@@ -128,6 +145,12 @@ func FuzzDecodeState(f *testing.F) {
 				return
 			}
 			enc = tp.encode
+		case 3:
+			g, err := decodeGroupHeader("acme", data)
+			if err != nil {
+				return
+			}
+			enc = func() []byte { return encodeGroupHeader(g) }
 		}
 		if !bytes.Equal(enc(), data) {
 			t.Fatal("accepted bytes re-encode differently")
