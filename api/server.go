@@ -67,6 +67,8 @@ type Server struct {
 	mux     *http.ServeMux
 	log     *slog.Logger
 
+	routes []string
+
 	limMu    sync.Mutex
 	limiters map[string]*rate.Limiter
 }
@@ -88,34 +90,41 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 		cfg.Logger = def.Logger
 	}
 	s := &Server{cfg: cfg, b: b, hub: hub, metrics: m, mux: http.NewServeMux(), log: cfg.Logger.With("component", "api"), limiters: map[string]*rate.Limiter{}}
-	s.mux.HandleFunc("POST /v1/txs", s.submit)
-	s.mux.HandleFunc("GET /v1/txs/{id}", s.getTx)
-	s.mux.HandleFunc("GET /v1/blocks/latest", s.getBlock)
-	s.mux.HandleFunc("GET /v1/blocks/{height}", s.getBlock)
-	s.mux.HandleFunc("GET /v1/topics/{topic}/txs", s.topicTxs)
-	s.mux.HandleFunc("GET /v1/topics/{topic}", s.getTopic)
-	s.mux.HandleFunc("GET /v1/groups", s.listGroups)
-	s.mux.HandleFunc("GET /v1/groups/{name}", s.getGroup)
-	s.mux.HandleFunc("GET /v1/groups/{name}/members/{label}", s.getMember)
-	s.mux.HandleFunc("GET /v1/groups/{name}/revocations", s.getRevocations)
-	s.mux.HandleFunc("GET /v1/status", s.status)
-	s.mux.HandleFunc("GET /v1/peers", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.b.Peers()) })
-	s.mux.HandleFunc("GET /v1/events", s.events)
-	s.mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	s.handle("POST /v1/txs", s.submit)
+	s.handle("GET /v1/txs/{id}", s.getTx)
+	s.handle("GET /v1/blocks/latest", s.getBlock)
+	s.handle("GET /v1/blocks/{height}", s.getBlock)
+	s.handle("GET /v1/topics/{topic}/txs", s.topicTxs)
+	s.handle("GET /v1/topics/{topic}", s.getTopic)
+	s.handle("GET /v1/groups", s.listGroups)
+	s.handle("GET /v1/groups/{name}", s.getGroup)
+	s.handle("GET /v1/groups/{name}/members/{label}", s.getMember)
+	s.handle("GET /v1/groups/{name}/revocations", s.getRevocations)
+	s.handle("GET /v1/status", s.status)
+	s.handle("GET /v1/peers", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.b.Peers()) })
+	s.handle("GET /v1/events", s.events)
+	s.handle("GET /v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPI)
 	})
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	s.handle("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.handle("GET /readyz", s.ready)
 	if m != nil {
-		s.mux.Handle("GET /metrics", m.Handler())
+		s.handle("GET /metrics", m.Handler().ServeHTTP)
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
 	return s
+}
+
+// handle registers a route and remembers its pattern (the OpenAPI
+// document's test checks each is described).
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, pattern)
+	s.mux.HandleFunc(pattern, h)
 }
 
 // ServeHTTP serves the API.
