@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -91,6 +92,11 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		write("FuzzDecodeTx", tx)
 	}
 	write("FuzzDecodeBlock", block)
+	fx := newFixture(t, "alice")
+	tx := fx.anonTx("alice", "t", "x")
+	fx.commit(tx)
+	ev, _ := json.Marshal(fx.evidenceFor(tx, "alice"))
+	write("FuzzEvidence", ev)
 	for i, b := range stateSeeds(t) {
 		body := fmt.Appendf(nil, "go test fuzz v1\nbyte(%q)\n[]byte(%q)\n", byte(i), b)
 		sum := sha256.Sum256(body)
@@ -154,6 +160,31 @@ func FuzzDecodeState(f *testing.F) {
 		}
 		if !bytes.Equal(enc(), data) {
 			t.Fatal("accepted bytes re-encode differently")
+		}
+	})
+}
+
+// FuzzEvidence: a bundle read from a file never panics its check, and no
+// mutation of a genuine bundle is accepted unless it names the same
+// member for the same transaction.
+func FuzzEvidence(f *testing.F) {
+	fx := newFixture(f, "alice")
+	tx := fx.anonTx("alice", "t", "x")
+	fx.commit(tx)
+	good, _ := json.Marshal(fx.evidenceFor(tx, "alice"))
+	f.Add(good)
+	f.Add([]byte(`{"tx":"00","group_evidence":{}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var ev Evidence
+		if json.Unmarshal(data, &ev) != nil {
+			return
+		}
+		got, err := ev.Check(fx.ca.cert)
+		if err != nil {
+			return
+		}
+		if got.TxID != tx.ID() || got.Member.Label != "alice" {
+			t.Fatalf("accepted evidence naming %q for %x", got.Member.Label, got.TxID)
 		}
 	})
 }
