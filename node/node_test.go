@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,29 +15,46 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 )
 
 // localNet runs a local network's nodes in this process.
 type localNet struct {
-	t      *testing.T
-	layout *genesis.Layout
-	nodes  map[int]*Node
-	stops  map[int]context.CancelFunc
-	done   map[int]chan error
-	mu     sync.Mutex
+	t        *testing.T
+	layout   *genesis.Layout
+	nodes    map[int]*Node
+	stops    map[int]context.CancelFunc
+	done     map[int]chan error
+	restores map[int]*restoreLog // what each node logged about raft snapshot restores
+	mu       sync.Mutex
 }
 
-func startLocal(t *testing.T, n int) *localNet {
+// netOptions are the test's choices for a local network; every network
+// has group acme.
+type netOptions struct {
+	groups  []string // default: acme
+	members []string // founding members of every group (LocalOptions.Members)
+	tweak   func(*Config)
+}
+
+func startLocal(t *testing.T, n int) *localNet { return startLocalWith(t, n, netOptions{}) }
+
+func startLocalWith(t *testing.T, n int, opt netOptions) *localNet {
 	dir := t.TempDir()
-	l, err := InitLocal(dir, LocalOptions{Nodes: n, Groups: []string{"acme"}, Tweak: func(c *Config) {
+	if opt.groups == nil {
+		opt.groups = []string{"acme"}
+	}
+	l, err := InitLocal(dir, LocalOptions{Nodes: n, Groups: opt.groups, Members: opt.members, Tweak: func(c *Config) {
 		c.BlockInterval = Duration{50 * time.Millisecond}
 		c.LogLevel = "error"
+		if opt.tweak != nil {
+			opt.tweak(c)
+		}
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := &localNet{t: t, layout: l, nodes: map[int]*Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}}
+	ln := &localNet{t: t, layout: l, nodes: map[int]*Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}, restores: map[int]*restoreLog{}}
 	for i := 1; i <= n; i++ {
 		ln.start(i)
 	}
@@ -53,7 +71,14 @@ func (ln *localNet) start(i int) {
 	if err != nil {
 		ln.t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	ln.mu.Lock()
+	rl := ln.restores[i]
+	if rl == nil {
+		rl = &restoreLog{}
+		ln.restores[i] = rl
+	}
+	ln.mu.Unlock()
+	log := slog.New(&captureHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), restores: rl})
 	n, err := New(cfg, log)
 	if err != nil {
 		ln.t.Fatalf("node %d: %v", i, err)
@@ -84,6 +109,75 @@ func (ln *localNet) client(i int) *client.Client {
 	return client.New("http://" + ln.nodes[i].APIAddr())
 }
 
+// restoreLog records the raft snapshot restores a node logged: the
+// snapshot's height and the node's own height when it began.
+type restoreLog struct {
+	mu  sync.Mutex
+	got []struct{ height, local int64 }
+}
+
+// fromPeers counts the restores that brought the node forward (a snapshot
+// installed by the leader), not the replay of its own snapshot at start.
+func (r *restoreLog) fromPeers() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := 0
+	for _, g := range r.got {
+		if g.height > g.local {
+			c++
+		}
+	}
+	return c
+}
+
+// captureHandler passes records on to inner (errors only, on stderr) and
+// notes the consensus package's "restoring snapshot" records.
+type captureHandler struct {
+	inner    slog.Handler
+	restores *restoreLog
+}
+
+func (h *captureHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+
+func (h *captureHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "restoring snapshot" {
+		num := func(v slog.Value) int64 {
+			switch v.Kind() {
+			case slog.KindUint64:
+				return int64(v.Uint64())
+			case slog.KindInt64:
+				return v.Int64()
+			}
+			return -1
+		}
+		var height, local int64
+		r.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case "height":
+				height = num(a.Value)
+			case "local_height":
+				local = num(a.Value)
+			}
+			return true
+		})
+		h.restores.mu.Lock()
+		h.restores.got = append(h.restores.got, struct{ height, local int64 }{height, local})
+		h.restores.mu.Unlock()
+	}
+	if h.inner.Enabled(ctx, r.Level) {
+		return h.inner.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (h *captureHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &captureHandler{inner: h.inner.WithAttrs(as), restores: h.restores}
+}
+
+func (h *captureHandler) WithGroup(name string) slog.Handler {
+	return &captureHandler{inner: h.inner.WithGroup(name), restores: h.restores}
+}
+
 func TestLocalNetworkCommitsEverywhere(t *testing.T) {
 	started := time.Now()
 	ln := startLocal(t, 4)
@@ -104,42 +198,24 @@ func TestLocalNetworkCommitsEverywhere(t *testing.T) {
 	}
 	t.Logf("4-node network formed in %v", time.Since(started).Round(time.Millisecond))
 
-	// The issuer registers three members on chain, then each sends
+	// Three members join by transaction (each request to another node,
+	// seen pending on a third, answered through a fourth), then each sends
 	// anonymous transactions to a different node.
-	gd := ln.layout.GroupDir("acme")
-	issuerAdmin, err := genesis.ReadPrivateKey(ln.layout.GroupAdminKey("acme"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var members []*bbs04.MemberKey
+	k := newKit(t, ln)
+	var members []*groupsig.MemberFile
 	for m := range 3 {
-		mk, err := gd.AddMember(fmt.Sprintf("member-%d", m), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		members = append(members, mk)
-		tx := &chain.Tx{Kind: chain.KindRegisterMember, ChainID: "veil-local", Expiry: 500, Group: "acme", Label: fmt.Sprintf("member-%d", m), Identity: mk.Identity()}
-		tx.Nonce, _ = chain.NewNonce(rand.Reader)
-		_ = tx.SignAdmin(issuerAdmin)
-		if _, err := ln.client(1+m%4).Submit(ctx, tx); err != nil {
-			t.Fatal(err)
-		}
+		members = append(members, k.join(ctx, "acme", fmt.Sprintf("member-%d", m), 1+m%4, 1+(m+1)%4, 1+(m+2)%4))
 	}
 	var ids []string
 	var latencies []time.Duration
-	for k := range 12 {
-		mk := members[k%3]
+	for j := range 12 {
 		st, _ := ln.client(1).Status(ctx)
-		tx := &chain.Tx{ChainID: "veil-local", Expiry: st.Height + 100, Group: "acme", Epoch: 0, Topic: "demo", Payload: []byte(fmt.Sprintf("tx %d", k))}
-		tx.Nonce, _ = chain.NewNonce(rand.Reader)
-		if err := tx.SignAnonymous(mk, rand.Reader); err != nil {
-			t.Fatal(err)
-		}
-		c := ln.client(1 + k%4)
+		tx := signWith(t, members[j%3], "acme", "demo", fmt.Sprintf("tx %d", j), false, st.Height+100)
+		c := ln.client(1 + j%4)
 		sent := time.Now()
 		id, err := c.Submit(ctx, tx)
 		if err != nil {
-			t.Fatalf("submit to node %d: %v", 1+k%4, err)
+			t.Fatalf("submit to node %d: %v", 1+j%4, err)
 		}
 		if _, err := c.WaitCommitted(ctx, id, st.Height+1); err != nil {
 			t.Fatal(err)
@@ -184,6 +260,15 @@ func TestLocalNetworkCommitsEverywhere(t *testing.T) {
 				t.Fatalf("fork at height %d", h)
 			}
 		}
+	}
+	// And every node serves the same register and join records.
+	k.waitSameHead(ctx, 1, 2, 3, 4)
+	want := k.read(ctx, 1, "acme", "demo")
+	if len(want.Group.Members) != 3 || len(want.Records) != 3 {
+		t.Fatalf("register %+v", want.Group)
+	}
+	for i := 2; i <= 4; i++ {
+		k.sameState(ctx, i, "acme", "demo", want, "after the joins")
 	}
 }
 
@@ -303,56 +388,44 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 }
 
 // TestGroupsOfBothSuites adds a BN254 group on chain next to the genesis
-// BLS12-381 group, and commits anonymous transactions of both.
+// BLS12-381 group; a member joins each by transaction, and anonymous
+// transactions of both commit.
 func TestGroupsOfBothSuites(t *testing.T) {
 	ln := startLocal(t, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	c := ln.client(2)
 	waitFor(t, ctx, "a leader", func() bool { st, err := c.Status(ctx); return err == nil && st.Leader != "" })
-	admin, _ := genesis.ReadPrivateKey(ln.layout.AdminKey())
-	send := func(tx *chain.Tx, sign func(*chain.Tx) error) {
-		t.Helper()
-		st, _ := c.Status(ctx)
-		tx.ChainID, tx.Expiry = "veil-local", st.Height+100
-		tx.Nonce, _ = chain.NewNonce(rand.Reader)
-		if err := sign(tx); err != nil {
-			t.Fatal(err)
-		}
-		id, err := c.Submit(ctx, tx)
-		if err != nil {
-			t.Fatalf("%s: %v", tx.Kind, err)
-		}
-		if _, err := c.WaitCommitted(ctx, id, st.Height+1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bnDir := bbs04.GroupDir{Dir: t.TempDir(), Name: "globex"}
-	pk, err := bnDir.CreateSuite(bbs04.SuiteBN254, rand.Reader)
+	k := newKit(t, ln)
+	bnDir := groupsig.IssuerDir{Dir: t.TempDir(), Name: "globex"}
+	gk, ip, op, err := bnDir.Create(groupsig.SuiteBN254, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkb, _ := pk.MarshalBinary()
-	issuerPub, issuer, _ := ed25519.GenerateKey(rand.Reader)
-	send(&chain.Tx{Kind: chain.KindAddGroup, Group: "globex", GroupKey: pkb, AdminKey: issuerPub}, func(tx *chain.Tx) error { return tx.SignAdmin(admin) })
-	blsIssuer, _ := genesis.ReadPrivateKey(ln.layout.GroupAdminKey("acme"))
-	for _, g := range []struct {
-		dir    bbs04.GroupDir
-		issuer ed25519.PrivateKey
-	}{{bnDir, issuer}, {ln.layout.GroupDir("acme"), blsIssuer}} {
-		mk, err := g.dir.AddMember("m1", rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		send(&chain.Tx{Kind: chain.KindRegisterMember, Group: g.dir.Name, Label: "m1", Identity: mk.Identity()}, func(tx *chain.Tx) error { return tx.SignAdmin(g.issuer) })
-		send(&chain.Tx{Group: g.dir.Name, Topic: "mixed", Payload: []byte(mk.PublicKey().Suite().String())}, func(tx *chain.Tx) error { return tx.SignAnonymous(mk, rand.Reader) })
+	is := &issuer{}
+	if is.ik, is.reg, err = bnDir.Load(); err != nil {
+		t.Fatal(err)
+	}
+	issuerPub, issuerKey, _ := ed25519.GenerateKey(rand.Reader)
+	is.admin = issuerKey
+	k.issuers["globex"] = is
+	gkb, _ := gk.MarshalBinary()
+	ipb, _ := ip.MarshalBinary()
+	opb, _ := op.MarshalBinary()
+	k.commit(ctx, 2, k.signed(ctx, 2, &chain.Tx{Kind: chain.KindAddGroup, Group: "globex", GroupKey: gkb, IssuerProof: ipb, OpenerProof: opb, AdminKey: issuerPub}, k.admin))
+	for _, g := range []string{"globex", "acme"} {
+		mf := k.join(ctx, g, "m1", 2, 2, 2)
+		k.commit(ctx, 2, k.anon(ctx, 2, g, "m1", "mixed", mf.Group.Suite().String(), false))
 	}
 	page, err := c.TopicTxs(ctx, "mixed", "", 10)
 	if err != nil || len(page.IDs) != 2 {
 		t.Fatalf("topic: %+v %v", page, err)
 	}
 	gr, err := c.Group(ctx, "globex")
-	if err != nil || len(gr.PublicKey) != 2*bbs04.PublicKeySizeOf(bbs04.SuiteBN254) {
+	if err != nil || gr.GroupKey != hex.EncodeToString(gkb) || len(gr.Members) != 1 {
 		t.Fatalf("bn254 group on chain: %+v %v", gr, err)
+	}
+	if got, err := c.GroupKey(ctx, "globex", 0); err != nil || got.Suite() != groupsig.SuiteBN254 {
+		t.Fatalf("bn254 group key: %v %v", got, err)
 	}
 }
