@@ -94,15 +94,15 @@ type testNode struct {
 
 // testCluster is a set of nodes sharing one genesis.
 type testCluster struct {
-	t      *testing.T
-	ca     *testCA
-	gen    *chain.Genesis
-	vals   []Peer
-	nodes  map[string]*testNode
-	admin  ed25519.PrivateKey // consortium admin: signs the topic rules used as cheap transactions
-	mu     sync.Mutex
-	seq    int
-	cfg    func(*Config)
+	t     *testing.T
+	ca    *testCA
+	gen   *chain.Genesis
+	vals  []Peer
+	nodes map[string]*testNode
+	admin ed25519.PrivateKey // consortium admin: signs the topic rules used as cheap transactions
+	mu    sync.Mutex
+	seq   int
+	cfg   func(*Config)
 }
 
 func newTestCluster(t *testing.T, validators, observers int, tweak func(*Config)) *testCluster {
