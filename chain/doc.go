@@ -8,28 +8,50 @@
 // All integers are big-endian; str8 is u8 length ‖ UTF-8 bytes; bytes16
 // and bytes32 are u16 or u32 length ‖ bytes. A transaction is
 //
-//	u8 version (1) ‖ u8 kind ‖ str8 chain id ‖ u64 expiry height ‖
+//	u8 version (2) ‖ u8 kind ‖ str8 chain id ‖ u64 expiry height ‖
 //	[16] nonce ‖ str8 group ‖ body ‖ bytes16 auth
 //
-// with body, by kind:
+// with body, by kind (the objects are SPEC-groupsig-v2's encodings):
 //
-//	1 anonymous        u64 epoch ‖ str8 topic (≤ 64) ‖ bytes32 payload (≤ 64 KiB)
-//	2 add group        bytes16 group public key (393) ‖ [32] issuer admin Ed25519 key
-//	3 register member  str8 label ‖ [48] A
-//	4 revoke member    str8 label ‖ bytes16 revocation record (281) ‖
-//	                   u32 n ‖ n × (str8 label ‖ [48] new A)
-//	5 revoke node      str8 node id                (group is empty)
+//	1 anonymous      u64 epoch ‖ str8 topic (≤ 64) ‖ bytes32 payload (≤ 64 KiB)
+//	2 add group      bytes16 gpk_0 ‖ bytes16 issuer proof ‖ bytes16 opener proof ‖
+//	                 [32] issuer admin Ed25519 key
+//	3 join request   bytes16 join request ‖ bytes16 member certificate (DER)
+//	4 revoke member  bytes32 revocation record
+//	5 revoke node    str8 node id                                  (group is empty)
+//	6 join response  bytes16 join response
+//	7 topic rule     str8 topic ‖ u8 n ‖ n × str8 group (sorted) ‖ u8 tagged ‖
+//	                 u64 closing height                            (group is empty)
 //
-// The id is SHA-256("veil/tx/v1" ‖ 0x00 ‖ everything but auth). auth signs
-// the id: a BBS04 group signature (337 bytes) for kind 1, verified under
-// the group's key at the named epoch taken from chain state, never from the
-// transaction; an Ed25519 signature for admin kinds, by the consortium
-// admin key of the genesis (kinds 2 and 5) or the group's issuer admin key
-// (3, 4). A committed node revocation makes every node drop and refuse that
-// certificate, and a block proposed by a revoked node is rejected.
-// Because the id leaves auth out, a second signature over the same content
-// is a duplicate, not a new transaction, and a committed id is never
-// accepted again.
+// The id is SHA-256("veil/tx/v2" ‖ 0x00 ‖ everything but auth). auth signs
+// the id: for kind 1 a group signature (untagged, or tagged in the scope
+// S = "veil/" ‖ chain id ‖ "/" ‖ topic), verified under the group's key at
+// the named epoch taken from chain state, never from the transaction; for
+// the others an Ed25519 signature: the consortium admin's (2, 5, 7), the
+// group issuer's admin key (4, 6), or the member's identity key named in
+// its request (3, the same key as the request's idsig). Because the id
+// leaves auth out, a second signature over the same content is a
+// duplicate, not a new transaction, and a committed id is never accepted
+// again. A transaction is at most 1 MiB, a revocation up to the block size.
+//
+// # Accountable anonymity
+//
+// A member joins without a side channel and without its secret leaving
+// its machine: it posts a join request (its proof of y, signed with the
+// identity key that its member certificate from the chain CA binds to its
+// organisation and label), and the issuer answers with a join response.
+// Nodes check every ledger rule of the spec: proof and idsig, the
+// certificate chain (a member certificate, never a node certificate), the
+// label, H and x unique over the group's whole life, one response per
+// request at the current epoch, and the certificate equation. A revocation
+// carries the issuer's authenticated record: chained to the previous one,
+// listing exactly the current members, each re-issued A checked in one
+// batched pairing check. A topic rule (consortium admin, set once) names
+// the groups that may post, whether each member acts once (a tagged
+// signature; the ledger keeps (group ref, S, τ) and refuses a repeat with
+// already_acted across epochs, nodes and restarts) and a closing height.
+// Evidence is a dispute's bundle from chain data, checked offline against
+// the CA (see Evidence.Check).
 //
 // # Blocks
 //
@@ -50,11 +72,13 @@
 //
 // Each rule has a sentinel error and a stable Code (malformed, wrong_chain,
 // unknown_group, stale_epoch, bad_signature, expired, expiry_too_far,
-// duplicate, too_large, bad_admin_signature, invalid_revocation, conflict).
+// duplicate, too_large, bad_admin_signature, invalid_revocation, conflict,
+// invalid_join, already_acted, tag_required, topic_closed, not_allowed).
 // A transaction is checked against the state after the block before it (and
-// inside a block, after the transactions before it). Expiry is the last
-// height it may be committed at and may lie at most the genesis expiry
-// window (default 1,000 blocks) past the head.
+// inside a block, after the transactions before it); the mempool also holds
+// at most one pending action per tag and one join request per label.
+// Expiry is the last height it may be committed at and may lie at most the
+// genesis expiry window (default 1,000 blocks) past the head.
 //
 // Group signatures are verified once per node: the mempool verifies at
 // admission and the verdict cache remembers the outcome by (id, signature
@@ -70,15 +94,20 @@
 // written in one synced LevelDB batch. State keys (inside storage's state
 // space):
 //
-//	"genesis"                                   genesis hash
-//	"g/" ‖ name                                 group: u64 epoch ‖ [32] issuer admin key
-//	"k/" ‖ u8 len ‖ name ‖ u64 epoch            group public key at that epoch
-//	"m/" ‖ u8 len ‖ name ‖ label                member: u64 joined epoch ‖ u64 revoked
-//	                                            epoch (0: member) ‖ u32 n ‖ n × A, one per
-//	                                            epoch from joining on
-//	"v/" ‖ u8 len ‖ name ‖ u64 epoch            the revocation record that started the epoch
-//	"n/" ‖ node id                              u64 height of the node's revocation
-//	"r/" ‖ u64 height                           one Code byte per transaction of the block
+//	"genesis"                       genesis hash
+//	"g/" ‖ name                     group: u64 epoch ‖ [32] issuer admin key ‖ [32] last
+//	                                record hash ‖ bytes16 gpk_0 ‖ bytes16 issuer proof ‖
+//	                                bytes16 opener proof
+//	"j/" ‖ u8 len ‖ name ‖ label    member: bytes16 join request ‖ bytes16 join response ‖
+//	                                bytes16 certificate ‖ str8 org ‖ u64 height ‖
+//	                                u64 revoked epoch (0: member)
+//	"q/" ‖ u8 len ‖ name ‖ hreq     pending join request: bytes16 request ‖ bytes16
+//	                                certificate ‖ str8 org ‖ u64 height
+//	"v/" ‖ u8 len ‖ name ‖ u64 e    the revocation record that started epoch e
+//	"t/" ‖ gref ‖ u8 len ‖ S ‖ τ    id of the transaction that acted with tag τ in scope S
+//	"p/" ‖ topic                    topic rule ‖ u64 height set ‖ u64 tally of tags
+//	"n/" ‖ node id                  u64 height of the node's revocation
+//	"r/" ‖ u64 height               one Code byte per transaction of the block
 //
 // The state is a pure function of the blocks: a replica that applies the
 // same blocks reaches the same head hash and state.
