@@ -513,7 +513,7 @@ func TestJoinThroughTheAPI(t *testing.T) {
 		t.Fatalf("join request: %d %+v", st, eb)
 	}
 	// The same request again (a new nonce, so a new id) is refused.
-	if st, eb, _ := e.post(t, txBody(e.adminTx(&chain.Tx{Kind: chain.KindJoinRequest, Group: "acme", JoinRequest: reqb, MemberCert: cert}, id))); st != 400 || eb.Error.Code != "invalid_join" {
+	if st, eb, _ := e.post(t, txBody(e.adminTx(&chain.Tx{Kind: chain.KindJoinRequest, Group: "acme", JoinRequest: reqb, MemberCert: cert}, id))); st != 400 || eb.Error.Code != "duplicate" {
 		t.Fatalf("repeated join request: %d %+v", st, eb)
 	}
 	e.commit()

@@ -76,7 +76,7 @@
 // invalid_join, already_acted, tag_required, topic_closed, not_allowed).
 // A transaction is checked against the state after the block before it (and
 // inside a block, after the transactions before it); the mempool also holds
-// at most one pending action per tag and one join request per label.
+// at most one pending action per tag and each join request once.
 // Expiry is the last height it may be committed at and may lie at most the
 // genesis expiry window (default 1,000 blocks) past the head.
 //

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"github.com/veilchain/veil/groupsig"
@@ -34,16 +35,15 @@ type poolEntry struct {
 // claimOf names what tx uses up once committed, so that the mempool holds
 // at most one pending transaction per claim: a member's tag on a tagged
 // topic (a second pending vote would only fail in its block), or a join
-// request's label in its group.
+// request (hreq must be new, §7; requests for the same label may both be
+// pending, and the first answered wins).
 func claimOf(tx *Tx) string {
 	switch {
 	case tx.Kind == KindAnonymous && groupsig.IsTagged(tx.Auth):
 		return "tag\x00" + tx.Group + "\x00" + tx.Topic + "\x00" + string(groupsig.TagOf(tx.Auth))
 	case tx.Kind == KindJoinRequest:
-		var req groupsig.JoinRequest // rare, and already checked: decoding again is cheap enough
-		if req.UnmarshalBinary(tx.JoinRequest) == nil {
-			return "join\x00" + tx.Group + "\x00" + req.Label()
-		}
+		hreq := sha256.Sum256(tx.JoinRequest)
+		return "join\x00" + tx.Group + "\x00" + string(hreq[:])
 	}
 	return ""
 }
@@ -120,7 +120,7 @@ func (m *Mempool) insert(tx *Tx) error {
 			if tx.Kind == KindAnonymous {
 				return errorf(ErrAlreadyActed, "this member of %q has a pending action on topic %q (transaction %x)", tx.Group, tx.Topic, oid[:8])
 			}
-			return errorf(ErrInvalidJoin, "a join request for this label in %q is already pending (transaction %x)", tx.Group, oid[:8])
+			return errorf(ErrDuplicate, "this join request to %q is already pending (transaction %x)", tx.Group, oid[:8])
 		}
 		m.claims[e.claim] = e
 	}
