@@ -17,6 +17,11 @@ const (
 	merkleInnerTag = 0x01
 )
 
+// maxBlockFraming is the most a block adds to the one transaction it
+// holds: the header with the longest chain id and proposer, the signature,
+// the tx count and the transaction's length. MaxRevocationTxSize leaves it.
+const maxBlockFraming = 1 + (1 + MaxChainIDLen) + 8 + 32 + 8 + 32 + (1 + MaxNodeIDLen) + (2 + ed25519.SignatureSize) + 4 + 4
+
 // Header is a block header. Its hash (Hash) is SHA-256 of a domain tag and
 // the canonical encoding of every field but Signature; the proposer signs
 // that hash with the Ed25519 node key of its certificate.
@@ -99,7 +104,7 @@ func DecodeBlock(raw []byte) (*Block, error) {
 		d.fail("tx count %d exceeds the limit or what is left", n)
 	}
 	for i := uint32(0); i < n && d.err == nil; i++ {
-		enc := d.bytes32(MaxTxSize, "transaction")
+		enc := d.bytes32(MaxBlockSize, "transaction") // DecodeTx applies its kind's limit, too_large
 		if d.err != nil {
 			break
 		}

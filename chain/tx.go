@@ -68,10 +68,15 @@ const (
 	MaxPayloadLen   = 64 << 10
 	MaxLabelLen     = groupsig.MaxLabelLen
 	NonceSize       = 16
-	// MaxTxSize bounds any encoded transaction; a revocation record that
-	// re-issues every remaining member is the largest kind (57 bytes a
-	// member for BLS12-381: about 18,000 members).
+	// MaxTxSize bounds every encoded transaction but a revocation (the
+	// largest other kind is an anonymous one with its 64 KiB payload).
 	MaxTxSize = 1 << 20
+	// MaxRevocationTxSize bounds a revocation transaction: its record
+	// re-issues every remaining member (1 + label length + 48 bytes each
+	// for BLS12-381, 32 for BN254), so it may fill a block alone — about
+	// 147,000 BLS12-381 members with 8-byte labels, 74,000 with 64-byte
+	// ones. A larger one is refused, too_large.
+	MaxRevocationTxSize = MaxBlockSize - maxBlockFraming
 	// MaxCertSize bounds a member identity certificate (DER).
 	MaxCertSize = 4096
 	// MaxRuleGroups bounds the groups a topic rule names.
@@ -237,10 +242,26 @@ func (tx *Tx) seal() error {
 	}
 	tx.id = tx.SigningHash()
 	tx.size = len(tx.Encode())
-	if tx.size > MaxTxSize {
-		return errorf(ErrTooLarge, "transaction is %d bytes, at most %d", tx.size, MaxTxSize)
+	if tx.size > maxTxSize(tx.Kind) {
+		return tooLarge(tx.Kind, tx.size)
 	}
 	return nil
+}
+
+// maxTxSize is the most bytes a transaction of kind k may encode to.
+func maxTxSize(k Kind) int {
+	if k == KindRevokeMember {
+		return MaxRevocationTxSize
+	}
+	return MaxTxSize
+}
+
+func tooLarge(k Kind, size int) error {
+	if k == KindRevokeMember {
+		return errorf(ErrTooLarge, "revocation transaction is %d bytes, at most %d: its record re-issues every remaining member "+
+			"and must fit alone in a block of %d bytes, so this group has too many members to revoke in one record", size, MaxRevocationTxSize, MaxBlockSize)
+	}
+	return errorf(ErrTooLarge, "transaction is %d bytes, at most %d", size, MaxTxSize)
 }
 
 func (tx *Tx) checkFields() error {
@@ -320,7 +341,13 @@ func checkLabel(l string) error {
 // Signatures are checked by validation, not here.
 func DecodeTx(b []byte) (*Tx, error) {
 	if len(b) > MaxTxSize {
-		return nil, errorf(ErrTooLarge, "transaction is %d bytes, at most %d", len(b), MaxTxSize)
+		var k Kind
+		if len(b) > 1 {
+			k = Kind(b[1])
+		}
+		if len(b) > maxTxSize(k) {
+			return nil, tooLarge(k, len(b))
+		}
 	}
 	d := &decoder{b: b}
 	if v := d.u8("version"); d.err == nil && v != TxVersion {
@@ -347,7 +374,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	case KindJoinResponse:
 		tx.JoinResponse = d.bytes16(maxObject, "join response")
 	case KindRevokeMember:
-		tx.Revocation = d.bytes32(MaxTxSize, "revocation record")
+		tx.Revocation = d.bytes32(MaxRevocationTxSize, "revocation record")
 	case KindRevokeNode:
 		tx.Node = d.str8(MaxNodeIDLen, "node id")
 	case KindTopicRule:
