@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -15,7 +16,7 @@ func newAuditEvidenceCmd() *cobra.Command {
 	var out outputFlag
 	var msg messageFlags
 	var scope scopeFlags
-	var openerPath, registryPath, sigArg, evOut string
+	var openerPath, registryPath, sigArg, evOut, certPath string
 	var epoch uint64
 	cmd := &cobra.Command{
 		Use:   "evidence",
@@ -26,13 +27,14 @@ opened A in the issuer's registry (its join response, or the revocation
 record into that epoch), check the whole accountable opening (SPEC §5,
 conditions 1-4), and write the evidence bundle to --out as JSON: the group
 key, message, scope, signature, opening, the member's join request and
-response and the group's revocation records into the epoch. Anyone checks
-it with 'veil audit check'. An A the registry never issued for that epoch
+response and the group's revocation records into the epoch, and with
+--cert the member's identity certificate (so that 'veil audit check --ca'
+can name the accused). Anyone checks it with 'veil audit check'. An A the registry never issued for that epoch
 is refused (exit 1): it points at the issuer (a "shadow member", SPEC §8).`,
 		Example: `  veil audit evidence --opener-key acme.opener.key --registry acme.registry \
     --message "hello" --signature 1106a2… --out evidence.json
   veil audit evidence --opener-key acme.opener.key --registry acme.registry --epoch 0 \
-    --message "yes" --scope vote/topic-1 --signature 1107c4… --out evidence.json --output json`,
+    --message "yes" --scope vote/topic-1 --signature 1107c4… --cert alice.crt --out evidence.json --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -87,7 +89,21 @@ is refused (exit 1): it points at the issuer (a "shadow member", SPEC §8).`,
 			if err != nil {
 				return checkError(fmt.Errorf("the evidence does not check: %w", err))
 			}
-			data, err := json.MarshalIndent(ev, "", "  ")
+			b := &auditBundle{Evidence: *ev}
+			certMatches := true
+			if certPath != "" {
+				cert, der, err := readMemberCert(certPath)
+				if err != nil {
+					return err
+				}
+				b.MemberCert = der
+				pub, _ := cert.PublicKey.(ed25519.PublicKey)
+				certMatches = pub.Equal(accused.IdentityKey) && cert.Subject.CommonName == accused.Label
+				if !certMatches && out.format == "text" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "veil: warning: %s certifies another key or label than the join record's: 'audit check --ca' will refuse this bundle\n", certPath)
+				}
+			}
+			data, err := json.MarshalIndent(b, "", "  ")
 			if err != nil {
 				return err
 			}
@@ -96,6 +112,9 @@ is refused (exit 1): it points at the issuer (a "shadow member", SPEC §8).`,
 			}
 			res := map[string]any{"label": accused.Label, "identity_public_key": hex.EncodeToString(accused.IdentityKey),
 				"epoch": accused.Epoch, "a": hex.EncodeToString(o.A()), "evidence_file": evOut}
+			if certPath != "" {
+				res["cert_matches"] = certMatches
+			}
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "signed by %q at epoch %d\n  identity key %s\n  A            %s\n  evidence     %s\n", accused.Label, accused.Epoch, res["identity_public_key"], res["a"], evOut)
 			})
@@ -109,6 +128,7 @@ is refused (exit 1): it points at the issuer (a "shadow member", SPEC §8).`,
 	cmd.Flags().StringVar(&sigArg, "signature", "", "signature in hex, or a file holding it (required)")
 	cmd.Flags().Uint64Var(&epoch, "epoch", 0, "epoch the signature was made at (default: the registry's current epoch)")
 	cmd.Flags().StringVar(&evOut, "out", "", "file to write the evidence JSON to (required)")
+	cmd.Flags().StringVar(&certPath, "cert", "", "the member's identity certificate (PEM or DER), to put in the bundle")
 	for _, f := range []string{"opener-key", "registry", "signature", "out"} {
 		_ = cmd.MarkFlagRequired(f)
 	}

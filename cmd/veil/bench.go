@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -14,7 +17,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/loadgen"
 )
 
@@ -22,7 +25,7 @@ func newBenchCmd() *cobra.Command {
 	var out outputFlag
 	var nodes, keys []string
 	var members, payload, txs int
-	var rateFlag, group, dir, adminKey, topic string
+	var rateFlag, group, dir, caDir, adminKey, topic string
 	var duration time.Duration
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -31,9 +34,10 @@ func newBenchCmd() *cobra.Command {
 --nodes URL in turn at --rate per second (or "max": as fast as the nodes
 accept) for --duration, follow the event stream, and report submitted,
 committed, refused by code, committed tx/s and submit→commit latency
-percentiles. Member keys come from --keys files, or --members N are issued
-now through the on-chain admin flow (--dir, --group, --admin-key of the
-group's issuer).`,
+percentiles. Member keys come from --keys files, or --members N join the
+group now by transaction: each gets an identity certificate from the
+chain CA (--ca-dir, default DIR/../ca) and is answered with the issuer's
+registry (--dir) and admin key (--admin-key).`,
 		Example: `  veil bench --nodes http://127.0.0.1:8545,http://127.0.0.1:8546 --group acme \
     --dir testnet/groups --admin-key testnet/groups/acme.admin.key --members 8 --rate max --duration 30s`,
 		Args: cobra.NoArgs,
@@ -53,7 +57,7 @@ group's issuer).`,
 				cfg.Rate = r
 			}
 			var err error
-			if cfg.Members, err = benchMembers(cmd, keys, members, nodes[0], dir, group, adminKey); err != nil {
+			if cfg.Members, err = benchMembers(cmd, keys, members, nodes[0], dir, caDir, group, adminKey); err != nil {
 				return err
 			}
 			if out.format != "json" {
@@ -73,9 +77,10 @@ group's issuer).`,
 	cmd.Flags().StringSliceVar(&nodes, "nodes", nil, "node API URLs, comma-separated (required)")
 	cmd.Flags().StringVar(&group, "group", "", "group name on chain (required)")
 	cmd.Flags().StringSliceVar(&keys, "keys", nil, "member key files to sign with")
-	cmd.Flags().IntVar(&members, "members", 4, "members to issue on chain when no --keys are given")
+	cmd.Flags().IntVar(&members, "members", 4, "members to join by transaction when no --keys are given")
 	cmd.Flags().StringVar(&dir, "dir", "", "the issuer's group directory (to issue members)")
-	cmd.Flags().StringVar(&adminKey, "admin-key", "", "the group issuer's admin key (to register members on chain)")
+	cmd.Flags().StringVar(&adminKey, "admin-key", "", "the group issuer's admin key (to answer members' join requests)")
+	cmd.Flags().StringVar(&caDir, "ca-dir", "", "the chain CA's directory (ca.crt, ca.key), to certify members (default DIR/../ca)")
 	cmd.Flags().StringVar(&rateFlag, "rate", "max", "transactions per second, or max")
 	cmd.Flags().DurationVar(&duration, "duration", 30*time.Second, "how long to submit")
 	cmd.Flags().StringVar(&topic, "topic", "bench", "topic of the transactions")
@@ -84,42 +89,122 @@ group's issuer).`,
 	return cmd
 }
 
-// benchMembers loads member keys from files, or issues n members and
-// registers them on chain through the issuer's admin key.
-func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, group, adminKey string) ([]*bbs04.MemberKey, error) {
-	var out []*bbs04.MemberKey
+// benchMembers loads member keys from files, or makes n members that
+// join the group by transaction: each gets an identity certificate from
+// the chain CA (caDir), posts its join request, and is answered with the
+// issuer's registry in dir and its admin key.
+func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, caDir, group, adminKey string) ([]*groupsig.MemberFile, error) {
+	var out []*groupsig.MemberFile
 	for _, k := range keys {
-		mk := new(bbs04.MemberKey)
-		if err := readKey(k, mk); err != nil {
+		mf, err := readMemberFile(k, "", "")
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, mk)
+		out = append(out, mf.gs())
 	}
 	if len(out) > 0 {
 		return out, nil
 	}
 	if dir == "" || adminKey == "" {
-		return nil, badInput(errors.New("give --keys, or --dir and --admin-key to issue members"))
+		return nil, badInput(errors.New("give --keys, or --dir and --admin-key to make members"))
 	}
-	key, err := genesis.ReadPrivateKey(adminKey)
+	if caDir == "" {
+		caDir = filepath.Join(dir, "..", "ca")
+	}
+	ca, err := genesis.LoadCA(filepath.Join(caDir, "ca.crt"), filepath.Join(caDir, "ca.key"))
+	if err != nil {
+		return nil, badInput(fmt.Errorf("the chain CA certifies bench members (--ca-dir): %w", err))
+	}
+	admin, err := genesis.ReadPrivateKey(adminKey)
 	if err != nil {
 		return nil, badInput(err)
 	}
+	gd := gs2Dir{dir: dir, name: group}
+	ik, reg, err := gd.load()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+	defer cancel()
 	c := client.New(node)
-	gd := bbs04.GroupDir{Dir: dir, Name: group}
+	gk, ip, op, err := c.GroupGenesis(ctx, group)
+	if err != nil {
+		return nil, chainError(err)
+	}
 	stamp := time.Now().UnixNano()
+	secrets := make([]*groupsig.JoinSecret, n)
+	var ids []string
 	for i := range n {
-		mk, err := gd.AddMember(fmt.Sprintf("bench-%d-%d", stamp, i), rand.Reader)
+		label := fmt.Sprintf("bench-%d-%d", stamp, i)
+		pub, id, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
-			return nil, badInput(err)
-		}
-		tx := &chain.Tx{Kind: chain.KindRegisterMember, Group: group, Label: fmt.Sprintf("bench-%d-%d", stamp, i), Identity: mk.Identity()}
-		if _, _, err := submitSigned(cmd.Context(), c, tx, func(tx *chain.Tx) error { return tx.SignAdmin(key) }); err != nil {
 			return nil, err
 		}
-		out = append(out, mk)
+		certPEM, err := ca.IssueMember("bench", label, pub, 0, rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		cert, err := genesis.ParseCertificatePEM(certPEM)
+		if err != nil {
+			return nil, err
+		}
+		req, js, err := groupsig.NewJoinRequest(gk, ip, op, label, id, rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		enc, _ := req.MarshalBinary()
+		txID, _, err := c.SubmitSigned(ctx, &chain.Tx{Kind: chain.KindJoinRequest, Group: group, JoinRequest: enc, MemberCert: cert.Raw}, 0,
+			func(tx *chain.Tx) error { return tx.SignAdmin(id) })
+		if err != nil {
+			return nil, chainError(err)
+		}
+		secrets[i], ids = js, append(ids, txID)
+	}
+	if err := waitAll(ctx, c, ids); err != nil {
+		return nil, err
+	}
+	ids = ids[:0]
+	resps := make([]*groupsig.JoinResponse, n)
+	for i, js := range secrets {
+		if resps[i], err = reg.Issue(ik, js.Request(), rand.Reader); err != nil {
+			return nil, checkError(err)
+		}
+	}
+	if err := writeObjects(gd.registryPath(), true, reg); err != nil {
+		return nil, err
+	}
+	for _, resp := range resps {
+		txID, _, err := c.SubmitSigned(ctx, joinResponseTx(group, resp), 0, func(tx *chain.Tx) error { return tx.SignAdmin(admin) })
+		if err != nil {
+			return nil, chainError(err)
+		}
+		ids = append(ids, txID)
+	}
+	if err := waitAll(ctx, c, ids); err != nil {
+		return nil, err
+	}
+	for i, js := range secrets {
+		mk, err := js.Finish(resps[i])
+		if err != nil {
+			return nil, checkError(err)
+		}
+		gke, err := gk.AtEpoch(mk.Epoch())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &groupsig.MemberFile{Key: mk, Label: js.Request().Label(), Group: gke})
 	}
 	return out, nil
+}
+
+// waitAll waits until every transaction is committed.
+func waitAll(ctx context.Context, c *client.Client, ids []string) error {
+	for _, id := range ids {
+		if _, err := c.WaitTx(ctx, id); err != nil {
+			return chainError(err)
+		}
+	}
+	return nil
 }
 
 // progress draws one bar per stage on w.

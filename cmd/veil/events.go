@@ -50,7 +50,14 @@ nothing. With --output json each event is one JSON line.`,
 				case "block":
 					fmt.Fprintf(w, "block %d %s (%d txs, proposer %s)\n", ev.Height, ev.Block.Hash, len(ev.Block.TxIDs), ev.Block.Proposer)
 				case "tx":
-					fmt.Fprintf(w, "tx    %d %s %s group=%s epoch=%d topic=%q\n", ev.Height, ev.Tx.ID, ev.Tx.Kind, ev.Tx.Group, ev.Tx.Epoch, ev.Tx.Topic)
+					fmt.Fprintf(w, "tx    %d %s %s group=%s epoch=%d topic=%q", ev.Height, ev.Tx.ID, ev.Tx.Kind, ev.Tx.Group, ev.Tx.Epoch, ev.Tx.Topic)
+					if ev.Tx.Tag != "" {
+						fmt.Fprintf(w, " tag=%.16s…", ev.Tx.Tag)
+					}
+					if ev.Tx.Label != "" {
+						fmt.Fprintf(w, " label=%s request=%.16s…", ev.Tx.Label, ev.Tx.Request)
+					}
+					fmt.Fprintln(w)
 				}
 			}
 			if err := s.Err(); err != nil && cmd.Context().Err() == nil {

@@ -29,12 +29,16 @@ func newGenesisInitCmd() *cobra.Command {
 		Short: "Write a new chain's CA, node keys and certificates, groups, genesis.json and node configs",
 		Long: `Create everything a new consortium chain needs in --dir: the chain CA
 (ca/), the consortium admin key (admin.key), for each node a key,
-certificate and config file (nodes/node-N/), for each group its public key,
-issuer key, issuer admin key, opener key and registry (groups/), and
-genesis.json. Node configs use free loopback ports; edit them (or override
-with flags or VEIL_* variables) for a real deployment. Secrets are written
-with mode 0600. An existing network in --dir is never overwritten.`,
-		Example: `  veil genesis init --dir net --nodes 4 --group acme
+certificate and config file (nodes/node-N/), for each group (v2) its group
+key with proofs, issuer key, issuer admin key, opener key and registry
+(groups/), and genesis.json. --member founds every group with members
+(labels) who each joined on their own identity key and secret; their
+files go to members/ (LABEL.id.key, LABEL.crt, LABEL.GROUP.key). Node
+configs use free loopback ports; edit them (or override with flags or
+VEIL_* variables) for a real deployment. Secrets are written with mode
+0600. An existing network in --dir is never overwritten.`,
+		Example: `  veil genesis init --dir net --nodes 4 --group payments
+  veil genesis init --dir net --nodes 3 --group payments,audit --member m0,m1 --output json
   veil node start --config net/nodes/node-1/node.toml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -66,6 +70,7 @@ with mode 0600. An existing network in --dir is never overwritten.`,
 	cmd.Flags().IntVar(&opt.Nodes, "nodes", 4, "number of nodes")
 	cmd.Flags().IntVar(&opt.Validators, "validators", 0, "how many nodes vote (default: all of ≤3, 3 of 4, 5 of ≥5)")
 	cmd.Flags().StringSliceVar(&opt.Groups, "group", nil, "groups that exist from genesis (comma-separated)")
+	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, comma-separated)")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id")
 	cmd.Flags().StringVar(&opt.Timing, "timing", "lan", "timing profile of the node configs: lan or fast")
 	_ = cmd.MarkFlagRequired("dir")

@@ -1,35 +1,37 @@
 package main
 
-import (
-	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/groupsig/bbs04"
-)
+import "github.com/spf13/cobra"
 
 func newGroupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "group",
-		Short: "Create groups, join, issue, revoke and update member keys",
-		Long: `Offline (v2, SPEC-groupsig-v2.md) the issuer and each member keep their
-own directories: the issuer creates the group, the member sends a join
-request made with a secret only the member knows, the issuer answers it,
-and the member finishes the key. On chain (v1, with --admin-key against a
-node) the issuer registers members and revocations of a v1 group that
-genesis or testnet created.`,
-		Example: `  # issuer
-  veil group create --name acme --dir issuer
-  # member, with the public issuer/acme.gpk
-  veil member keygen --out alice.id
-  veil group join-request --gpk acme.gpk --label alice --identity alice.id --out alice.req
+		Short: "Create groups, join them, answer joins, revoke members and update member keys",
+		Long: `Groups are v2 (SPEC-groupsig-v2.md): a member joins with a secret only it
+knows and an Ed25519 identity key the consortium CA certified, so that an
+opening names a person who cannot deny it, and the issuer cannot frame
+anyone.
+
+On chain: the member runs 'group join' (posts a join request, waits for
+the answer, finishes its key); the issuer runs 'group issue --pending'
+to see and answer requests, and 'group revoke --admin-key' to revoke;
+members run 'group update-key --node' ('tx send' does it by itself).
+'group create --admin-key' adds a new group on chain; 'group show' reads
+one.
+
+Offline, with files passed by hand: 'group create', 'join-request',
+'issue --request', 'join-finish', 'revoke', 'update-key --record'.`,
+		Example: `  # member, with a certificate from 'veil ca issue-member'
+  veil group join --node $VEIL_NODE --group payments --identity alice.id --cert alice.crt --out alice.payments.key
   # issuer
-  veil group issue --dir issuer --name acme --request alice.req --out alice.resp
-  # member
-  veil group join-finish --request-secret alice.req.secret --response alice.resp --out alice.key
-  # issuer, then every remaining member
-  veil group revoke --dir issuer --name acme --label mallory --out acme.epoch-1.revocation
-  veil group update-key --key bob.key --record acme.epoch-1.revocation`,
+  veil group issue --node $VEIL_NODE --dir net/groups --name payments \
+    --admin-key net/groups/payments.admin.key --auto --policy policy.json
+  veil group revoke --node $VEIL_NODE --dir net/groups --name payments --label carol \
+    --admin-key net/groups/payments.admin.key
+  # every remaining member
+  veil group update-key --node $VEIL_NODE --key bob.payments.key`,
 	}
-	cmd.AddCommand(newGroupCreateCmd(), newGroupJoinRequestCmd(), newGroupIssueCmd(), newGroupJoinFinishCmd(),
-		newGroupAddMemberCmd(), newGroupRevokeCmd(), newGroupUpdateKeyCmd(), newGroupShowCmd())
+	cmd.AddCommand(newGroupCreateCmd(), newGroupJoinCmd(), newGroupJoinRequestCmd(), newGroupIssueCmd(), newGroupJoinFinishCmd(),
+		newGroupRevokeCmd(), newGroupUpdateKeyCmd(), newGroupShowCmd())
 	return cmd
 }
 
@@ -42,10 +44,6 @@ func (g *groupDirFlags) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagRequired("name")
 }
 
-// groupDir is the v1 (BBS04) layout, as genesis and testnet write it.
-func (g *groupDirFlags) groupDir() bbs04.GroupDir {
-	return bbs04.GroupDir{Dir: g.dir, Name: g.name}
-}
-
-// gs2 is the v2 layout, as 'group create' writes it.
+// gs2 is the issuer's layout, as 'group create', genesis and testnet
+// write it.
 func (g *groupDirFlags) gs2() gs2Dir { return gs2Dir{dir: g.dir, name: g.name} }

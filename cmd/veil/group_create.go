@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
-	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 func newGroupCreateCmd() *cobra.Command {
@@ -37,21 +35,17 @@ bls12-381 (default; about 117-120-bit security, 370-byte signatures) or
 bn254 (about 100-bit security, 322-byte signatures, faster).
 
 With --admin-key (the consortium admin key) and --node (or $VEIL_NODE) it
-instead creates a v1 (BBS04) group, the kind the chain runs today, and
-adds it on chain: an issuer admin key is created as NAME.admin.key (0600)
-and registered with the group, so that the issuer can then register and
-revoke members on chain.`,
+also adds the group on chain: gpk_0 with both proofs and a new issuer
+admin key, written as NAME.admin.key (0600), which signs the group's join
+responses and revocations. Members then join it with 'veil group join'.`,
 		Example: `  veil group create --name acme --dir "$ISSUER_DIR"
   veil group create --name acme --dir "$ISSUER_DIR" --curve bn254 --output json
-  veil group create --name globex --dir net/groups --curve bn254 \
+  veil group create --name globex --dir net/groups \
     --node http://127.0.0.1:8545 --admin-key net/admin.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
 				return err
-			}
-			if oc.enabled() {
-				return createOnChain(cmd, &gd, &out, &oc, curve)
 			}
 			suite, err := groupsig.ParseSuite(curve)
 			if err != nil {
@@ -61,8 +55,17 @@ revoke members on chain.`,
 			if g.name == "" || filepath.Base(g.name) != g.name {
 				return badInput(fmt.Errorf("--name %q: want a plain file name", g.name))
 			}
+			adminPath := g.path(".admin.key")
 			if err := checkAbsent(g.gpkPath(), g.issuerKeyPath(), g.openerKeyPath(), g.registryPath()); err != nil {
 				return err
+			}
+			if oc.enabled() {
+				if _, err := oc.node.client(); err != nil {
+					return err
+				}
+				if err := checkAbsent(adminPath); err != nil {
+					return err
+				}
 			}
 			if err := os.MkdirAll(g.dir, 0o700); err != nil {
 				return badInput(err)
@@ -92,9 +95,31 @@ revoke members on chain.`,
 			files := map[string]string{"group_key": g.gpkPath(), "issuer_key": g.issuerKeyPath(), "opener_key": g.openerKeyPath(), "registry": g.registryPath()}
 			res := map[string]any{"name": g.name, "version": 2, "curve": gk.Suite().String(), "epoch": gk.Epoch(),
 				"group_key": hex.EncodeToString(enc), "gref": hex.EncodeToString(ref[:]), "files": files}
+			if oc.enabled() {
+				pub, priv, err := ed25519.GenerateKey(rand.Reader)
+				if err != nil {
+					return err
+				}
+				if err := genesis.WritePrivateKey(adminPath, priv); err != nil {
+					return badInput(err)
+				}
+				files["issuer_admin_key"] = adminPath
+				ipb, _ := ip.MarshalBinary()
+				opb, _ := op.MarshalBinary()
+				ctx, cancel := oc.context(cmd)
+				defer cancel()
+				txID, h, err := oc.submitAdmin(ctx, &chain.Tx{Kind: chain.KindAddGroup, Group: g.name, GroupKey: enc, IssuerProof: ipb, OpenerProof: opb, AdminKey: pub})
+				if err != nil {
+					return fmt.Errorf("group files written in %s, but adding the group on chain failed: %w", g.dir, err)
+				}
+				res["tx"], res["height"] = txID, h
+			}
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "created %s group %q at epoch 0 (gref %x)\n  group key   %s (public: give it to members)\n  issuer key  %s (secret)\n  opener key  %s (secret: give it to the opener)\n  registry    %s (public)\n",
 					gk.Suite(), g.name, ref, g.gpkPath(), g.issuerKeyPath(), g.openerKeyPath(), g.registryPath())
+				if h, ok := res["height"]; ok {
+					fmt.Fprintf(w, "  admin key   %s (secret: signs join responses and revocations)\n  added on chain at height %d\n", adminPath, h)
+				}
 			})
 		},
 	}
@@ -103,41 +128,4 @@ revoke members on chain.`,
 	cmd.Flags().StringVar(&curve, "curve", "bls12-381", "pairing type: bls12-381 or bn254")
 	oc.register(cmd, "the consortium admin's")
 	return cmd
-}
-
-// createOnChain is 'group create --admin-key': a v1 group, added on chain.
-func createOnChain(cmd *cobra.Command, gd *groupDirFlags, out *outputFlag, oc *onChainFlags, curve string) error {
-	if oc.node.url == "" {
-		return badInput(errors.New("--admin-key creates the group on chain: give --node URL or set VEIL_NODE"))
-	}
-	suite, err := bbs04.ParseSuite(curve)
-	if err != nil {
-		return badInput(fmt.Errorf("--curve: %w", err))
-	}
-	g := gd.groupDir()
-	pk, err := g.CreateSuite(suite, rand.Reader)
-	if err != nil {
-		return badInput(err)
-	}
-	enc, _ := pk.MarshalBinary()
-	adminPath := filepath.Join(gd.dir, gd.name+".admin.key")
-	files := map[string]string{"public_key": g.PublicKeyPath(), "issuer_key": g.IssuerKeyPath(), "opener_key": g.OpenerKeyPath(),
-		"registry": g.RegistryPath(), "issuer_admin_key": adminPath}
-	res := map[string]any{"name": g.Name, "version": 1, "curve": pk.Suite().String(), "epoch": pk.Epoch(), "group_public_key": hex.EncodeToString(enc), "files": files}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	if err := genesis.WritePrivateKey(adminPath, priv); err != nil {
-		return badInput(err)
-	}
-	txID, h, err := oc.submitAdmin(cmd.Context(), &chain.Tx{Kind: chain.KindAddGroup, Group: g.Name, GroupKey: enc, AdminKey: pub})
-	if err != nil {
-		return fmt.Errorf("group files written in %s, but adding the group on chain failed: %w", gd.dir, err)
-	}
-	res["tx"], res["height"] = txID, h
-	return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-		fmt.Fprintf(w, "created v1 %s group %q at epoch 0, added on chain at height %d\n  public key  %s\n  issuer key  %s (secret)\n  opener key  %s (secret: give it to the opener)\n  registry    %s (secret)\n  issuer admin key %s (secret)\n",
-			pk.Suite(), g.Name, h, g.PublicKeyPath(), g.IssuerKeyPath(), g.OpenerKeyPath(), g.RegistryPath(), adminPath)
-	})
 }

@@ -3,13 +3,14 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/groupsig"
 )
 
 func newGroupRevokeCmd() *cobra.Command {
@@ -20,54 +21,50 @@ func newGroupRevokeCmd() *cobra.Command {
 	var oc onChainFlags
 	cmd := &cobra.Command{
 		Use:   "revoke",
-		Short: "Revoke members: move the group to the next epoch",
-		Long: `Revoke the members under --label (repeat for several). The group moves
-to the next epoch; every remaining member is re-issued a certificate in
-the public revocation record, which the members need for
-'veil group update-key'. Signatures stay valid under their own epoch's
-key only.
+		Short: "Revoke members: move the group to the next epoch (on chain, or offline)",
+		Long: `Revoke the members under --label (repeat for several) with the issuer's
+registry in --dir (DIR/NAME.issuer.key, DIR/NAME.registry). The group
+moves to the next epoch; the issuer's authenticated revocation record
+re-issues every remaining member a certificate for it, chained to the
+previous record. Signatures stay valid under their own epoch's key only.
 
-What --dir holds for --name decides the scheme:
-  v2 group (NAME.gpk from 'group create'): offline. The record, signed by
-    the issuer and chained to the previous one, goes to --out (default
-    DIR/NAME.epoch-E.revocation); NAME.registry and NAME.gpk move to epoch
-    E. Publish the record.
-  v1 group (from genesis or testnet): one --label; with --admin-key the
-    revocation is submitted on chain through --node (or $VEIL_NODE) and
-    waited for; from then on nodes refuse transactions of the old epoch
-    with stale_epoch.`,
-		Example: `  veil group revoke --dir "$ISSUER_DIR" --name acme --label mallory --out acme.epoch-1.revocation
-  veil group revoke --dir "$ISSUER_DIR" --name acme --label mallory --label trudy
-  veil group revoke --dir net/groups --name acme --label mallory \
-    --node http://127.0.0.1:8545 --admin-key net/groups/acme.admin.key`,
+On chain (--admin-key, the group's issuer admin key, and --node): the
+record is posted in a revocation transaction and waited for. From then on
+nodes refuse transactions of the old epoch (stale_epoch); the remaining
+members pick up their new certificates from chain state ('veil group
+update-key --node', or 'veil tx send' on its own); the revoked member
+gets none. The registry must match the chain; if an earlier run saved the
+record but did not post it, the same command posts it.
+
+Offline (no --admin-key): the record goes to --out (default
+DIR/NAME.epoch-E.revocation) for the issuer to publish; members update
+with 'veil group update-key --record'.
+
+In both cases DIR/NAME.registry and DIR/NAME.gpk move to epoch E and the
+record is kept as DIR/NAME.epoch-E.revocation (or --out).`,
+		Example: `  veil group revoke --node $VEIL_NODE --dir net/groups --name payments --label carol \
+    --admin-key net/groups/payments.admin.key
+  veil group revoke --dir "$ISSUER_DIR" --name acme --label mallory --out acme.epoch-1.revocation
+  veil group revoke --dir "$ISSUER_DIR" --name acme --label mallory --label trudy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
 				return err
 			}
-			switch gd.gs2().version() {
-			case 2:
-				if oc.enabled() {
-					return badInput(fmt.Errorf("%s is a v2 group, revoked offline: the chain runs v1 groups only (drop --admin-key)", gd.gs2().gpkPath()))
-				}
-				return revokeV2(cmd, gd.gs2(), &out, labels, recOut)
-			case 1:
-				if len(labels) != 1 {
-					return badInput(errors.New("a v1 group revokes one --label at a time"))
-				}
-				if recOut != "" {
-					return badInput(errors.New("--out is for v2 groups: a v1 record goes to DIR/NAME.epoch-E.revocation"))
-				}
-				return revokeV1(cmd, &gd, &out, &oc, labels[0])
+			if gd.gs2().version() != 2 {
+				return badInput(fmt.Errorf("no group %q in %s: %s is missing or unreadable", gd.name, gd.dir, gd.gs2().gpkPath()))
 			}
-			return badInput(fmt.Errorf("no group %q in %s: %s is missing or unreadable", gd.name, gd.dir, gd.gs2().gpkPath()))
+			if oc.enabled() {
+				return revokeOnChain(cmd, gd.gs2(), &out, &oc, labels, recOut)
+			}
+			return revokeV2(cmd, gd.gs2(), &out, labels, recOut)
 		},
 	}
 	gd.register(cmd)
 	out.register(cmd)
-	oc.register(cmd, "the group issuer's (v1 groups)")
-	cmd.Flags().StringArrayVar(&labels, "label", nil, "label of a member to revoke (required; repeat for several, v2)")
-	cmd.Flags().StringVar(&recOut, "out", "", "file to write the v2 record to (default DIR/NAME.epoch-E.revocation)")
+	oc.register(cmd, "the group issuer's")
+	cmd.Flags().StringArrayVar(&labels, "label", nil, "label of a member to revoke (required; repeat for several)")
+	cmd.Flags().StringVar(&recOut, "out", "", "file to write the record to (default DIR/NAME.epoch-E.revocation)")
 	_ = cmd.MarkFlagRequired("label")
 	return cmd
 }
@@ -123,40 +120,85 @@ func revokeV2(cmd *cobra.Command, g gs2Dir, out *outputFlag, labels []string, re
 	})
 }
 
-// revokeV1 revokes in a v1 group directory and, with --admin-key, on chain.
-func revokeV1(cmd *cobra.Command, gd *groupDirFlags, out *outputFlag, oc *onChainFlags, label string) error {
-	g := gd.groupDir()
-	rec, reg, err := g.Revoke(label)
+// revokeOnChain revokes with the registry and posts the record.
+func revokeOnChain(cmd *cobra.Command, g gs2Dir, out *outputFlag, oc *onChainFlags, labels []string, recOut string) error {
+	c, err := oc.node.client()
 	if err != nil {
-		return badInput(err)
+		return err
 	}
-	enc, _ := rec.MarshalBinary()
-	var remaining []map[string]string
-	for _, m := range reg.Members() {
-		if !m.Revoked {
-			remaining = append(remaining, map[string]string{"label": m.Label, "a": m.Identity.String()})
+	ik, reg, err := g.load()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := oc.context(cmd)
+	defer cancel()
+	grp, err := c.Group(ctx, g.name)
+	if err != nil {
+		return chainError(err)
+	}
+	var rec *groupsig.RevocationRecord
+	resumed := false
+	switch e := reg.GroupKey().Epoch(); {
+	case e == grp.Epoch:
+		if err := checkRegistry(reg, grp.GroupKey, grp.Epoch, grp.Members, g.name); err != nil {
+			return err
 		}
-	}
-	res := map[string]any{"label": label, "epoch": rec.Epoch(), "record": hex.EncodeToString(enc),
-		"record_file": g.RevocationPath(rec.Epoch()), "members": remaining}
-	if oc.enabled() {
-		tx := &chain.Tx{Kind: chain.KindRevokeMember, Group: gd.name, Label: label, Revocation: enc}
-		for _, m := range reg.Members() {
-			if !m.Revoked {
-				tx.Updates = append(tx.Updates, chain.MemberUpdate{Label: m.Label, Identity: m.Identity})
+		if rec, err = reg.Revoke(ik, labels, rand.Reader); err != nil {
+			return checkError(err)
+		}
+		if recOut == "" {
+			recOut = g.recordPath(rec.Epoch())
+		}
+		// Record, registry, then the group file: a record on chain is always in the registry.
+		if err := writeObjects(recOut, true, rec); err != nil {
+			return err
+		}
+		if err := writeObjects(g.registryPath(), true, reg); err != nil {
+			return err
+		}
+		if gf, err := readGroupFile(g.gpkPath(), "", ""); err == nil {
+			gf.gk = reg.GroupKey()
+			if err := gf.write(g.gpkPath(), true); err != nil {
+				return err
 			}
 		}
-		txID, h, err := oc.submitAdmin(cmd.Context(), tx)
-		if err != nil {
-			return fmt.Errorf("revoked locally (record %s), but the on-chain revocation failed: %w", g.RevocationPath(rec.Epoch()), err)
+	case e == grp.Epoch+1:
+		recs := reg.Records()
+		rec = recs[len(recs)-1]
+		if !sameLabels(rec.Revoked(), labels) {
+			return badInput(fmt.Errorf("%w: the registry is at epoch %d with a record revoking %s that is not on chain yet: run this with --label %s to post it",
+				errOutOfSync, e, strings.Join(rec.Revoked(), ", "), strings.Join(rec.Revoked(), " --label ")))
 		}
-		res["tx"], res["height"] = txID, h
+		resumed = true
+		if recOut == "" {
+			recOut = g.recordPath(rec.Epoch())
+		}
+	default:
+		return badInput(fmt.Errorf("%w: the registry is at epoch %d, group %q on chain at %d", errOutOfSync, e, g.name, grp.Epoch))
 	}
+	enc, _ := rec.MarshalBinary()
+	txID, h, err := oc.submitAdmin(ctx, &chain.Tx{Kind: chain.KindRevokeMember, Group: g.name, Revocation: enc})
+	if err != nil {
+		return fmt.Errorf("the record is in %s, but posting it failed (run the same command again to post it): %w", g.registryPath(), err)
+	}
+	hash := rec.Hash()
+	var remaining []map[string]string
+	for _, l := range rec.Reissued() {
+		a, _ := rec.ReissuedA(l)
+		remaining = append(remaining, map[string]string{"label": l, "a": hex.EncodeToString(a)})
+	}
+	res := map[string]any{"revoked": rec.Revoked(), "epoch": rec.Epoch(), "record_hash": hex.EncodeToString(hash[:]),
+		"record_file": recOut, "members": remaining, "tx": txID, "height": h, "reposted": resumed}
 	return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-		if h, ok := res["height"]; ok {
-			fmt.Fprintf(w, "revocation committed on chain at height %d\n", h)
-		}
-		fmt.Fprintf(w, "revoked %q; group %q is now at epoch %d\n  record %s\n  %d members remain; each runs: veil group update-key --key KEY --record %s\n",
-			label, g.Name, rec.Epoch(), g.RevocationPath(rec.Epoch()), len(remaining), g.RevocationPath(rec.Epoch()))
+		fmt.Fprintf(w, "revoked %s on chain at height %d; group %q is now at epoch %d\n  record %s (hash %x)\n  %d members re-issued: they update from the chain ('veil group update-key --node', or 'veil tx send' does it)\n",
+			strings.Join(rec.Revoked(), ", "), h, g.name, rec.Epoch(), recOut, hash, len(remaining))
 	})
+}
+
+// sameLabels reports whether a and b hold the same labels.
+func sameLabels(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }

@@ -1,20 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/groupsig"
-	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
-// updateKeyFlags are update-key's flags, for both schemes.
+// updateKeyFlags are update-key's flags.
 type updateKeyFlags struct {
 	out                    outputFlag
 	nf                     nodeFlag
@@ -22,32 +21,35 @@ type updateKeyFlags struct {
 	gpk, label, prev       string
 	records                []string
 	force                  bool
+	timeout                time.Duration
 }
 
 func newGroupUpdateKeyCmd() *cobra.Command {
 	var f updateKeyFlags
 	cmd := &cobra.Command{
 		Use:   "update-key",
-		Short: "Bring a member key to the next epoch with a revocation record",
-		Long: `Check a revocation record against the member key's epoch and move the
-key to the record's epoch with the certificate the record re-issues it.
-Give several --record flags, in epoch order, to cross several revocations.
-A revoked member is told so and exits 1. The key file is rewritten in
-place unless --out is given (an existing --out is replaced only with
---force).
+		Short: "Bring a member key to the group's current epoch after revocations",
+		Long: `Move a member key across revocation records to a later epoch, with the
+certificate each record re-issues it. Every record is checked (the
+issuer's proof, and its chain to the previous record) before it is used.
+A revoked member is told so and exits 1 (code "revoked"). The key file is
+rewritten in place (atomically) unless --out is given (an existing --out
+is replaced only with --force).
 
-v2 key (from 'group join-finish'): the record must chain to the previous
-one: --prev is the previous record (a file, or its SHA-256 in hex); it
-defaults to zeros, right for the first record of the group. A bare hex or
-raw member key needs --gpk and --label.
+From the chain (--node, or $VEIL_NODE; the default without --record): the
+group's revocation records are read from chain state and the key is
+brought to the group's current epoch. The group is the key file's, or
+--group (checked against the key). 'veil tx send' does the same on its
+own before it signs.
 
-v1 key of the chain: with --group (and --node or $VEIL_NODE) instead of
---record the revocation records are read from the chain and the key is
-brought to the group's current epoch; --record takes v1 record files.`,
-		Example: `  veil group update-key --key bob.key --record acme.epoch-1.revocation
+Offline (--record, repeat in epoch order): the records are files; the
+first must chain to --prev, the previous record (a file, or its SHA-256 in
+hex; default zeros, right for the group's first record). A bare hex or raw
+member key needs --gpk and --label.`,
+		Example: `  veil group update-key --node $VEIL_NODE --key bob.payments.key
+  veil group update-key --key bob.key --record acme.epoch-1.revocation
   veil group update-key --key bob.key --record acme.epoch-2.revocation \
-    --prev acme.epoch-1.revocation --out bob.epoch-2.key
-  veil group update-key --key bob.key --node http://127.0.0.1:8545 --group acme`,
+    --prev acme.epoch-1.revocation --out bob.epoch-2.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.out.validate(); err != nil {
@@ -58,29 +60,77 @@ brought to the group's current epoch; --record takes v1 record files.`,
 					return err
 				}
 			}
-			if f.group == "" {
-				if data, err := os.ReadFile(f.keyPath); err == nil && fileVersion(data) == 2 {
-					return updateKeyV2(cmd, &f)
+			if len(f.records) > 0 {
+				if f.group != "" {
+					return badInput(errors.New("--group is for updating from the chain: drop it with --record"))
 				}
+				return updateKeyV2(cmd, &f)
 			}
-			if f.gpk != "" || f.label != "" || f.prev != "" {
-				return badInput(errors.New("--gpk, --label and --prev are for v2 member keys"))
+			if f.prev != "" {
+				return badInput(errors.New("--prev goes with --record"))
 			}
-			return updateKeyV1(cmd, &f)
+			return updateKeyOnChain(cmd, &f)
 		},
 	}
 	f.out.register(cmd)
 	cmd.Flags().StringVar(&f.keyPath, "key", "", "member key file (required)")
-	cmd.Flags().StringArrayVar(&f.records, "record", nil, "revocation record file (repeat, in epoch order)")
+	cmd.Flags().StringArrayVar(&f.records, "record", nil, "offline: revocation record file (repeat, in epoch order)")
 	cmd.Flags().StringVar(&f.keyOut, "out", "", "write the updated key here instead of over --key")
 	cmd.Flags().BoolVar(&f.force, "force", false, "replace an existing --out file")
-	cmd.Flags().StringVar(&f.prev, "prev", "", "v2: the record before the first --record (file, or its hash in hex; default zeros)")
-	cmd.Flags().StringVar(&f.gpk, "gpk", "", "v2: group key file, for a bare member key")
-	cmd.Flags().StringVar(&f.label, "label", "", "v2: the member's label, for a key file without a Label header")
+	cmd.Flags().StringVar(&f.prev, "prev", "", "offline: the record before the first --record (file, or its hash in hex; default zeros)")
+	cmd.Flags().StringVar(&f.gpk, "gpk", "", "group key file, for a bare member key")
+	cmd.Flags().StringVar(&f.label, "label", "", "the member's label, for a key file without a Label header")
 	f.nf.register(cmd)
-	cmd.Flags().StringVar(&f.group, "group", "", "v1: group name on chain (with --node)")
+	cmd.Flags().StringVar(&f.group, "group", "", "the key's group on chain (default: the key file's)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 30*time.Second, "give up waiting for the node after this long")
 	_ = cmd.MarkFlagRequired("key")
 	return cmd
+}
+
+// updateKeyOnChain brings the key to the group's current epoch from the
+// chain's revocation records.
+func updateKeyOnChain(cmd *cobra.Command, f *updateKeyFlags) error {
+	c, err := f.nf.client()
+	if err != nil {
+		return err
+	}
+	mf, err := readMemberFile(f.keyPath, f.gpk, f.label)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+	defer cancel()
+	group, g, err := memberGroup(ctx, c, mf, f.group)
+	if err != nil {
+		return err
+	}
+	from := mf.mk.Epoch()
+	outPath := f.keyOut
+	if outPath == "" {
+		outPath = f.keyPath
+	} else if err := copyKeyFile(mf, group, outPath, f.force); err != nil {
+		return err
+	}
+	up, err := updateFromChain(ctx, c, outPath, mf, group, g.Epoch)
+	if err != nil {
+		return err
+	}
+	res := map[string]any{"label": up.label, "group": group, "from_epoch": from, "epoch": up.mk.Epoch(), "a": hex.EncodeToString(up.mk.A()), "key_file": outPath}
+	return f.out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+		if up.mk.Epoch() == from {
+			fmt.Fprintf(w, "member key of %q is current: group %q is at epoch %d\n", up.label, group, from)
+			return
+		}
+		fmt.Fprintf(w, "member key of %q now at epoch %d (from %d) -> %s\n", up.label, up.mk.Epoch(), from, outPath)
+	})
+}
+
+// copyKeyFile writes mf to path first, so that --out holds the key even
+// when it is already current.
+func copyKeyFile(mf *memberFile, group, path string, force bool) error {
+	cp := *mf
+	cp.group = group
+	return cp.write(path, force)
 }
 
 // parsePrev reads --prev: a 32-byte hash in hex, or a record (hex or file).
@@ -141,80 +191,12 @@ func updateKeyV2(cmd *cobra.Command, f *updateKeyFlags) error {
 	if outPath == "" {
 		outPath = f.keyPath
 	}
-	if err := (&memberFile{mk: mk, gk: gk, label: mf.label}).write(outPath, true); err != nil {
+	if err := (&memberFile{mk: mk, gk: gk, label: mf.label, group: mf.group}).write(outPath, true); err != nil {
 		return err
 	}
 	res := map[string]any{"label": mf.label, "epoch": mk.Epoch(), "a": hex.EncodeToString(mk.A()),
 		"prev": hex.EncodeToString(prev[:]), "key_file": outPath}
 	return f.out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 		fmt.Fprintf(w, "member key of %q now at epoch %d -> %s\n  the next record chains to %x\n", mf.label, mk.Epoch(), outPath, prev)
-	})
-}
-
-func updateKeyV1(cmd *cobra.Command, f *updateKeyFlags) error {
-	mk := new(bbs04.MemberKey)
-	if err := readKey(f.keyPath, mk); err != nil {
-		return err
-	}
-	type source struct {
-		name string
-		rec  *bbs04.RevocationRecord
-	}
-	var recs []source
-	for _, path := range f.records {
-		rec := new(bbs04.RevocationRecord)
-		if err := readKey(path, rec); err != nil {
-			return err
-		}
-		recs = append(recs, source{path, rec})
-	}
-	if f.nf.url != "" && len(f.records) == 0 {
-		if f.group == "" {
-			return badInput(errors.New("--group is required with --node"))
-		}
-		c, err := f.nf.client()
-		if err != nil {
-			return err
-		}
-		ctx, cancel := timeoutCtx(cmd, 30*time.Second)
-		defer cancel()
-		onChain, err := c.Revocations(ctx, f.group)
-		if err != nil {
-			return apiError(err)
-		}
-		// Record i moved the group to epoch i+1; the key needs those after its epoch.
-		for i := mk.PublicKey().Epoch(); i < uint64(len(onChain)); i++ {
-			rec := new(bbs04.RevocationRecord)
-			if err := rec.UnmarshalBinary(onChain[i]); err != nil {
-				return fmt.Errorf("on-chain record for epoch %d: %w", i+1, err)
-			}
-			recs = append(recs, source{fmt.Sprintf("on-chain record for epoch %d", i+1), rec})
-		}
-	}
-	if len(recs) == 0 && len(f.records) == 0 && f.nf.url == "" {
-		return badInput(errors.New("give --record files, or --node and --group"))
-	}
-	for _, src := range recs {
-		path, rec := src.name, src.rec
-		next, err := mk.Update(rec)
-		if errors.Is(err, bbs04.ErrRevoked) {
-			return refused(fmt.Errorf("this member key was revoked at epoch %d: it can no longer sign for the group: %w", rec.Epoch(), err))
-		}
-		if err != nil {
-			return refused(fmt.Errorf("record %s: %w", path, err))
-		}
-		mk = next
-	}
-	keyOut := f.keyOut
-	if keyOut == "" {
-		keyOut = f.keyPath
-	}
-	if err := bbs04.WriteFile(keyOut, mk); err != nil {
-		return badInput(err)
-	}
-	id := mk.Identity()
-	res := map[string]any{"epoch": mk.PublicKey().Epoch(), "a": id.String(), "key_file": keyOut}
-	return f.out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-		fmt.Fprintf(w, "member key now at epoch %d -> %s\n", mk.PublicKey().Epoch(), keyOut)
 	})
 }

@@ -166,12 +166,14 @@ func readGroupKey(path string) (*groupsig.GroupKey, error) {
 	return gk, nil
 }
 
-// memberFile is a member key file: the member key block (its label in the
-// "Label" header) and the group key block of the key's epoch.
+// memberFile is a member key file: the member key block (its label in
+// the "Label" header and, for a key joined on chain, its group's name in
+// "Group") and the group key block of the key's epoch.
 type memberFile struct {
 	mk    *groupsig.MemberKey
 	gk    *groupsig.GroupKey // at mk's epoch
 	label string
+	group string // the group's name on chain, when known
 }
 
 // readMemberFile reads a member key file. A raw or hex member key has no
@@ -184,8 +186,11 @@ func readMemberFile(path, gpkPath, label string) (*memberFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if mf.label == "" && block != nil {
-		mf.label = block.Headers["Label"]
+	if block != nil {
+		if mf.label == "" {
+			mf.label = block.Headers["Label"]
+		}
+		mf.group = block.Headers["Group"]
 	}
 	gk := new(groupsig.GroupKey)
 	switch {
@@ -210,11 +215,18 @@ func readMemberFile(path, gpkPath, label string) (*memberFile, error) {
 	return mf, nil
 }
 
-// write writes the member key file (mode 0600).
+// write writes the member key file (mode 0600) atomically: a temporary
+// file renamed over path, so that a reader never sees half a key.
 func (mf *memberFile) write(path string, overwrite bool) error {
-	var headers map[string]string
+	headers := map[string]string{}
 	if mf.label != "" {
-		headers = map[string]string{"Label": mf.label}
+		headers["Label"] = mf.label
+	}
+	if mf.group != "" {
+		headers["Group"] = mf.group
+	}
+	if len(headers) == 0 {
+		headers = nil
 	}
 	kb, err := groupsig.Block(mf.mk, headers)
 	if err != nil {
@@ -225,6 +237,17 @@ func (mf *memberFile) write(path string, overwrite bool) error {
 		return err
 	}
 	return writeBlocks(path, overwrite, kb, gb)
+}
+
+// gs is the groupsig form of the file, for package client.
+func (mf *memberFile) gs() *groupsig.MemberFile {
+	return &groupsig.MemberFile{Key: mf.mk, Label: mf.label, Group: mf.gk}
+}
+
+// with returns a copy of mf holding another key of the same member (an
+// update of gs to a later epoch).
+func (mf *memberFile) with(gs *groupsig.MemberFile) *memberFile {
+	return &memberFile{mk: gs.Key, gk: gs.Group, label: mf.label, group: mf.group}
 }
 
 // readIdentity reads a member's Ed25519 identity key: PEM PKCS#8 as

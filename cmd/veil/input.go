@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/groupsig"
-	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // messageFlags is the --message TEXT | --message-file F pair of commands
@@ -75,18 +74,6 @@ func (s *scopeFlags) read() ([]byte, error) {
 	return scope, nil
 }
 
-// readKey reads a v1 (BBS04) key file as the CLI writes it, or the raw (or
-// hex) bytes of the spec's encoding.
-func readKey(path string, v encoding.BinaryUnmarshaler) error {
-	if path == "" {
-		return badInput(errors.New("no key file given"))
-	}
-	if err := bbs04.ReadFile(path, v); err != nil {
-		return badInput(err)
-	}
-	return nil
-}
-
 // readGS2 reads a v2 file (PEM as the CLI writes it, or the hex or raw
 // bytes of the spec's encoding) into v and returns its PEM block, nil for
 // hex or raw input. A v1 file is named as such.
@@ -101,15 +88,15 @@ func readGS2(path string, v encoding.BinaryUnmarshaler) (*pem.Block, error) {
 	block, err := groupsig.Dearmor(data, v)
 	if err != nil {
 		if fileVersion(data) == 1 {
-			return nil, badInput(fmt.Errorf("read %s: a v1 (BBS04) file, where a v2 object is wanted: v1 keys serve only the chain's transactions: %w", path, err))
+			return nil, badInput(fmt.Errorf("read %s: a v1 (BBS04) file: v1 groups are retired, the chain and the CLI use v2 only: %w", path, err))
 		}
 		return nil, badInput(fmt.Errorf("read %s: %w", path, err))
 	}
 	return block, nil
 }
 
-// fileVersion tells a v1 (BBS04) object from a v2 one by its PEM type or
-// leading suite byte: 1, 2, or 0 when neither.
+// fileVersion tells a retired v1 (BBS04) file from a v2 one by its PEM
+// type or leading suite byte: 1, 2, or 0 when neither.
 func fileVersion(data []byte) int {
 	data = bytes.TrimSpace(data)
 	if block, _ := pem.Decode(data); block != nil {
@@ -129,7 +116,7 @@ func fileVersion(data []byte) int {
 		return 0
 	case groupsig.Suite(data[0]).Valid():
 		return 2
-	case bbs04.Suite(data[0]).Valid():
+	case data[0] == 0x01 || data[0] == 0x02: // v1's suites
 		return 1
 	}
 	return 0
@@ -230,24 +217,10 @@ func (f *signedFlags) read() (*signed, error) {
 	return s, nil
 }
 
-// decodeProof parses the --proof argument of a v1 opening.
-func decodeProof(s string) (*bbs04.OpeningProof, error) {
-	b, err := decodeHex("proof", s)
-	if err != nil {
-		return nil, err
-	}
-	proof := new(bbs04.OpeningProof)
-	if err := proof.UnmarshalBinary(b); err != nil {
-		return nil, badInput(fmt.Errorf("--proof: %w", err))
-	}
-	return proof, nil
-}
-
-// openError maps a failed Open (v1 or v2): an opener key of another group
-// is bad input (exit 2), a signature that does not verify is refused
-// (exit 1).
+// openError maps a failed Open: an opener key of another group is bad
+// input (exit 2), a signature that does not verify is refused (exit 1).
 func openError(err error) error {
-	if errors.Is(err, bbs04.ErrWrongGroup) || errors.Is(err, groupsig.ErrWrongGroup) {
+	if errors.Is(err, groupsig.ErrWrongGroup) {
 		return badInput(err)
 	}
 	return refused(err)

@@ -30,7 +30,9 @@ chain state, so it survives restarts and reaches nodes that join later.`,
 			if !oc.enabled() || id == "" {
 				return badInput(errors.New("--id and --admin-key are required"))
 			}
-			txID, h, err := oc.submitAdmin(cmd.Context(), &chain.Tx{Kind: chain.KindRevokeNode, Node: id})
+			ctx, cancel := oc.context(cmd)
+			defer cancel()
+			txID, h, err := oc.submitAdmin(ctx, &chain.Tx{Kind: chain.KindRevokeNode, Node: id})
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/groupsig"
-	"github.com/veilchain/veil/groupsig/bbs04"
 )
 
 // Exit statuses shared by every command.
@@ -48,17 +48,24 @@ var errorCodes = []struct {
 	code string
 }{
 	{groupsig.ErrNotAccountable, "not_accountable"},
-	{groupsig.ErrRevoked, "revoked"}, {bbs04.ErrRevoked, "revoked"},
+	{groupsig.ErrRevoked, "revoked"},
 	{groupsig.ErrDuplicate, "duplicate"},
-	{groupsig.ErrUnknownMember, "unknown_member"}, {bbs04.ErrUnknownMember, "unknown_member"},
-	{groupsig.ErrInvalidSignature, "invalid_signature"}, {bbs04.ErrInvalidSignature, "invalid_signature"},
-	{groupsig.ErrInvalidProof, "invalid_proof"}, {bbs04.ErrInvalidProof, "invalid_proof"},
-	{groupsig.ErrInvalidKey, "invalid_key"}, {bbs04.ErrInvalidKey, "invalid_key"},
-	{groupsig.ErrInvalidRevocation, "invalid_revocation"}, {bbs04.ErrInvalidRevocation, "invalid_revocation"},
-	{groupsig.ErrWrongSuite, "wrong_suite"}, {bbs04.ErrWrongSuite, "wrong_suite"},
-	{groupsig.ErrWrongGroup, "wrong_group"}, {bbs04.ErrWrongGroup, "wrong_group"},
-	{groupsig.ErrMalformed, "malformed"}, {bbs04.ErrMalformed, "malformed"},
+	{groupsig.ErrUnknownMember, "unknown_member"},
+	{groupsig.ErrInvalidSignature, "invalid_signature"},
+	{groupsig.ErrInvalidProof, "invalid_proof"},
+	{groupsig.ErrInvalidKey, "invalid_key"},
+	{groupsig.ErrInvalidRevocation, "invalid_revocation"},
+	{groupsig.ErrWrongSuite, "wrong_suite"},
+	{groupsig.ErrWrongGroup, "wrong_group"},
+	{groupsig.ErrMalformed, "malformed"},
 	{groupsig.ErrRandom, "random_failed"},
+	{client.ErrJoinSuperseded, "superseded"},
+	{client.ErrJoinDropped, "join_dropped"},
+	{client.ErrTxDropped, "tx_dropped"},
+	{errJoinPending, "pending"},
+	{errCertificate, "bad_certificate"},
+	{errOutOfSync, "out_of_sync"},
+	{context.DeadlineExceeded, "timeout"},
 	{errFileExists, "file_exists"},
 }
 
@@ -166,29 +173,34 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "veil",
 		Short: "veil: a consortium chain with anonymous, auditable transactions",
-		Long: `veil runs a consortium blockchain whose transactions carry BBS04 group
-signatures: nodes check that a member of a registered group signed, without
-learning which one; the group's opener can name the signer and prove it.
+		Long: `veil runs a consortium blockchain whose transactions carry group
+signatures (SPEC-groupsig-v2.md): nodes check that a member of a registered
+group signed, without learning which one; the group's opener can name the
+signer and prove it to anyone.
 
-The chain (genesis, testnet, node, tx, audit open/verify) still runs v1
-(SPEC-bbs04.md). The offline commands (member keygen, group create,
-join-request, issue, join-finish, revoke, update-key, sign, verify, open,
-verify-opening, audit evidence/check) make and use v2 groups
-(SPEC-groupsig-v2.md): members join with their own secret and an Ed25519
-identity key, so that an opening is accountable.
+A member gets an identity certificate from the consortium CA ('member
+request-cert', 'ca issue-member'), joins a group by transaction with a
+secret only it knows ('group join'; the issuer answers with 'group
+issue'), and signs transactions locally ('tx send'). The issuer revokes
+on chain ('group revoke'); remaining members update from chain state. The
+regulator builds evidence from chain data ('audit open') that anyone
+checks offline against the CA ('audit check'). The offline commands
+(group create, join-request, issue --request, join-finish, revoke,
+update-key --record, sign, verify, open, verify-opening, audit evidence)
+work on v2 objects without a network.
 
 Exit status: 0 success, 1 refused (a signature, proof, record, opening or
 request was checked and refused), 2 bad usage or unreadable input. With
 --output json a failure also prints {"error": {"code": …, "message": …}}
 on stdout.`,
-		Example: `  veil member keygen --out alice.id
-  veil group join-request --gpk acme.gpk --label alice --identity alice.id --out alice.req
-  veil sign --key alice.key --message "hello" --scope vote-1`,
+		Example: `  veil member request-cert --identity alice.id --org "Acme Bank" --label alice --out alice.csr
+  veil group join --node $VEIL_NODE --group payments --identity alice.id --cert alice.crt --out alice.payments.key
+  veil tx send --key alice.payments.key --topic orders --data "pay 10" --wait`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newMemberCmd(), newGroupCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
+	root.AddCommand(newMemberCmd(), newCACmd(), newGroupCmd(), newTopicCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
 		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newBenchCmd())
 	return root
 }

@@ -38,8 +38,15 @@ func newTestnetUpCmd() *cobra.Command {
 with fast timing), start one 'veil node start' process per node on free
 loopback ports, print each node's API URL once it answers, and stop them
 all gracefully on Ctrl-C (SIGINT) or SIGTERM. Run again, it resumes from
-the data in --dir. Each node logs to DIR/nodes/node-N/node.log.`,
-		Example: `  veil testnet up --dir testnet --nodes 4 --group acme
+the data in --dir. Each node logs to DIR/nodes/node-N/node.log.
+
+The chain CA is DIR/ca (it certifies members: 'veil ca issue-member'),
+the consortium admin key DIR/admin.key, each group's issuer files and
+admin key DIR/groups. --member founds every group with members who joined
+on their own keys, kept in DIR/members (LABEL.id.key, LABEL.crt,
+LABEL.GROUP.key); other members join by transaction ('veil group join').`,
+		Example: `  veil testnet up --dir testnet --nodes 4 --group payments
+  veil testnet up --dir testnet --nodes 4 --group payments --member m0,m1
   VEIL_NODE=http://127.0.0.1:PORT veil status`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -131,6 +138,7 @@ the data in --dir. Each node logs to DIR/nodes/node-N/node.log.`,
 	cmd.Flags().StringVar(&dir, "dir", "testnet", "directory of the network (created if absent)")
 	cmd.Flags().IntVar(&opt.Nodes, "nodes", 4, "number of nodes")
 	cmd.Flags().StringSliceVar(&opt.Groups, "group", nil, "groups that exist from genesis (when creating)")
+	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, when creating): keys in DIR/members")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id (when creating)")
 	return cmd
 }

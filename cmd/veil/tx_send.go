@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/groupsig"
 )
 
 func newTxSendCmd() *cobra.Command {
@@ -14,23 +17,36 @@ func newTxSendCmd() *cobra.Command {
 	var nf nodeFlag
 	var f txFlags
 	var rawHex string
-	var wait bool
+	var wait, noUpdate bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "send",
 		Short: "Sign (if needed) and submit a transaction; optionally wait until committed",
 		Long: `Submit a transaction to a node: either --tx HEX (from 'veil tx sign'), or
-the flags of 'veil tx sign' to build and sign it now (the current height is
-fetched from the node). With --wait, follow the node's event stream until
-the transaction is committed and print its height. A refusal prints its
-code (stale_epoch, bad_signature, duplicate, …) and exits 1.`,
-		Example: `  veil tx send --node http://127.0.0.1:8545 --key alice.key --chain-id veil-local \
-    --group acme --topic orders --data "pay 10" --wait
-  veil tx send --node http://127.0.0.1:8545 --tx 0101…`,
+build and sign it now with a member key (--key, from 'group join'):
+
+  - the group is the key file's (or --group, checked against the key);
+  - if the group's epoch on chain is ahead of the key (a revocation), the
+    key is first brought up to date from the chain's revocation records
+    and written back to its file (atomically); a revoked member is
+    refused (exit 1, code "revoked"). --no-update skips this;
+  - if the topic's rule says tagged (one action per member), the
+    signature carries the member's tag for the topic;
+  - the chain id and the current height come from the node.
+
+With --wait, wait until the transaction is committed and print its
+height. A refusal prints the node's code (already_acted, not_allowed,
+topic_closed, stale_epoch, bad_signature, duplicate, …) and exits 1.`,
+		Example: `  veil tx send --node http://127.0.0.1:8545 --key alice.payments.key --topic orders --data "pay 10" --wait
+  veil tx send --key alice.payments.key --topic vote-1 --data yes --output json
+  veil tx send --node http://127.0.0.1:8545 --tx 0201…`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
 				return err
+			}
+			if rawHex == "" && f.key == "" {
+				return badInput(errors.New("give --key (with --topic and --data) or --tx"))
 			}
 			c, err := nf.client()
 			if err != nil {
@@ -42,6 +58,7 @@ code (stale_epoch, bad_signature, duplicate, …) and exits 1.`,
 			if err != nil {
 				return apiError(err)
 			}
+			res := map[string]any{}
 			var tx *chain.Tx
 			if rawHex != "" {
 				raw, err := decodeHex("tx", rawHex)
@@ -52,11 +69,34 @@ code (stale_epoch, bad_signature, duplicate, …) and exits 1.`,
 					return badInput(fmt.Errorf("--tx: %w", err))
 				}
 			} else {
+				mf, err := readMemberFile(f.key, "", "")
+				if err != nil {
+					return err
+				}
+				group, g, err := memberGroup(ctx, c, mf, f.group)
+				if err != nil {
+					return err
+				}
+				if !noUpdate && mf.mk.Epoch() < g.Epoch {
+					from := mf.mk.Epoch()
+					if mf, err = updateFromChain(ctx, c, f.key, mf, group, g.Epoch); err != nil {
+						return err
+					}
+					res["key_updated"] = map[string]uint64{"from_epoch": from, "to_epoch": mf.mk.Epoch()}
+					if out.format == "text" {
+						fmt.Fprintf(cmd.ErrOrStderr(), "member key %s updated from epoch %d to %d from the chain\n", f.key, from, mf.mk.Epoch())
+					}
+				}
+				topic, err := c.Topic(ctx, f.topic)
+				if err != nil {
+					return apiError(err)
+				}
+				tagged := topic.Rule != nil && topic.Rule.Tagged
 				f.height = st.Height
 				if f.chainID == "" {
 					f.chainID = st.ChainID
 				}
-				if tx, err = f.build(); err != nil {
+				if tx, err = f.build(mf, group, tagged); err != nil {
 					return err
 				}
 			}
@@ -64,11 +104,14 @@ code (stale_epoch, bad_signature, duplicate, …) and exits 1.`,
 			if err != nil {
 				return apiError(err)
 			}
-			res := map[string]any{"id": id, "status": "pending"}
+			res["id"], res["status"], res["group"], res["epoch"] = id, "pending", tx.Group, tx.Epoch
+			if tx.Kind == chain.KindAnonymous && groupsig.IsTagged(tx.Auth) {
+				res["tag"] = hex.EncodeToString(groupsig.TagOf(tx.Auth))
+			}
 			if wait {
-				h, err := c.WaitCommitted(ctx, id, st.Height+1)
+				h, err := c.WaitTx(ctx, id)
 				if err != nil {
-					return refused(fmt.Errorf("waiting for %s: %w", id, err))
+					return chainError(fmt.Errorf("waiting for %s: %w", id, err))
 				}
 				res["status"], res["height"] = "committed", h
 			}
@@ -86,6 +129,7 @@ code (stale_epoch, bad_signature, duplicate, …) and exits 1.`,
 	f.register(cmd)
 	cmd.Flags().StringVar(&rawHex, "tx", "", "a signed transaction in hex (instead of the signing flags)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the transaction is committed")
+	cmd.Flags().BoolVar(&noUpdate, "no-update", false, "do not bring the member key up to the chain's epoch first")
 	cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "give up after this long")
 	return cmd
 }

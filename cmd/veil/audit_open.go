@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/client"
+	"github.com/veilchain/veil/groupsig"
+)
+
+func newAuditOpenCmd() *cobra.Command {
+	var out outputFlag
+	var nf nodeFlag
+	var openerPath, txID, evOut string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "open",
+		Short: "Name the member behind a committed transaction and build the evidence from chain data",
+		Long: `The regulator's tool. Fetch a committed anonymous transaction from a node,
+open its group signature with the opener key (the signed message is the
+transaction id; a tagged signature's scope is its topic's), find the
+member whose certificate at the transaction's epoch is the opened A (its
+join response, or the revocation record that re-issued it), and assemble
+the evidence bundle from chain data alone: group key, epoch, message,
+scope, signature, opening, the member's join record and identity
+certificate, the revocation records into the epoch. The bundle is
+checked (SPEC §5, conditions 1-4) before anything is written.
+
+--out writes the bundle (JSON, public); anyone checks it offline with
+'veil audit check --evidence FILE --ca ca.crt'. Under --output json
+without --out the bundle is printed as "evidence".
+
+An A that no member on chain holds at that epoch is refused (exit 1): a
+certificate made outside the register points at the issuer (SPEC §8).`,
+		Example: `  veil audit open --node http://127.0.0.1:8545 --opener-key net/groups/payments.opener.key \
+    --tx 3fa2… --out evidence.json
+  veil audit open --opener-key regulator/payments.opener.key --tx 3fa2… --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if evOut != "" && !force {
+				if err := checkAbsent(evOut); err != nil {
+					return err
+				}
+			}
+			ok := new(groupsig.OpenerKey)
+			if _, err := readGS2(openerPath, ok); err != nil {
+				return err
+			}
+			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
+				op, err := openOnChain(ctx, c, ok, txID)
+				if err != nil {
+					return err
+				}
+				b := op.bundle
+				res := map[string]any{"tx": b.Tx, "group": b.Group, "topic": b.Topic, "height": b.Height, "epoch": b.Epoch,
+					"label": op.accused.Label, "org": op.member.Org, "identity_public_key": hex.EncodeToString(op.accused.IdentityKey),
+					"a": hex.EncodeToString(op.a), "tagged": b.Scope != nil}
+				if evOut != "" {
+					data, err := json.MarshalIndent(b, "", "  ")
+					if err != nil {
+						return err
+					}
+					if err := writeFile(evOut, append(data, '\n'), 0o644, force); err != nil {
+						return err
+					}
+					res["evidence_file"] = evOut
+				} else {
+					res["evidence"] = b
+				}
+				return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+					fmt.Fprintf(w, "transaction %s (group %s, epoch %d, height %d) was signed by\n  label         %s\n  organisation  %s\n  identity key  %x\n  A             %x\n",
+						b.Tx, b.Group, b.Epoch, b.Height, op.accused.Label, op.member.Org, op.accused.IdentityKey, op.a)
+					if evOut != "" {
+						fmt.Fprintf(w, "  evidence      %s (public: 'veil audit check --evidence %s --ca CA.crt')\n", evOut, evOut)
+					}
+				})
+			})
+		},
+	}
+	out.register(cmd)
+	nf.register(cmd)
+	cmd.Flags().StringVar(&openerPath, "opener-key", "", "the group's opener key file (required)")
+	cmd.Flags().StringVar(&txID, "tx", "", "the committed transaction's id (required)")
+	cmd.Flags().StringVar(&evOut, "out", "", "file to write the evidence bundle (JSON) to")
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing --out")
+	_ = cmd.MarkFlagRequired("opener-key")
+	_ = cmd.MarkFlagRequired("tx")
+	return cmd
+}
