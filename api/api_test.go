@@ -187,7 +187,7 @@ func TestSubmitAndRefusalCodes(t *testing.T) {
 	}
 	forged := e.anon("bob", "t", "forged")
 	forged.Auth[50] ^= 1
-	oversize := strings.Repeat("a", 2*chain.MaxTxSize+2048)
+	oversize := strings.Repeat("a", 2*chain.MaxRevocationTxSize+2048)
 	cases := []struct {
 		name   string
 		body   string

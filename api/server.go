@@ -48,11 +48,12 @@ type Config struct {
 	Logger      *slog.Logger
 }
 
-// DefaultConfig allows bodies of a maximal transaction in hex, 2,000
+// DefaultConfig allows bodies of a maximal transaction in hex (a
+// revocation may fill a block: 16 MiB of hex), 2,000
 // submissions a second per client IP (bursts of 4,000), and 256 blocks of
 // event lag.
 func DefaultConfig() Config {
-	return Config{MaxBodyBytes: 2*chain.MaxTxSize + 1024, SubmitRate: 2000, SubmitBurst: 4000, EventBuffer: 256, Logger: slog.Default()}
+	return Config{MaxBodyBytes: 2*chain.MaxRevocationTxSize + 1024, SubmitRate: 2000, SubmitBurst: 4000, EventBuffer: 256, Logger: slog.Default()}
 }
 
 //go:embed openapi.json

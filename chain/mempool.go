@@ -214,7 +214,8 @@ func (m *Mempool) IDs() [][32]byte {
 }
 
 // Reap returns, oldest first, up to maxTxs pending transactions whose
-// encodings total at most maxBytes: the next block's content. They stay
+// encodings total at most maxBytes (or one larger transaction alone): the
+// next block's content. They stay
 // pending until Update removes them.
 func (m *Mempool) Reap(maxTxs, maxBytes int) []*Tx {
 	m.mu.Lock()
@@ -229,6 +230,13 @@ func (m *Mempool) Reap(maxTxs, maxBytes int) []*Tx {
 			continue
 		}
 		if size+e.tx.Size() > maxBytes {
+			// A transaction over maxBytes on its own (a large revocation:
+			// up to a whole block) goes alone in a block rather than hold
+			// up the queue behind it for ever; the chain's limits already
+			// make it fit a block.
+			if len(out) == 0 {
+				out = append(out, e.tx)
+			}
 			break
 		}
 		out = append(out, e.tx)

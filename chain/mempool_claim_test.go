@@ -1,6 +1,8 @@
 package chain
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"testing"
 )
@@ -48,5 +50,52 @@ func TestMempoolHoldsOneActionPerTag(t *testing.T) {
 	}
 	if err := f.pool.Add(&again); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("repeated join request: %v", err)
+	}
+}
+
+// TestForgedAdminTxIsRefusedBeforeItsChecks: an admin transaction signed
+// by the wrong key is refused for its signature, whatever its body: a
+// garbage revocation record or join response costs its sender nothing but
+// must not cost the nodes a pairing check either.
+func TestForgedAdminTxIsRefusedBeforeItsChecks(t *testing.T) {
+	f := newFixture(t, "alice", "bob")
+	_, stranger, _ := ed25519.GenerateKey(f.rnd)
+	garbage := bytes.Repeat([]byte{0x11}, 4096)
+	for name, tx := range map[string]*Tx{
+		"revocation": f.admin1(&Tx{Kind: KindRevokeMember, Group: "acme", Revocation: garbage}, stranger),
+		"response":   f.admin1(&Tx{Kind: KindJoinResponse, Group: "acme", JoinResponse: garbage}, stranger),
+		"add group":  f.admin1(&Tx{Kind: KindAddGroup, Group: "beta", GroupKey: garbage, IssuerProof: garbage, OpenerProof: garbage, AdminKey: stranger.Public().(ed25519.PublicKey)}, stranger),
+		"topic rule": f.admin1(&Tx{Kind: KindTopicRule, Topic: "x", Rule: TopicRule{Tagged: true}}, stranger),
+	} {
+		if err := f.ledger.CheckTx(tx); !errors.Is(err, ErrBadAdminSignature) {
+			t.Errorf("%s signed by a stranger: %v", name, err)
+		}
+	}
+	req, _, _ := f.joinTxs("carol")
+	forged := *req
+	_ = forged.SignAdmin(stranger)
+	if err := f.ledger.CheckTx(&forged); !errors.Is(err, ErrBadAdminSignature) {
+		t.Errorf("join request signed by a stranger: %v", err)
+	}
+}
+
+// TestReapTakesAnOversizeTransactionAlone: a transaction larger than the
+// producer's byte budget (a large revocation) is reaped alone instead of
+// holding up the queue behind it.
+func TestReapTakesAnOversizeTransactionAlone(t *testing.T) {
+	f := newFixture(t, "alice")
+	big := f.anonTx("alice", "t", string(bytes.Repeat([]byte{'x'}, 10_000)))
+	small := f.anonTx("alice", "t", "small")
+	for _, tx := range []*Tx{big, small} {
+		if err := f.pool.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.pool.Reap(10, 1000); len(got) != 1 || got[0].ID() != big.ID() {
+		t.Fatalf("reaped %d transactions, want the big one alone", len(got))
+	}
+	f.commit(big)
+	if got := f.pool.Reap(10, 1000); len(got) != 1 || got[0].ID() != small.ID() {
+		t.Fatalf("then %d transactions, want the small one", len(got))
 	}
 }
