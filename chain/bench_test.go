@@ -210,10 +210,10 @@ func benchRevocation(b *testing.B, n int) {
 
 // groupFixture is a fixture whose group acme has n founding members,
 // joined at genesis: each member has an identity key and certificate and
-// makes its join request (on its own machine; here on all cores), the issuer answers
-// each with Registry.Issue, and the ledger opens on the genesis, checking
-// every founding member as it does (twice: Validate, then the genesis
-// state). No member key is finished: nothing here signs as a member.
+// makes its join request (on its own machine; here on all cores), the
+// issuer answers each with Registry.Issue, and the ledger opens on the
+// genesis, checking every founding member once as it writes the genesis
+// state. No member key is finished: nothing here signs as a member.
 func groupFixture(tb testing.TB, n int) (*fixture, map[string]time.Duration) {
 	tb.Helper()
 	times := map[string]time.Duration{}

@@ -65,8 +65,12 @@ func (g *Genesis) CA() (*x509.Certificate, error) {
 	return ca, nil
 }
 
-// Validate checks the genesis for internal consistency, every group's
-// proofs and every founding member's join record and certificate.
+// Validate checks the genesis for internal consistency: chain id, keys,
+// CA certificate, validators, and each group's name, key and proofs.
+// Founding members' join records and certificates are checked when a
+// ledger is first written from the genesis (Open on an empty database):
+// ~3 ms a member, so a restart of a node whose genesis founded 10,000
+// members does not pay 30 s again for what its database already holds.
 func (g *Genesis) Validate() error {
 	if g.ChainID == "" || len(g.ChainID) > MaxChainIDLen {
 		return fmt.Errorf("genesis: chain id must be 1 to %d bytes", MaxChainIDLen)
@@ -74,8 +78,7 @@ func (g *Genesis) Validate() error {
 	if len(g.AdminKey) != ed25519.PublicKeySize {
 		return errors.New("genesis: consortium admin key must be an Ed25519 public key")
 	}
-	ca, err := g.CA()
-	if err != nil {
+	if _, err := g.CA(); err != nil {
 		return err
 	}
 	if len(g.Validators) == 0 {
@@ -91,11 +94,12 @@ func (g *Genesis) Validate() error {
 		}
 		seen[v.ID] = true
 	}
-	_, err = g.groups(ca)
+	_, err := g.groups(nil)
 	return err
 }
 
-// groups checks the genesis groups and builds their state.
+// groups checks the genesis groups and builds their state; with a nil ca
+// it leaves the founding members out.
 func (g *Genesis) groups(ca *x509.Certificate) (map[string]*group, error) {
 	out := map[string]*group{}
 	gids := map[[32]byte]bool{}
@@ -113,6 +117,9 @@ func (g *Genesis) groups(ca *x509.Certificate) (map[string]*group, error) {
 		}
 		gids[gr.key.GID()] = true
 		for i, m := range gg.Members {
+			if ca == nil {
+				break
+			}
 			p, err := gr.checkRequest(m.Request, m.Cert, ca, at)
 			if err != nil {
 				return nil, fmt.Errorf("genesis: group %q member %d: %w", gg.Name, i, err)

@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"testing"
+
+	"github.com/veilchain/veil/storage"
 )
 
 // TestMempoolHoldsOneActionPerTag: a member's second tagged action on a
@@ -97,5 +99,33 @@ func TestReapTakesAnOversizeTransactionAlone(t *testing.T) {
 	f.commit(big)
 	if got := f.pool.Reap(10, 1000); len(got) != 1 || got[0].ID() != small.ID() {
 		t.Fatalf("then %d transactions, want the small one", len(got))
+	}
+}
+
+// TestGenesisMembersAreCheckedWhenTheLedgerIsWritten: a founding member
+// whose certificate is another's, or whose response is another request's,
+// keeps a fresh database from being written; nothing is left behind.
+func TestGenesisMembersAreCheckedWhenTheLedgerIsWritten(t *testing.T) {
+	f := newFixture(t, "alice", "bob")
+	ms := f.gen.Groups[0].Members
+	for name, edit := range map[string]func(m []GenesisMember){
+		"swapped certificate": func(m []GenesisMember) { m[0].Cert = ms[1].Cert },
+		"swapped response":    func(m []GenesisMember) { m[0].Response = ms[1].Response },
+	} {
+		gen := *f.gen
+		gen.Groups = []GenesisGroup{f.gen.Groups[0]}
+		gen.Groups[0].Members = append([]GenesisMember(nil), ms...)
+		edit(gen.Groups[0].Members)
+		db, err := storage.Open(t.TempDir(), storage.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(db, &gen, Config{}); !errors.Is(err, ErrInvalidJoin) {
+			t.Errorf("%s: %v", name, err)
+		}
+		if _, _, ok, _ := db.Head(); ok {
+			t.Errorf("%s: a head was written", name)
+		}
+		db.Close()
 	}
 }
