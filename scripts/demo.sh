@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The veil demo: a 4-node local network (3 validators, 1 observer) on
-# loopback; a group with three members; anonymous transactions from each;
-# the same head hash on every node; a revocation that makes the revoked
-# member's next transaction fail with stale_epoch while the others go on;
-# and the regulator opening one transaction and anyone verifying the
-# opening. It stops the network and exits 0 when every step held.
+# loopback with one group, 'payments'. Members of two organisations get
+# identity certificates from the consortium CA and join by transaction —
+# each makes its secret in its own directory; the issuer answers by
+# policy and never sees it. They send anonymous transactions and vote once
+# each on a tagged topic (a second vote is refused, the tally counts
+# members). The issuer revokes one member on chain (refused from then on;
+# the others take their new keys from chain state). The regulator builds
+# evidence from chain data that anyone checks offline against the CA, and
+# an issuer's attempt to frame the revoked member is refused. It stops the
+# network and exits 0 when every step held.
 #
 # Usage: scripts/demo.sh [path/to/veil]   (make demo builds bin/veil first)
 set -euo pipefail
@@ -14,7 +19,9 @@ VEIL=$(cd "$(dirname "$VEIL")" && pwd)/$(basename "$VEIL")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/veil-demo.XXXXXX")
 NET=$WORK/net
 TESTNET_PID=
+JOIN_PIDS=()
 cleanup() {
+  for p in "${JOIN_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   if [ -n "$TESTNET_PID" ] && kill -0 "$TESTNET_PID" 2>/dev/null; then
     kill -INT "$TESTNET_PID"; wait "$TESTNET_PID" || true
   fi
@@ -27,9 +34,25 @@ fail() { echo "DEMO FAILED: $*" >&2; exit 1; }
 # field KEY: the value of a top-level KEY in the indented JSON that veil's
 # --output json prints (one key per line), without quotes.
 field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" | head -1; }
+# refused CODE CMD…: CMD must fail with exit status 1 and the error code CODE.
+refused() {
+  local code=$1; shift
+  local out rc=0
+  out=$("$@" -o json 2>/dev/null) || rc=$?
+  [ "$rc" = 1 ] || fail "expected exit 1 ($code) from: $* (got $rc): $out"
+  echo "$out" | grep -q "\"code\": \"$code\"" || fail "expected code $code from: $*: $out"
+  REFUSAL=$out
+  echo "refused ($code): $(echo "$out" | sed -n 's/^    "message": "\(.*\)",\{0,1\}$/\1/p' | sed 's/\\"/"/g' | cut -c1-200)"
+}
 
-step "1. Start a local network of 4 nodes (3 validators + 1 observer) with group 'acme'"
-"$VEIL" testnet up --dir "$NET" --nodes 4 --group acme >"$WORK/testnet.out" 2>&1 &
+G=payments
+ISSUER=$NET/groups                       # the issuer's directory (testnet puts it there)
+ADMIN_KEY=$ISSUER/$G.admin.key           # the issuer's admin key: signs join responses and revocations
+declare -A ORG=([alice]="Acme Bank" [bob]="Acme Bank" [carol]="Globex Insurance" [mallory]="Initech")
+MEMBERS=(alice bob carol)
+
+step "1. Start a local network of 4 nodes (3 validators + 1 observer) with group '$G' and no members yet"
+"$VEIL" testnet up --dir "$NET" --nodes 4 --group $G >"$WORK/testnet.out" 2>&1 &
 TESTNET_PID=$!
 for _ in $(seq 1 300); do
   grep -q "network of 4 nodes up" "$WORK/testnet.out" 2>/dev/null && break
@@ -44,26 +67,62 @@ for _ in $(seq 1 100); do
   [ "$("$VEIL" status -o json | field leader)" != "" ] && break; sleep 0.1
 done
 "$VEIL" status
+# Public books: anyone may keep a copy of the issuer's registry (step 14 uses this one).
+cp "$ISSUER/$G.registry" "$WORK/registry-at-genesis"
 
-step "2. The issuer adds three members; each registration is an admin transaction on chain"
-for m in alice bob carol; do
-  "$VEIL" group add-member --dir "$NET/groups" --name acme --label $m --out "$WORK/$m.key" \
-    --admin-key "$NET/groups/acme.admin.key"
+step "2. Four people, each in a directory of their own, get identity certificates from the consortium CA"
+for m in alice bob carol mallory; do
+  mkdir -p "$WORK/$m"
+  "$VEIL" member request-cert --identity "$WORK/$m/$m.id" --org "${ORG[$m]}" --label $m --out "$WORK/$m/$m.csr" >/dev/null
+  # Only the public request crosses to the CA, and only the certificate comes back.
+  "$VEIL" ca issue-member --ca-cert "$NET/ca/ca.crt" --ca-key "$NET/ca/ca.key" --request "$WORK/$m/$m.csr" --out "$WORK/$m/$m.crt"
 done
 
-step "3. Each member sends an anonymous transaction, each to a different node"
+step "3. They join '$G' by transaction: each posts a join request made with its own secret y"
+for m in alice carol; do   # these two wait for the issuer's answer
+  "$VEIL" group join --node "${NODES[1]}" --group $G --identity "$WORK/$m/$m.id" --cert "$WORK/$m/$m.crt" \
+    --out "$WORK/$m/$m.$G.key" --timeout 2m >"$WORK/$m/join.out" 2>&1 &
+  JOIN_PIDS+=($!)
+done
+for m in bob mallory; do   # these two post and leave; they come back with --resume
+  "$VEIL" group join --group $G --identity "$WORK/$m/$m.id" --cert "$WORK/$m/$m.crt" --out "$WORK/$m/$m.$G.key" --no-wait
+done
+for _ in $(seq 1 100); do
+  [ "$("$VEIL" group issue --dir "$ISSUER" --name $G --pending -o json | grep -c '"label"')" = 4 ] && break; sleep 0.1
+done
+
+step "4. The issuer lists the pending requests and answers by its policy: Acme Bank and Globex Insurance may join"
+"$VEIL" group issue --dir "$ISSUER" --name $G --pending
+echo "{\"groups\": {\"$G\": [\"Acme Bank\", \"Globex Insurance\"]}}" >"$WORK/policy.json"
+cat "$WORK/policy.json"
+"$VEIL" group issue --dir "$ISSUER" --name $G --admin-key "$ADMIN_KEY" --auto --policy "$WORK/policy.json" | tee "$WORK/issue.out"
+for m in alice bob carol; do grep -q "^answered  *$m " "$WORK/issue.out" || fail "$m was not answered"; done
+grep -q "^left pending  *mallory .*Initech.*may not join" "$WORK/issue.out" || fail "mallory was not left pending with the reason"
+
+step "5. The members finish their keys on their own machines; bob resumes his join"
+for p in "${JOIN_PIDS[@]}"; do wait "$p" || fail "a waiting join failed"; done
+JOIN_PIDS=()
+cat "$WORK/alice/join.out" "$WORK/carol/join.out"
+"$VEIL" group join --group $G --out "$WORK/bob/bob.$G.key" --resume
+for m in "${MEMBERS[@]}"; do
+  [ -f "$WORK/$m/$m.$G.key" ] && [ ! -e "$WORK/$m/$m.$G.key.join" ] || fail "$m has no key, or kept its join secret"
+done
+if grep -rlE "MEMBER KEY|JOIN SECRET" "$ISSUER" "$NET/ca"; then fail "a member secret reached the issuer or the CA"; fi
+echo "no member key or join secret anywhere on the issuer's or the CA's side"
+"$VEIL" group show $G
+
+step "6. Each member sends an anonymous transaction, each to a different node"
 i=0
-for m in alice bob carol; do
+for m in "${MEMBERS[@]}"; do
   node=${NODES[$i]}; i=$((i+1))
-  "$VEIL" tx send --node "$node" --key "$WORK/$m.key" --group acme --topic orders \
-    --data "order from a member of acme #$i" --wait -o json >"$WORK/$m.tx.json"
-  echo "sent to $node: $(field id <"$WORK/$m.tx.json") committed at height $(field height <"$WORK/$m.tx.json")"
+  "$VEIL" tx send --node "$node" --key "$WORK/$m/$m.$G.key" --topic orders \
+    --data "order from a member of $G #$i" --wait -o json >"$WORK/$m/tx.json"
+  echo "sent to $node: $(field id <"$WORK/$m/tx.json") committed at height $(field height <"$WORK/$m/tx.json")"
 done
-BOB_TX=$(field id <"$WORK/bob.tx.json")
-"$VEIL" tx get "$BOB_TX"
+"$VEIL" tx get "$(field id <"$WORK/bob/tx.json")"
 echo "(the node knows the group and the topic, never the signer)"
 
-step "4. All four nodes hold the same chain"
+step "7. All four nodes hold the same chain"
 heads() { for n in "${NODES[@]}"; do "$VEIL" status --node "$n" -o json | field head_hash; done | sort -u; }
 for _ in $(seq 1 50); do HEADS=$(heads); [ "$(echo "$HEADS" | wc -l)" = 1 ] && break; sleep 0.2; done
 for n in "${NODES[@]}"; do
@@ -73,37 +132,87 @@ done
 [ "$(echo "$HEADS" | wc -l)" = 1 ] || fail "nodes report different head hashes"
 echo "same head hash on all nodes"
 
-step "5. The issuer revokes carol: the group moves to epoch 1"
-"$VEIL" group revoke --dir "$NET/groups" --name acme --label carol --admin-key "$NET/groups/acme.admin.key"
-"$VEIL" group show acme
-
-step "6. carol's next transaction is refused with stale_epoch; she cannot update her key"
-if out=$("$VEIL" tx send --key "$WORK/carol.key" --group acme --topic orders --data "after revocation" 2>&1); then
-  fail "carol's transaction was accepted: $out"
-fi
-echo "$out"
-echo "$out" | grep -q stale_epoch || fail "expected stale_epoch"
-if out=$("$VEIL" group update-key --key "$WORK/carol.key" --group acme 2>&1); then fail "carol updated her key"; fi
-echo "$out"
-
-step "7. alice and bob bring their keys to epoch 1 from the chain and go on"
-for m in alice bob; do
-  "$VEIL" group update-key --key "$WORK/$m.key" --group acme
-  "$VEIL" tx send --key "$WORK/$m.key" --group acme --topic orders --data "$m after the revocation" --wait
+step "8. An anonymous vote: one vote per member on a tagged topic; a second vote is refused"
+"$VEIL" topic set --admin-key "$NET/admin.key" --topic vote-1 --groups $G --tagged --closes-in 500
+i=0
+for m in "${MEMBERS[@]}"; do
+  i=$((i+1)); vote=yes; [ $m = carol ] && vote=no
+  "$VEIL" tx send --node "${NODES[$i]}" --key "$WORK/$m/$m.$G.key" --topic vote-1 --data $vote --wait -o json >"$WORK/$m/vote.json"
+  echo "$m voted $vote (anonymously): $(field id <"$WORK/$m/vote.json"), tag $(field tag <"$WORK/$m/vote.json" | cut -c1-16)…"
 done
+ALICE_VOTE=$(field id <"$WORK/alice/vote.json")
+refused already_acted "$VEIL" tx send --node "${NODES[2]}" --key "$WORK/alice/alice.$G.key" --topic vote-1 --data no --wait
+"$VEIL" topic show vote-1 | tee "$WORK/topic.out"
+grep -q "tally   3 members acted" "$WORK/topic.out" || fail "the tally is not 3 members"
+echo "4 votes were sent, 3 members voted: the tally counts members, not transactions"
 
-step "8. The regulator opens bob's earlier transaction and proves who signed it"
-"$VEIL" audit open --opener-key "$NET/groups/acme.opener.key" --tx "$BOB_TX" -o json >"$WORK/open.json"
-cat "$WORK/open.json"
-[ "$(field label <"$WORK/open.json")" = bob ] || fail "the opening did not name bob"
-PROOF=$(field proof <"$WORK/open.json")
+step "9. The issuer revokes carol on chain: the group moves to epoch 1"
+"$VEIL" group revoke --dir "$ISSUER" --name $G --label carol --admin-key "$ADMIN_KEY"
+"$VEIL" group show $G
 
-step "9. Anyone checks the opening from public data; a false claim fails"
-"$VEIL" audit verify --tx "$BOB_TX" --label bob --proof "$PROOF"
-if "$VEIL" audit verify --tx "$BOB_TX" --label alice --proof "$PROOF" 2>/dev/null; then fail "a false opening verified"; fi
-echo "the same proof does not name alice: refused"
+step "10. carol is refused: she gets no new key, and her old one no longer signs for the group"
+refused revoked "$VEIL" tx send --key "$WORK/carol/carol.$G.key" --topic orders --data "after revocation"
+refused revoked "$VEIL" group update-key --key "$WORK/carol/carol.$G.key"
+HEIGHT=$("$VEIL" status -o json | field height)
+OLD=$("$VEIL" tx sign --key "$WORK/carol/carol.$G.key" --chain-id veil-local --topic orders --data "signed offline" --height "$HEIGHT" -o json | field tx)
+refused stale_epoch "$VEIL" tx send --tx "$OLD"
 
-step "10. Stop the network"
+step "11. alice and bob go on at epoch 1: bob updates from the chain, alice's tx send does it by itself"
+"$VEIL" group update-key --key "$WORK/bob/bob.$G.key"
+"$VEIL" tx send --key "$WORK/bob/bob.$G.key" --topic orders --data "bob after the revocation" --wait -o json >"$WORK/bob/tx1.json"
+"$VEIL" tx send --key "$WORK/alice/alice.$G.key" --topic orders --data "alice after the revocation" --wait
+[ "$(field epoch <"$WORK/bob/tx1.json")" = 1 ] || fail "bob's transaction is not at epoch 1"
+BOB_TX=$(field id <"$WORK/bob/tx1.json")
+
+step "12. The regulator opens two transactions and builds the evidence from chain data alone"
+mkdir -p "$WORK/regulator"
+cp "$ISSUER/$G.opener.key" "$WORK/regulator/"   # the opener key is the regulator's, not the issuer's
+"$VEIL" audit open --opener-key "$WORK/regulator/$G.opener.key" --tx "$BOB_TX" --out "$WORK/regulator/bob.evidence.json"
+"$VEIL" audit open --opener-key "$WORK/regulator/$G.opener.key" --tx "$ALICE_VOTE" --out "$WORK/regulator/vote.evidence.json" -o json >"$WORK/regulator/vote.json"
+[ "$(field label <"$WORK/regulator/vote.json")" = alice ] || fail "the vote did not open to alice"
+echo "vote $ALICE_VOTE (tagged, epoch 0) was alice's ($(field org <"$WORK/regulator/vote.json"))"
+
+step "13. Anyone checks the evidence offline, with public files only: the evidence and the CA certificate"
+PUB=$WORK/public
+mkdir -p "$PUB"
+cp "$WORK/regulator/bob.evidence.json" "$WORK/regulator/vote.evidence.json" "$NET/ca/ca.crt" "$PUB/"
+ls "$PUB"
+(
+  cd "$PUB"
+  unset VEIL_NODE
+  "$VEIL" audit check --evidence bob.evidence.json --ca ca.crt
+  "$VEIL" audit check --evidence vote.evidence.json --ca ca.crt -o json >vote.check.json
+  [ "$(field label <vote.check.json)" = alice ] && [ "$(field org <vote.check.json)" = "Acme Bank" ] || fail "the vote's evidence does not name alice of Acme Bank"
+  echo "vote.evidence.json: valid, signed by alice of Acme Bank"
+  rm vote.check.json
+)
+
+step "14. The issuer tries to frame carol: a key of its own under her label, a signature, evidence — refused"
+FRAME=$WORK/issuer-frame
+mkdir -p "$FRAME"
+cp "$ISSUER/$G.issuer.key" "$ISSUER/$G.gpk" "$FRAME/"
+cp "$WORK/registry-at-genesis" "$FRAME/$G.registry"   # books without carol in them
+# The issuer has no key of carol's: it makes an identity key and a secret y' of its own ...
+"$VEIL" member keygen --out "$FRAME/fake.id" >/dev/null
+"$VEIL" group join-request --gpk "$FRAME/$G.gpk" --label carol --identity "$FRAME/fake.id" --out "$FRAME/carol.req" >/dev/null
+# ... certifies itself under carol's label with γ, and signs as "carol".
+"$VEIL" group issue --dir "$FRAME" --name $G --request "$FRAME/carol.req" --out "$FRAME/carol.resp" >/dev/null
+"$VEIL" group join-finish --request-secret "$FRAME/carol.req.secret" --response "$FRAME/carol.resp" --out "$FRAME/carol.key" >/dev/null
+CLAIM="carol pays 1000 to the issuer"
+SIG=$("$VEIL" sign --key "$FRAME/carol.key" --message "$CLAIM")
+# The evidence: its own opening and join record, with carol's real certificate from the chain.
+"$VEIL" group show $G --member carol --cert-out "$FRAME/carol.crt" -o json >"$FRAME/carol.json"
+"$VEIL" audit evidence --opener-key "$ISSUER/$G.opener.key" --registry "$FRAME/$G.registry" \
+  --message "$CLAIM" --signature "$SIG" --cert "$FRAME/carol.crt" --out "$FRAME/frame.json" 2>/dev/null
+echo "carol's certified identity key is $(field identity_key <"$FRAME/carol.json")"
+cp "$FRAME/frame.json" "$PUB/"
+cd "$PUB"
+refused not_accountable "$VEIL" audit check --evidence frame.json --ca ca.crt
+cd "$WORK"
+echo "$REFUSAL" | grep -q '"condition": 5' || fail "the frame was not refused on condition 5"
+echo "condition 5 failed: the frame's join record is signed by the issuer's own key, not by carol's certified one"
+
+step "15. Stop the network"
 kill -INT "$TESTNET_PID"; wait "$TESTNET_PID"; TESTNET_PID=
 echo
 echo "demo complete: every step held"

@@ -229,10 +229,10 @@ func issueOnChain(cmd *cobra.Command, f *issueFlags) error {
 	res["answered"], res["left_pending"] = answered, left
 	return f.out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 		for _, v := range answered {
-			fmt.Fprintf(w, "answered %-12s %-20s request %.16s… committed at height %d\n", v.Label, "("+v.Org+")", v.Hash, v.At)
+			fmt.Fprintf(w, "answered      %-12s %-20s request %s, committed at height %d\n", v.Label, v.Org, short(v.Hash), v.At)
 		}
 		for _, v := range left {
-			fmt.Fprintf(w, "left pending %-8s %-20s request %.16s…: %s\n", v.Label, "("+v.Org+")", v.Hash, v.Why)
+			fmt.Fprintf(w, "left pending  %-12s %-20s request %s: %s\n", v.Label, v.Org, short(v.Hash), v.Why)
 		}
 		if len(answered)+len(left) == 0 {
 			fmt.Fprintln(w, "no pending request selected")
@@ -246,9 +246,9 @@ func printPending(w io.Writer, group string, views []*pendingView) {
 		return
 	}
 	fmt.Fprintf(w, "%d join requests pending for %q:\n", len(views), group)
-	fmt.Fprintf(w, "  %-12s %-20s %-18s %-18s %s\n", "LABEL", "ORGANISATION", "IDENTITY KEY", "REQUEST", "HEIGHT")
+	fmt.Fprintf(w, "  %-12s %-20s %-17s %-17s %s\n", "LABEL", "ORGANISATION", "IDENTITY KEY", "REQUEST", "HEIGHT")
 	for _, v := range views {
-		fmt.Fprintf(w, "  %-12s %-20s %.16s… %.16s… %d\n", v.Label, v.Org, v.IdentityKey, v.Hash, v.Height)
+		fmt.Fprintf(w, "  %-12s %-20s %-17s %-17s %d\n", v.Label, v.Org, short(v.IdentityKey), short(v.Hash), v.Height)
 	}
 }
 
@@ -338,4 +338,12 @@ func checkRegistry(reg *groupsig.Registry, keyHex string, epoch uint64, members 
 		}
 	}
 	return nil
+}
+
+// short is a long hex string cut to 16 digits and an ellipsis.
+func short(s string) string {
+	if len(s) <= 16 {
+		return s
+	}
+	return s[:16] + "…"
 }

@@ -161,6 +161,7 @@ func runJoin(cmd *cobra.Command, f *joinFlags) error {
 
 	js := new(groupsig.JoinSecret)
 	res := map[string]any{"group": f.group}
+	admitted := false
 	if f.resume {
 		if _, err := readGS2(f.secretPath, js); err != nil {
 			return badInput(fmt.Errorf("--resume: %w (no join in progress?)", err))
@@ -173,6 +174,10 @@ func runJoin(cmd *cobra.Command, f *joinFlags) error {
 			return chainError(err)
 		}
 		res["resumed_from"] = state.String()
+		if state == client.JoinSuperseded {
+			return refused(fmt.Errorf("group %q admitted another request under %q: %w (the secret in %s is of no more use)", f.group, js.Request().Label(), client.ErrJoinSuperseded, f.secretPath))
+		}
+		admitted = state == client.JoinAdmitted
 		if state == client.JoinAbsent {
 			id, cert, _, err := f.credentials(js.Request().Label())
 			if err != nil {
@@ -216,7 +221,9 @@ func runJoin(cmd *cobra.Command, f *joinFlags) error {
 			fmt.Fprintf(w, "join request %x for %q is on chain, pending the issuer's answer\n  secret kept in %s: finish with --resume\n", hreq[:8], req.Label(), f.secretPath)
 		})
 	}
-	say("waiting for the issuer of %q to answer join request %x (up to %s)…", f.group, hreq[:8], f.timeout)
+	if !admitted {
+		say("waiting for the issuer of %q to answer join request %x (up to %s)…", f.group, hreq[:8], f.timeout)
+	}
 	resp, err := c.AwaitJoinResponse(ctx, f.group, req)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return refused(fmt.Errorf("%w: no answer to join request %x after %s: it stays on chain; the secret is kept in %s: run again with --resume",

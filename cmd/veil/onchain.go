@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,7 +145,16 @@ func updateFromChain(ctx context.Context, c *client.Client, path string, mf *mem
 	}
 	up, err := client.UpdateFromRecords(mf.gs(), recs)
 	if errors.Is(err, groupsig.ErrRevoked) {
-		return nil, refused(fmt.Errorf("%q has been revoked from group %q: this key can no longer sign for it: %w", mf.label, group, err))
+		at := uint64(0)
+		for i := mf.mk.Epoch(); i < uint64(len(recs)) && at == 0; i++ {
+			if slices.Contains(recs[i].Revoked(), mf.label) {
+				at = recs[i].Epoch()
+			}
+		}
+		if at == 0 {
+			return nil, refused(fmt.Errorf("%q is no longer a member of group %q: this key can no longer sign for it: %w", mf.label, group, err))
+		}
+		return nil, refused(fmt.Errorf("%q was revoked from group %q at epoch %d: this key can no longer sign for it (%w)", mf.label, group, at, groupsig.ErrRevoked))
 	}
 	if err != nil {
 		return nil, checkError(fmt.Errorf("update %s from the chain's revocation records: %w", path, err))
