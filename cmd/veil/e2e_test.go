@@ -9,9 +9,11 @@ import (
 )
 
 // TestDemoEndToEnd builds the veil binary and runs the README's demo
-// against a real local network of four node processes: registration,
-// anonymous transactions on every node, identical heads, a revocation
-// refused with stale_epoch, key updates from the chain, and an audit.
+// against a real local network of four node processes: identity
+// certificates, joins by transaction answered by policy, anonymous
+// transactions on every node, identical heads, a tagged vote with a
+// refused second vote, an on-chain revocation, key updates from the
+// chain, evidence from chain data checked offline, and a refused frame.
 func TestDemoEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-process network")
@@ -27,7 +29,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out)
 	}
-	for _, want := range []string{"same head hash on all nodes", "stale_epoch", `"label": "bob"`, "demo complete"} {
+	for _, want := range []string{"left pending  mallory", "same head hash on all nodes", "refused (already_acted)", "tally   3 members acted",
+		"refused (revoked)", "refused (stale_epoch)", `valid: "bob" signed`, "condition 5 failed", "demo complete"} {
 		if !strings.Contains(string(out), want) {
 			t.Fatalf("demo output lacks %q:\n%s", want, out)
 		}
