@@ -28,6 +28,7 @@ type kit struct {
 	ca      *genesis.CA
 	issuers map[string]*issuer
 	members map[string]*groupsig.MemberFile // by memberKey(group, label)
+	fills   int                             // filler transactions made
 }
 
 type issuer struct {
@@ -148,14 +149,23 @@ func (k *kit) waitCommitted(ctx context.Context, i int, ids ...string) {
 	}
 }
 
-// commit submits txs to node i and waits until node i has them committed.
+// commit submits txs to node i and waits until every running node has
+// them committed, so that the next check on any node sees them.
 func (k *kit) commit(ctx context.Context, i int, txs ...*chain.Tx) {
 	k.t.Helper()
 	var ids []string
 	for _, tx := range txs {
 		ids = append(ids, k.submit(ctx, i, tx))
 	}
-	k.waitCommitted(ctx, i, ids...)
+	k.waitEverywhere(ctx, ids...)
+}
+
+// waitEverywhere waits until every running node has the ids committed.
+func (k *kit) waitEverywhere(ctx context.Context, ids ...string) {
+	k.t.Helper()
+	for _, j := range k.ln.running() {
+		k.waitCommitted(ctx, j, ids...)
+	}
 }
 
 // joinRequest makes a new member's identity key, its certificate from the
@@ -206,11 +216,12 @@ func (k *kit) joinResponse(ctx context.Context, i int, group string, req *groups
 // join runs a whole join by transaction: the request goes to node reqAt
 // and shows as pending on node seeAt, the response goes to node respAt,
 // and the member finishes its key from the response and the group key of
-// node seeAt. The member is then in the kit.
+// node seeAt. The member is then in the kit. Each step waits until every
+// running node has committed the last.
 func (k *kit) join(ctx context.Context, group, label string, reqAt, seeAt, respAt int) *groupsig.MemberFile {
 	k.t.Helper()
 	reqTx, req, js := k.joinRequest(ctx, reqAt, group, label)
-	k.waitCommitted(ctx, seeAt, k.submit(ctx, reqAt, reqTx))
+	k.waitEverywhere(ctx, k.submit(ctx, reqAt, reqTx))
 	g, err := k.c(seeAt).Group(ctx, group)
 	if err != nil {
 		k.t.Fatal(err)
@@ -220,7 +231,7 @@ func (k *kit) join(ctx context.Context, group, label string, reqAt, seeAt, respA
 		k.t.Fatalf("node %d does not show %s's join request as pending: %+v", seeAt, label, g.Pending)
 	}
 	respTx, resp := k.joinResponse(ctx, respAt, group, req)
-	k.waitCommitted(ctx, seeAt, k.submit(ctx, respAt, respTx))
+	k.waitEverywhere(ctx, k.submit(ctx, respAt, respTx))
 	mk, err := js.Finish(resp)
 	if err != nil {
 		k.t.Fatal(err)
@@ -298,9 +309,10 @@ func (k *kit) ruleTx(ctx context.Context, i int, topic string, rule chain.TopicR
 // snapshotOf is what a node serves about a group's members and a topic:
 // the register, every member's join record and the topic's tally.
 type snapshotOf struct {
-	Group   *api.GroupResponse
-	Records map[string]*api.MemberResponse
-	Topic   *api.TopicResponse
+	Group       *api.GroupResponse
+	Records     map[string]*api.MemberResponse
+	Revocations [][]byte
+	Topic       *api.TopicResponse
 }
 
 func (k *kit) read(ctx context.Context, i int, group, topic string) snapshotOf {
@@ -314,6 +326,9 @@ func (k *kit) read(ctx context.Context, i int, group, topic string) snapshotOf {
 		if s.Records[m.Label], err = k.c(i).Member(ctx, group, m.Label); err != nil {
 			k.t.Fatalf("node %d member %s: %v", i, m.Label, err)
 		}
+	}
+	if s.Revocations, err = k.c(i).Revocations(ctx, group); err != nil {
+		k.t.Fatalf("node %d revocations of %s: %v", i, group, err)
 	}
 	if s.Topic, err = k.c(i).Topic(ctx, topic); err != nil {
 		k.t.Fatalf("node %d topic %s: %v", i, topic, err)
@@ -332,6 +347,9 @@ func (k *kit) sameState(ctx context.Context, i int, group, topic string, want sn
 		if !reflect.DeepEqual(got.Records[label], rec) {
 			k.t.Errorf("%s: node %d serves %s's join record as %+v, want %+v", when, i, label, got.Records[label], rec)
 		}
+	}
+	if !reflect.DeepEqual(got.Revocations, want.Revocations) {
+		k.t.Errorf("%s: node %d serves %d revocation records of %s, unlike the %d wanted", when, i, len(got.Revocations), group, len(want.Revocations))
 	}
 	if !reflect.DeepEqual(got.Topic, want.Topic) {
 		k.t.Errorf("%s: node %d serves topic %s as %+v, want %+v", when, i, topic, got.Topic, want.Topic)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -103,6 +104,18 @@ func (ln *localNet) stop(i int) {
 	if err := <-done; err != nil {
 		ln.t.Logf("node %d stopped: %v", i, err)
 	}
+}
+
+// running lists the nodes started and not stopped.
+func (ln *localNet) running() []int {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	var out []int
+	for i := range ln.stops {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (ln *localNet) client(i int) *client.Client {
