@@ -15,6 +15,10 @@ import (
 
 const pemCertificateRequest = "CERTIFICATE REQUEST"
 
+// ErrRequestSignature: a member's certificate request whose
+// self-signature does not verify (the requester may not hold the key).
+var ErrRequestSignature = errors.New("member request: not signed by its key")
+
 // MemberRequest is what a member's certificate request asks the CA to
 // certify: its organisation, its label and its Ed25519 identity key.
 type MemberRequest struct {
@@ -59,7 +63,7 @@ func ParseMemberRequest(data []byte) (*MemberRequest, error) {
 		return nil, fmt.Errorf("member request: %w", err)
 	}
 	if err := csr.CheckSignature(); err != nil {
-		return nil, fmt.Errorf("member request: not signed by its key: %w", err)
+		return nil, fmt.Errorf("%w: %v", ErrRequestSignature, err)
 	}
 	pub, ok := csr.PublicKey.(ed25519.PublicKey)
 	if !ok {

@@ -33,7 +33,8 @@ join groups by transaction and never admits a node. Check the request's
 organisation and label out of band before issuing (--org refuses a
 request that names another organisation).
 
-The request is refused (exit 1) when its signature does not verify; an
+The request is refused (exit 1) when its signature does not verify or
+--org does not match; an unreadable request is bad input (exit 2). An
 existing --out is replaced only with --force.`,
 		Example: `  veil ca issue-member --ca-cert net/ca/ca.crt --ca-key net/ca/ca.key --request alice.csr --out alice.crt
   veil ca issue-member --ca-cert ca.crt --ca-key ca.key --request bob.csr --org "Globex Insurance" \
@@ -60,8 +61,11 @@ existing --out is replaced only with --force.`,
 				return badInput(fmt.Errorf("read request: %w", err))
 			}
 			req, err := genesis.ParseMemberRequest(data)
-			if err != nil {
+			if errors.Is(err, genesis.ErrRequestSignature) {
 				return refused(fmt.Errorf("%s: %w: %w", reqPath, errCertificate, err))
+			}
+			if err != nil {
+				return badInput(fmt.Errorf("%s: %w", reqPath, err))
 			}
 			if wantOrg != "" && req.Org != wantOrg {
 				return refused(fmt.Errorf("%s: %w: the request is for organisation %q, not %q", reqPath, errCertificate, req.Org, wantOrg))
