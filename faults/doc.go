@@ -16,7 +16,10 @@
 //     SIGCONT a node process (every one is SIGKILLed in t.Cleanup, and by
 //     the kernel if the test process dies); wait for a leader, a new
 //     leader, progress, a node catching up, all nodes on one head;
-//     register and revoke members on chain;
+//     members join by transaction (identity key, member certificate from
+//     the chain CA, join request, the issuer's response) and are revoked
+//     by an authenticated revocation record, the others updating their
+//     keys from chain state;
 //   - check_test.go: the chain consistency check on every node, the
 //     comparison with what the API accepted and reported committed, and
 //     the SUMMARY line;

@@ -22,7 +22,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/node"
 )
 
@@ -152,6 +152,7 @@ type network struct {
 	validators    int
 	blockInterval time.Duration
 	height        atomic.Uint64 // highest height seen on any node (for tx expiry)
+	issuers       map[string]*groupIssuer
 }
 
 // startNetwork creates a local network (node.InitLocal, fast timing) in a
@@ -656,33 +657,108 @@ func (n *network) sameHead(among []int) (same bool, head string, mempool map[int
 
 // ---- members and admin transactions ----
 
-// addMembers issues members of group under labels through the issuer's
-// group directory and registers them on chain (one admin transaction
-// each), waiting until all are committed.
-func (n *network) addMembers(group string, labels ...string) []*bbs04.MemberKey {
+// groupIssuer is a group's issuer as the tests run it: its issuer key and
+// registry (loaded from the layout once, then kept in memory) and its
+// admin key.
+type groupIssuer struct {
+	ik  *groupsig.IssuerKey
+	reg *groupsig.Registry
+}
+
+func (n *network) issuer(group string) *groupIssuer {
 	n.t.Helper()
-	gd := n.layout.GroupDir(group)
-	key := n.adminKey(group)
-	var out []*bbs04.MemberKey
+	if is := n.issuers[group]; is != nil {
+		return is
+	}
+	is := &groupIssuer{}
+	var err error
+	if is.ik, is.reg, err = n.layout.GroupDir(group).Load(); err != nil {
+		n.t.Fatal(err)
+	}
+	if n.issuers == nil {
+		n.issuers = map[string]*groupIssuer{}
+	}
+	n.issuers[group] = is
+	return is
+}
+
+// addMembers has members join group by transaction, as real members do:
+// each makes an identity key, gets a member certificate from the chain CA
+// and posts a join request signed by that key; once the requests are
+// committed the issuer answers each from its registry, and once the
+// responses are committed each member finishes its key. It returns the
+// members' key files, each with the group key of its epoch.
+func (n *network) addMembers(group string, labels ...string) []*groupsig.MemberFile {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ca, err := genesis.LoadCA(n.layout.CACert(), n.layout.CAKey())
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	c := n.node(n.running()[0]).c
+	gk, ip, op, err := c.GroupOrigin(ctx, group)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	var reqs []*groupsig.JoinRequest
+	var secrets []*groupsig.JoinSecret
 	var ids []string
 	for _, label := range labels {
-		mk, err := gd.AddMember(label, rand.Reader)
+		pub, id, _ := ed25519.GenerateKey(rand.Reader)
+		certPEM, err := ca.IssueMember("org-"+label, label, pub, 0, rand.Reader)
 		if err != nil {
 			n.t.Fatal(err)
 		}
-		out = append(out, mk)
-		ids = append(ids, n.submitAdmin(&chain.Tx{Kind: chain.KindRegisterMember, Group: group, Label: label, Identity: mk.Identity()}, key))
+		cert, err := genesis.ParseCertificatePEM(certPEM)
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		req, js, err := groupsig.NewJoinRequest(gk, ip, op, label, id, rand.Reader)
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		reqb, _ := req.MarshalBinary()
+		reqs, secrets = append(reqs, req), append(secrets, js)
+		ids = append(ids, n.submitAdmin(&chain.Tx{Kind: chain.KindJoinRequest, Group: group, JoinRequest: reqb, MemberCert: cert.Raw}, id))
 	}
 	n.waitTxsCommitted(ids)
+	is := n.issuer(group)
+	admin := n.adminKey(group)
+	var resps []*groupsig.JoinResponse
+	ids = ids[:0]
+	for _, req := range reqs {
+		resp, err := is.reg.Issue(is.ik, req, rand.Reader)
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		respb, _ := resp.MarshalBinary()
+		resps = append(resps, resp)
+		ids = append(ids, n.submitAdmin(&chain.Tx{Kind: chain.KindJoinResponse, Group: group, JoinResponse: respb}, admin))
+	}
+	n.waitTxsCommitted(ids)
+	var out []*groupsig.MemberFile
+	for k, js := range secrets {
+		mk, err := js.Finish(resps[k])
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		gke, err := c.GroupKey(ctx, group, mk.Epoch())
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		out = append(out, &groupsig.MemberFile{Key: mk, Label: labels[k], Group: gke})
+	}
 	return out
 }
 
-// revoke revokes label in group on chain (bbs04.GroupDir.Revoke and a
-// KindRevokeMember transaction with every remaining member's new A) and
-// returns the revocation record the remaining members update with.
-func (n *network) revoke(group, label string) *bbs04.RevocationRecord {
+// revoke revokes label in group on chain: the issuer's registry makes the
+// authenticated revocation record (re-issuing every remaining member) and
+// a KindRevokeMember transaction publishes it.
+func (n *network) revoke(group, label string) {
 	n.t.Helper()
-	rec, reg, err := n.layout.GroupDir(group).Revoke(label)
+	is := n.issuer(group)
+	rec, err := is.reg.Revoke(is.ik, []string{label}, rand.Reader)
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -690,14 +766,24 @@ func (n *network) revoke(group, label string) *bbs04.RevocationRecord {
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	tx := &chain.Tx{Kind: chain.KindRevokeMember, Group: group, Label: label, Revocation: enc}
-	for _, m := range reg.Members() {
-		if !m.Revoked {
-			tx.Updates = append(tx.Updates, chain.MemberUpdate{Label: m.Label, Identity: m.Identity})
+	n.waitTxsCommitted([]string{n.submitAdmin(&chain.Tx{Kind: chain.KindRevokeMember, Group: group, Revocation: enc}, n.adminKey(group))})
+}
+
+// updateMembers brings member key files to the group's current epoch from
+// a running node's chain state (its revocation records), as members do.
+func (n *network) updateMembers(group string, mfs []*groupsig.MemberFile) []*groupsig.MemberFile {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out := make([]*groupsig.MemberFile, len(mfs))
+	for k, mf := range mfs {
+		up, err := n.node(n.running()[0]).c.UpdateMemberKey(ctx, group, mf)
+		if err != nil {
+			n.t.Fatalf("update %s's key: %v", mf.Label, err)
 		}
+		out[k] = up
 	}
-	n.waitTxsCommitted([]string{n.submitAdmin(tx, n.adminKey(group))})
-	return rec
+	return out
 }
 
 func (n *network) adminKey(group string) ed25519.PrivateKey {

@@ -12,15 +12,15 @@ import (
 	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
-	"github.com/veilchain/veil/groupsig/bbs04"
+	"github.com/veilchain/veil/groupsig"
 )
 
 // ---- steady load ----
 
 type loadOptions struct {
 	Group   string
-	Members []*bbs04.MemberKey
-	Rate    float64 // transactions per second
+	Members []*groupsig.MemberFile // each key with the group key of its epoch
+	Rate    float64                // transactions per second
 	Topic   string
 	Payload int // bytes
 	// Presign is how many transactions are signed before the first is
@@ -77,8 +77,8 @@ func (n *network) startLoad(opt loadOptions) *load {
 	return ld
 }
 
-// signers is how many goroutines sign (a BBS04 signature on BLS12-381
-// costs about 10-20 ms of a core here).
+// signers is how many goroutines sign (a group signature on BLS12-381
+// costs a few ms of a core here).
 const signers = 2
 
 // stop stops submitting and waits for the submissions in flight.
@@ -96,10 +96,10 @@ func (ld *load) sign(ctx context.Context, out chan<- *chain.Tx) {
 	payload := make([]byte, ld.opt.Payload)
 	for ctx.Err() == nil {
 		ld.mu.Lock()
-		mk := ld.opt.Members[ld.signed%len(ld.opt.Members)]
+		mf := ld.opt.Members[ld.signed%len(ld.opt.Members)]
 		ld.signed++
 		ld.mu.Unlock()
-		tx, err := signAnonymous(ld.n.chainID, ld.opt.Group, ld.opt.Topic, payload, ld.expiry(), mk)
+		tx, err := signAnonymous(ld.n.chainID, ld.opt.Group, ld.opt.Topic, payload, ld.expiry(), mf)
 		if err != nil {
 			panic(err) // a broken member key: a bug in the test's setup
 		}
@@ -111,13 +111,15 @@ func (ld *load) sign(ctx context.Context, out chan<- *chain.Tx) {
 	}
 }
 
-func signAnonymous(chainID, group, topic string, payload []byte, expiry uint64, mk *bbs04.MemberKey) (*chain.Tx, error) {
-	tx := &chain.Tx{Kind: chain.KindAnonymous, ChainID: chainID, Expiry: expiry, Group: group, Epoch: mk.PublicKey().Epoch(), Topic: topic, Payload: payload}
+// signAnonymous signs an untagged anonymous transaction with a member's
+// key at its epoch.
+func signAnonymous(chainID, group, topic string, payload []byte, expiry uint64, mf *groupsig.MemberFile) (*chain.Tx, error) {
+	tx := &chain.Tx{Kind: chain.KindAnonymous, ChainID: chainID, Expiry: expiry, Group: group, Epoch: mf.Key.Epoch(), Topic: topic, Payload: payload}
 	var err error
 	if tx.Nonce, err = chain.NewNonce(rand.Reader); err != nil {
 		return nil, err
 	}
-	if err := tx.SignAnonymous(mk, rand.Reader); err != nil {
+	if err := tx.SignAnonymous(mf.Group, mf.Key, false, rand.Reader); err != nil {
 		return nil, err
 	}
 	return tx, nil
