@@ -15,7 +15,11 @@ func newTxGetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "get ID",
 		Short:   "Show a pending or committed transaction",
-		Example: `  veil tx get --node http://127.0.0.1:8545 3fa2…`,
+		Long: `Show a transaction as a node holds it: pending in its mempool, or
+committed (with its height). An anonymous transaction shows its group,
+epoch, topic and payload, and a tagged one its tag — never its signer.`,
+		Example: `  veil tx get --node http://127.0.0.1:8545 3fa2…
+  veil tx get 3fa2… --output json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
@@ -29,6 +33,9 @@ func newTxGetCmd() *cobra.Command {
 						fmt.Fprintf(w, "height  %d (index %d)\n", *tx.Height, *tx.Index)
 					}
 					fmt.Fprintf(w, "kind    %s\ngroup   %s (epoch %d)\ntopic   %s\nexpiry  %d\npayload %q\n", tx.Kind, tx.Group, tx.Epoch, tx.Topic, tx.Expiry, tx.Payload)
+					if tx.Tagged {
+						fmt.Fprintf(w, "tag     %s (the same for every action of its signer on this topic)\n", tx.Tag)
+					}
 				})
 			})
 		},
