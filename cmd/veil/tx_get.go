@@ -13,14 +13,14 @@ func newTxGetCmd() *cobra.Command {
 	var out outputFlag
 	var nf nodeFlag
 	cmd := &cobra.Command{
-		Use:     "get ID",
-		Short:   "Show a pending or committed transaction",
+		Use:   "get ID",
+		Short: "Show a pending or committed transaction",
 		Long: `Show a transaction as a node holds it: pending in its mempool, or
 committed (with its height). An anonymous transaction shows its group,
 epoch, topic and payload, and a tagged one its tag — never its signer.`,
 		Example: `  veil tx get --node http://127.0.0.1:8545 3fa2…
   veil tx get 3fa2… --output json`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
 				tx, err := c.Tx(ctx, args[0])
