@@ -87,9 +87,9 @@ done
 for m in bob mallory; do   # these two post and leave; they come back with --resume
   "$VEIL" group join --group $G --identity "$WORK/$m/$m.id" --cert "$WORK/$m/$m.crt" --out "$WORK/$m/$m.$G.key" --no-wait
 done
-for _ in $(seq 1 100); do
-  [ "$("$VEIL" group issue --dir "$ISSUER" --name $G --pending -o json | grep -c '"label"')" = 4 ] && break; sleep 0.1
-done
+pending() { "$VEIL" group issue --dir "$ISSUER" --name $G --pending -o json | grep -c '"label"'; }
+for _ in $(seq 1 200); do [ "$(pending)" = 4 ] && break; sleep 0.1; done
+[ "$(pending)" = 4 ] || fail "the four join requests are not all pending on chain"
 
 step "4. The issuer lists the pending requests and answers by its policy: Acme Bank and Globex Insurance may join"
 "$VEIL" group issue --dir "$ISSUER" --name $G --pending
