@@ -230,22 +230,41 @@ func (k *kit) join(ctx context.Context, group, label string, reqAt, seeAt, respA
 	if !hasPending(g, label, fmt.Sprintf("%x", h[:])) {
 		k.t.Fatalf("node %d does not show %s's join request as pending: %+v", seeAt, label, g.Pending)
 	}
+	return k.finishJoin(ctx, respAt, group, label, req, js, seeAt)
+}
+
+// finishJoin has the issuer answer a committed join request through node
+// respAt and the member finish its key; the member must then be active
+// and the request no longer pending on node respAt and the others given.
+func (k *kit) finishJoin(ctx context.Context, respAt int, group, label string, req *groupsig.JoinRequest, js *groupsig.JoinSecret, see ...int) *groupsig.MemberFile {
+	k.t.Helper()
 	respTx, resp := k.joinResponse(ctx, respAt, group, req)
 	k.waitEverywhere(ctx, k.submit(ctx, respAt, respTx))
 	mk, err := js.Finish(resp)
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	gk, err := k.c(seeAt).GroupKey(ctx, group, mk.Epoch())
+	gk, err := k.c(respAt).GroupKey(ctx, group, mk.Epoch())
 	if err != nil {
 		k.t.Fatal(err)
 	}
 	mf := &groupsig.MemberFile{Key: mk, Label: label, Group: gk}
 	k.members[memberKey(group, label)] = mf
-	if g, err = k.c(seeAt).Group(ctx, group); err != nil || len(g.Pending) != 0 || memberState(g, label) != "active" {
-		k.t.Fatalf("after %s's join response node %d shows %+v (%v)", label, seeAt, g, err)
+	for _, i := range append(see, respAt) {
+		if g, err := k.c(i).Group(ctx, group); err != nil || hasPendingLabel(g, label) || memberState(g, label) != "active" {
+			k.t.Fatalf("after %s's join response node %d shows %+v (%v)", label, i, g, err)
+		}
 	}
 	return mf
+}
+
+func hasPendingLabel(g *api.GroupResponse, label string) bool {
+	for _, p := range g.Pending {
+		if p.Label == label {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPending(g *api.GroupResponse, label, hash string) bool {

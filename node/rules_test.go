@@ -126,10 +126,15 @@ func TestLedgerRulesAcrossNodes(t *testing.T) {
 	k.advancePast(ctx, 1, closes)
 	k.refused(ctx, 2, k.anon(ctx, 2, "acme", "bob", "closing", "too late", false), "topic_closed", "a transaction after the closing height")
 
+	// Frank's join request waits, unanswered, across the restart.
+	frankTx, frankReq, frankJS := k.joinRequest(ctx, 1, "acme", "frank")
+	k.commit(ctx, 1, frankTx)
+
 	k.waitSameHead(ctx, 1, 2, 3)
 	want := k.read(ctx, 1, "acme", "vote")
-	if want.Topic.Tally != 3 || memberState(want.Group, "carol") != "revoked" || memberState(want.Group, "dave") != "active" || want.Group.Epoch != 1 || len(want.Revocations) != 1 {
-		t.Fatalf("tally %d, register %+v, %d revocations", want.Topic.Tally, want.Group.Members, len(want.Revocations))
+	if want.Topic.Tally != 3 || memberState(want.Group, "carol") != "revoked" || memberState(want.Group, "dave") != "active" || want.Group.Epoch != 1 ||
+		len(want.Revocations) != 1 || len(want.Group.Pending) != 1 || want.Group.Pending[0].Label != "frank" {
+		t.Fatalf("tally %d, register %+v, pending %+v, %d revocations", want.Topic.Tally, want.Group.Members, want.Group.Pending, len(want.Revocations))
 	}
 	for i := 2; i <= 3; i++ {
 		k.sameState(ctx, i, "acme", "vote", want, "before the restart")
@@ -151,6 +156,13 @@ func TestLedgerRulesAcrossNodes(t *testing.T) {
 	k.commit(ctx, 3, k.anon(ctx, 3, "acme", "bob", "misc", "after the restart", false))
 	if got := k.read(ctx, 3, "acme", "vote"); got.Topic.Tally != 3 {
 		t.Fatalf("tally %d after the restart", got.Topic.Tally)
+	}
+	// The pending request is answered after the restart; frank votes once.
+	k.finishJoin(ctx, 2, "acme", "frank", frankReq, frankJS)
+	k.commit(ctx, 1, k.anon(ctx, 1, "acme", "frank", "vote", "yes", true))
+	k.refused(ctx, 3, k.anon(ctx, 3, "acme", "frank", "vote", "no", true), "already_acted", "frank's second vote")
+	if got := k.read(ctx, 2, "acme", "vote"); got.Topic.Tally != 4 || memberState(got.Group, "frank") != "active" {
+		t.Fatalf("tally %d, register %+v after frank's join", got.Topic.Tally, got.Group.Members)
 	}
 }
 
@@ -181,6 +193,8 @@ func TestSnapshotRestoreKeepsTagsAndJoins(t *testing.T) {
 	k.commit(ctx, 1, k.anon(ctx, 1, "acme", "dave", "vote", "yes", true))
 	k.commit(ctx, 2, k.revokeTx(ctx, 2, "acme", "carol"))
 	k.updateMembers(ctx, 1, "acme")
+	frankTx, frankReq, frankJS := k.joinRequest(ctx, 2, "acme", "frank") // answered once node 3 is back
+	k.commit(ctx, 2, frankTx)
 	var fill []string
 	for range 3 * snapshotEvery {
 		fill = append(fill, k.submitOnce(ctx, 1, nil)...)
@@ -202,8 +216,8 @@ func TestSnapshotRestoreKeepsTagsAndJoins(t *testing.T) {
 	}
 	t.Logf("node 3 (raft log up to index %d) caught up in %v through %d snapshot install(s)", stoppedAt, time.Since(began).Round(time.Millisecond), n)
 	want := k.read(ctx, 1, "acme", "vote")
-	if want.Topic.Tally != 3 || memberState(want.Group, "dave") != "active" || memberState(want.Group, "carol") != "revoked" {
-		t.Fatalf("tally %d, register %+v", want.Topic.Tally, want.Group.Members)
+	if want.Topic.Tally != 3 || memberState(want.Group, "dave") != "active" || memberState(want.Group, "carol") != "revoked" || len(want.Group.Pending) != 1 {
+		t.Fatalf("tally %d, register %+v, pending %+v", want.Topic.Tally, want.Group.Members, want.Group.Pending)
 	}
 	k.sameState(ctx, 3, "acme", "vote", want, "after the snapshot restore")
 	for _, who := range []string{"alice", "bob", "dave"} {
@@ -211,6 +225,10 @@ func TestSnapshotRestoreKeepsTagsAndJoins(t *testing.T) {
 	}
 	k.refused(ctx, 3, k.anon(ctx, 3, "acme", "carol", "misc", "x", false), "stale_epoch", "revoked carol on the restored node")
 	k.commit(ctx, 3, k.anon(ctx, 3, "acme", "dave", "misc", "on the restored node", false))
+	// The restored node holds frank's pending request: it takes the
+	// issuer's response to it.
+	k.finishJoin(ctx, 3, "acme", "frank", frankReq, frankJS)
+	k.commit(ctx, 3, k.anon(ctx, 3, "acme", "frank", "vote", "yes", true))
 }
 
 // submitOnce submits a filler transaction (a topic rule of a topic of its
