@@ -43,6 +43,7 @@ On chain (--node, --admin-key: the group's issuer admin key):
   --pending             list the join requests waiting on chain (label,
                         organisation from the member's certificate,
                         identity key, request hash), and answer none
+                        (this needs neither --dir nor --admin-key)
   --label L / --hash H  answer these (repeat the flags)
   --all                 answer every pending request
   --auto --policy FILE  answer those the policy admits and leave the
@@ -173,19 +174,22 @@ func issueOnChain(cmd *cobra.Command, f *issueFlags) error {
 	if err != nil {
 		return err
 	}
-	g := f.gd.gs2()
-	ik, reg, err := g.load()
-	if err != nil {
-		return err
-	}
 	ctx, cancel := f.oc.context(cmd)
 	defer cancel()
 	grp, pending, err := c.PendingJoins(ctx, f.gd.name)
 	if err != nil {
 		return chainError(err)
 	}
-	if err := checkRegistry(reg, grp.GroupKey, grp.Epoch, grp.Members, f.gd.name); err != nil {
-		return err
+	g := f.gd.gs2()
+	var ik *groupsig.IssuerKey
+	var reg *groupsig.Registry
+	if answering { // listing needs no issuer files
+		if ik, reg, err = g.load(); err != nil {
+			return err
+		}
+		if err := checkRegistry(reg, grp.GroupKey, grp.Epoch, grp.Members, f.gd.name); err != nil {
+			return err
+		}
 	}
 	views := make([]*pendingView, len(pending))
 	for i, p := range pending {

@@ -93,8 +93,8 @@ func (g gs2Dir) recordPath(epoch uint64) string {
 }
 
 // version tells what the directory holds for the group, by its .gpk file:
-// 1 for a v1 (BBS04) group as genesis and testnet write it, 2 for a v2
-// group as 'group create' writes it, 0 when there is none.
+// 2 for a group as 'group create', genesis and testnet write it, 1 for a
+// retired v1 (BBS04) group, 0 when there is none.
 func (g gs2Dir) version() int {
 	data, err := os.ReadFile(g.gpkPath())
 	if err != nil {
