@@ -48,32 +48,6 @@ const DefaultExpiryIn = 100
 // them.
 const pollEvery = 2 * time.Second
 
-// GroupGenesis fetches gpk_0 of a group with the issuer and opener proofs
-// published with it, and checks both proofs: a member makes a join
-// request only against a key whose proofs verify (§2).
-func (c *Client) GroupGenesis(ctx context.Context, group string) (*groupsig.GroupKey, *groupsig.IssuerProof, *groupsig.OpenerProof, error) {
-	g, err := c.GroupAt(ctx, group, 0)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	gk, ip, op := new(groupsig.GroupKey), new(groupsig.IssuerProof), new(groupsig.OpenerProof)
-	for _, f := range []struct {
-		name, hex string
-		into      interface{ UnmarshalBinary([]byte) error }
-	}{{"group key", g.GroupKey, gk}, {"issuer proof", g.IssuerProof, ip}, {"opener proof", g.OpenerProof, op}} {
-		if err := decodeHexInto(f.hex, f.into); err != nil {
-			return nil, nil, nil, fmt.Errorf("group %q %s from the node: %w", group, f.name, err)
-		}
-	}
-	if err := ip.Verify(gk); err != nil {
-		return nil, nil, nil, fmt.Errorf("group %q: %w", group, err)
-	}
-	if err := op.Verify(gk); err != nil {
-		return nil, nil, nil, fmt.Errorf("group %q: %w", group, err)
-	}
-	return gk, ip, op, nil
-}
-
 func decodeHexInto(s string, into interface{ UnmarshalBinary([]byte) error }) error {
 	b, err := hex.DecodeString(s)
 	if err != nil {

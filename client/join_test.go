@@ -75,12 +75,12 @@ func TestJoinByTransaction(t *testing.T) {
 	l, c := startNode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	gk, ip, op, err := c.GroupGenesis(ctx, "g")
+	gk, ip, op, err := c.GroupOrigin(ctx, "g")
 	if err != nil || gk.Epoch() != 0 {
-		t.Fatalf("GroupGenesis: %v (epoch %d)", err, gk.Epoch())
+		t.Fatalf("GroupOrigin: %v (epoch %d)", err, gk.Epoch())
 	}
-	if _, _, _, err := c.GroupGenesis(ctx, "nope"); !IsCode(err, "not_found") {
-		t.Fatalf("GroupGenesis of no group: %v", err)
+	if _, _, _, err := c.GroupOrigin(ctx, "nope"); !IsCode(err, "not_found") {
+		t.Fatalf("GroupOrigin of no group: %v", err)
 	}
 	key, cert := identity(t, l, "Acme", "alice")
 	req1, js1, err := groupsig.NewJoinRequest(gk, ip, op, "alice", key, rand.Reader)

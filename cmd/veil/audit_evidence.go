@@ -89,7 +89,7 @@ is refused (exit 1): it points at the issuer (a "shadow member", SPEC §8).`,
 			if err != nil {
 				return checkError(fmt.Errorf("the evidence does not check: %w", err))
 			}
-			b := &auditBundle{Evidence: *ev}
+			b := &offlineBundle{Evidence: *ev}
 			certMatches := true
 			if certPath != "" {
 				cert, der, err := readMemberCert(certPath)

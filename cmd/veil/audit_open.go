@@ -15,7 +15,7 @@ import (
 func newAuditOpenCmd() *cobra.Command {
 	var out outputFlag
 	var nf nodeFlag
-	var openerPath, txID, evOut string
+	var openerPath, txID, evOut, caPath string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "open",
@@ -25,10 +25,11 @@ open its group signature with the opener key (the signed message is the
 transaction id; a tagged signature's scope is its topic's), find the
 member whose certificate at the transaction's epoch is the opened A (its
 join response, or the revocation record that re-issued it), and assemble
-the evidence bundle from chain data alone: group key, epoch, message,
-scope, signature, opening, the member's join record and identity
-certificate, the revocation records into the epoch. The bundle is
-checked (SPEC §5, conditions 1-4) before anything is written.
+the evidence bundle from chain data alone: the transaction itself, the
+§5 bundle of its signature (group key, epoch, opening, the member's join
+record, the revocation records into the epoch) and the member's identity
+certificate. The bundle is checked (SPEC §5, conditions 1-4; with --ca
+all of it, down to the certificate) before anything is written.
 
 --out writes the bundle (JSON, public); anyone checks it offline with
 'veil audit check --evidence FILE --ca ca.crt'. Under --output json
@@ -38,9 +39,12 @@ An A that no member on chain holds at that epoch is refused (exit 1): a
 certificate made outside the register points at the issuer (SPEC §8).`,
 		Example: `  veil audit open --node http://127.0.0.1:8545 --opener-key net/groups/payments.opener.key \
     --tx 3fa2… --out evidence.json
-  veil audit open --opener-key regulator/payments.opener.key --tx 3fa2… --output json`,
+  veil audit open --opener-key regulator/payments.opener.key --tx 3fa2… --ca net/ca/ca.crt --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
 			if evOut != "" && !force {
 				if err := checkAbsent(evOut); err != nil {
 					return err
@@ -55,12 +59,21 @@ certificate made outside the register points at the issuer (SPEC §8).`,
 				if err != nil {
 					return err
 				}
-				b := op.bundle
-				res := map[string]any{"tx": b.Tx, "group": b.Group, "topic": b.Topic, "height": b.Height, "epoch": b.Epoch,
+				if caPath != "" {
+					ca, err := readCA(caPath)
+					if err != nil {
+						return err
+					}
+					if _, err := op.ev.Check(ca); err != nil {
+						return evidenceError(fmt.Errorf("the evidence does not check against %s: %w", caPath, err))
+					}
+				}
+				tx, id := op.tx, op.tx.ID()
+				res := map[string]any{"tx": hex.EncodeToString(id[:]), "group": tx.Group, "topic": tx.Topic, "height": op.ev.Height, "epoch": tx.Epoch,
 					"label": op.accused.Label, "org": op.member.Org, "identity_public_key": hex.EncodeToString(op.accused.IdentityKey),
-					"a": hex.EncodeToString(op.a), "tagged": b.Scope != nil}
+					"a": hex.EncodeToString(op.a), "tagged": groupsig.IsTagged(tx.Auth), "cert_checked": caPath != ""}
 				if evOut != "" {
-					data, err := json.MarshalIndent(b, "", "  ")
+					data, err := json.MarshalIndent(op.ev, "", "  ")
 					if err != nil {
 						return err
 					}
@@ -69,11 +82,11 @@ certificate made outside the register points at the issuer (SPEC §8).`,
 					}
 					res["evidence_file"] = evOut
 				} else {
-					res["evidence"] = b
+					res["evidence"] = op.ev
 				}
 				return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-					fmt.Fprintf(w, "transaction %s (group %s, epoch %d, height %d) was signed by\n  label         %s\n  organisation  %s\n  identity key  %x\n  A             %x\n",
-						b.Tx, b.Group, b.Epoch, b.Height, op.accused.Label, op.member.Org, op.accused.IdentityKey, op.a)
+					fmt.Fprintf(w, "transaction %x (group %s, epoch %d, height %d) was signed by\n  label         %s\n  organisation  %s\n  identity key  %x\n  A             %x\n",
+						id, tx.Group, tx.Epoch, op.ev.Height, op.accused.Label, op.member.Org, op.accused.IdentityKey, op.a)
 					if evOut != "" {
 						fmt.Fprintf(w, "  evidence      %s (public: 'veil audit check --evidence %s --ca CA.crt')\n", evOut, evOut)
 					}
@@ -86,6 +99,7 @@ certificate made outside the register points at the issuer (SPEC §8).`,
 	cmd.Flags().StringVar(&openerPath, "opener-key", "", "the group's opener key file (required)")
 	cmd.Flags().StringVar(&txID, "tx", "", "the committed transaction's id (required)")
 	cmd.Flags().StringVar(&evOut, "out", "", "file to write the evidence bundle (JSON) to")
+	cmd.Flags().StringVar(&caPath, "ca", "", "also check the bundle against this consortium CA certificate before writing it")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing --out")
 	_ = cmd.MarkFlagRequired("opener-key")
 	_ = cmd.MarkFlagRequired("tx")

@@ -127,7 +127,7 @@ func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, caDir, gr
 	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 	defer cancel()
 	c := client.New(node)
-	gk, ip, op, err := c.GroupGenesis(ctx, group)
+	gk, ip, op, err := c.GroupOrigin(ctx, group)
 	if err != nil {
 		return nil, chainError(err)
 	}

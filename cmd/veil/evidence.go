@@ -4,76 +4,132 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
+	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
 )
 
-// auditBundle is an evidence bundle as 'audit open' and 'audit evidence'
-// write it and 'audit check' reads it: groupsig's evidence (§5: group
-// key, epoch, message, scope, signature, opening, the member's join
-// record, the revocation records into the epoch) with the member's
+// Evidence files. 'audit open' writes a chain.Evidence (the committed
+// transaction, the §5 bundle of its signature, the member's identity
+// certificate); 'audit evidence' writes an offlineBundle (the §5 bundle
+// of any signature, with the member's certificate if given). 'audit check'
+// reads both: a chain bundle is the one with "group_evidence".
+
+// offlineBundle is groupsig's evidence (§5) with, optionally, the member's
 // identity certificate, which ties the join record's identity key to a
-// person, and, from 'audit open', where the signature is on chain. The
-// chain fields are informative; 'audit check' checks that they agree with
-// the message and scope.
-type auditBundle struct {
+// person the CA certified.
+type offlineBundle struct {
 	groupsig.Evidence
-	MemberCert groupsig.HexBytes `json:"member_cert,omitempty"` // DER, from the consortium CA
-	Org        string            `json:"org,omitempty"`         // informative; the certificate says it
-	ChainID    string            `json:"chain_id,omitempty"`
-	Group      string            `json:"group,omitempty"`
-	Topic      string            `json:"topic,omitempty"`
-	Tx         string            `json:"tx,omitempty"` // the transaction id: the signed message
-	Height     uint64            `json:"height,omitempty"`
+	MemberCert groupsig.HexBytes `json:"member_cert,omitempty"` // DER
 }
 
-// readBundle reads a bundle strictly: unknown fields are refused.
-func readBundle(path string) (*auditBundle, error) {
+// readEvidence reads an evidence file strictly (unknown fields are
+// refused): a chain bundle, or an offline one.
+func readEvidence(path string) (*chain.Evidence, *offlineBundle, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, badInput(err)
+		return nil, nil, badInput(err)
 	}
-	b := new(auditBundle)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, nil, badInput(fmt.Errorf("%s: %w: %v", path, groupsig.ErrMalformed, err))
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(b); err != nil {
-		return nil, badInput(fmt.Errorf("%s: %w: %v", path, groupsig.ErrMalformed, err))
+	var ev *chain.Evidence
+	var off *offlineBundle
+	var scope []byte
+	if _, ok := fields["group_evidence"]; ok {
+		ev = new(chain.Evidence)
+		err = dec.Decode(ev)
+		scope = ev.Group.Scope
+	} else {
+		off = new(offlineBundle)
+		err = dec.Decode(off)
+		scope = off.Scope
 	}
-	if b.Scope != nil {
-		if err := groupsig.CheckScope(b.Scope); err != nil {
-			return nil, badInput(fmt.Errorf("%s: scope: %w", path, err))
+	if err != nil {
+		return nil, nil, badInput(fmt.Errorf("%s: %w: %v", path, groupsig.ErrMalformed, err))
+	}
+	if scope != nil {
+		if err := groupsig.CheckScope(scope); err != nil {
+			return nil, nil, badInput(fmt.Errorf("%s: scope: %w", path, err))
 		}
 	}
-	return b, nil
+	return ev, off, nil
 }
 
-// checkChainFields refuses a bundle whose chain fields contradict what
-// is checked: the transaction id is the message, and a tagged signature's
-// scope is the topic's.
-func (b *auditBundle) checkChainFields() error {
-	if b.Tx != "" {
-		id, err := hex.DecodeString(b.Tx)
-		if err != nil || !bytes.Equal(id, b.Message) {
-			return refused(fmt.Errorf("%w: the bundle's tx %q is not its message", groupsig.ErrNotAccountable, b.Tx))
-		}
+// readCA reads the consortium CA certificate.
+func readCA(path string) (*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("read CA certificate: %w", err))
 	}
-	if b.Scope != nil && b.ChainID != "" && b.Topic != "" && !bytes.Equal(b.Scope, chain.TopicScope(b.ChainID, b.Topic)) {
-		return refused(fmt.Errorf("%w: the bundle's scope is not topic %q's on chain %q", groupsig.ErrNotAccountable, b.Topic, b.ChainID))
+	ca, err := genesis.ParseCertificatePEM(data)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("CA certificate %s: %w", path, err))
 	}
-	return nil
+	return ca, nil
+}
+
+// certIdentity checks an offline bundle's member certificate against the
+// CA, as chain.Evidence.Check does for a chain bundle: a member identity
+// certificate of the CA (at the start of its validity: the question is
+// whether the CA certified this key for this member), for the bundle's
+// label.
+func (b *offlineBundle) certIdentity(ca *x509.Certificate) (*chain.MemberIdentity, error) {
+	if len(b.MemberCert) == 0 {
+		return nil, refused(fmt.Errorf("%w: the bundle holds no member certificate: nothing ties the join record to a person the CA certified", chain.ErrEvidence))
+	}
+	cert, err := x509.ParseCertificate(b.MemberCert)
+	if err != nil {
+		return nil, refused(fmt.Errorf("%w: member certificate: %v", chain.ErrEvidence, err))
+	}
+	id, err := genesis.VerifyMember(cert, ca, cert.NotBefore)
+	if err != nil {
+		return nil, refused(fmt.Errorf("%w: %v", chain.ErrEvidence, err))
+	}
+	if id.Label != b.Label {
+		return nil, refused(fmt.Errorf("%w: the member certificate is for %q, the evidence names %q", chain.ErrEvidence, id.Label, b.Label))
+	}
+	return id, nil
+}
+
+// txFromJSON rebuilds an anonymous transaction's canonical form from the
+// API's view of it, and checks that it hashes to the id the node gave.
+func txFromJSON(t *api.TxResponse) (*chain.Tx, error) {
+	nonce, err := hex.DecodeString(t.Nonce)
+	if err != nil || len(nonce) != chain.NonceSize {
+		return nil, fmt.Errorf("transaction %s: nonce %q is not %d bytes of hex", t.ID, t.Nonce, chain.NonceSize)
+	}
+	sig, err := hex.DecodeString(t.Signature)
+	if err != nil {
+		return nil, fmt.Errorf("transaction %s: signature is not hex", t.ID)
+	}
+	tx := &chain.Tx{Kind: chain.KindAnonymous, ChainID: t.ChainID, Expiry: t.Expiry, Group: t.Group, Epoch: t.Epoch, Topic: t.Topic, Payload: t.Payload, Auth: sig}
+	copy(tx.Nonce[:], nonce)
+	dec, err := chain.DecodeTx(tx.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("transaction %s: %w", t.ID, err)
+	}
+	if id := dec.ID(); hex.EncodeToString(id[:]) != t.ID {
+		return nil, fmt.Errorf("transaction %s: the node's view of it hashes to %x", t.ID, id)
+	}
+	return dec, nil
 }
 
 // chainOpening is what 'audit open' found.
 type chainOpening struct {
-	bundle  *auditBundle
+	ev      *chain.Evidence
+	tx      *chain.Tx
 	accused *groupsig.Accused
 	member  api.MemberSummary
 	a       []byte
@@ -84,39 +140,40 @@ type chainOpening struct {
 // group key of its epoch, the member whose certificate at that epoch is
 // the opened A (its join response's, or the re-issued one in the
 // revocation record into the epoch), its join record and certificate,
-// and the group's revocation records. The bundle is checked (conditions
-// 1-4) before it is returned.
+// and the group's revocation records. The §5 bundle is checked
+// (conditions 1-4) before it is returned.
 func openOnChain(ctx context.Context, c *client.Client, ok *groupsig.OpenerKey, txID string) (*chainOpening, error) {
-	tx, err := c.Tx(ctx, txID)
+	tr, err := c.Tx(ctx, txID)
 	if err != nil {
 		return nil, apiError(err)
 	}
-	if tx.Kind != chain.KindAnonymous.String() {
-		return nil, badInput(fmt.Errorf("transaction %s is %s, not anonymous: nothing to open", txID, tx.Kind))
+	if tr.Kind != chain.KindAnonymous.String() {
+		return nil, badInput(fmt.Errorf("transaction %s is %s, not anonymous: nothing to open", txID, tr.Kind))
 	}
-	if tx.Status != "committed" || tx.Height == nil {
+	if tr.Status != "committed" || tr.Height == nil {
 		return nil, badInput(fmt.Errorf("transaction %s is not committed yet", txID))
 	}
-	msg, err := hex.DecodeString(tx.ID)
+	tx, err := txFromJSON(tr)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("transaction id %q is not hex", tx.ID))
+		return nil, badInput(err)
 	}
-	sig, err := hex.DecodeString(tx.Signature)
-	if err != nil {
-		return nil, badInput(fmt.Errorf("transaction %s: signature is not hex", txID))
-	}
-	var scope []byte
-	if groupsig.IsTagged(sig) {
-		scope = chain.TopicScope(tx.ChainID, tx.Topic)
-	}
-	gk, err := c.GroupKey(ctx, tx.Group, tx.Epoch)
+	gk0, err := c.GroupKey(ctx, tx.Group, 0)
 	if err != nil {
 		return nil, chainError(err)
 	}
-	if !ok.GroupKey().SameGroup(gk) {
+	if !ok.GroupKey().SameGroup(gk0) {
 		return nil, badInput(fmt.Errorf("%w: the opener key is not of group %q", groupsig.ErrWrongGroup, tx.Group))
 	}
-	o, err := groupsig.Open(ok, gk, msg, scope, sig, rand.Reader)
+	gk, err := gk0.AtEpoch(tx.Epoch)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	id := tx.ID()
+	var scope []byte
+	if groupsig.IsTagged(tx.Auth) {
+		scope = chain.TopicScope(tx.ChainID, tx.Topic)
+	}
+	o, err := groupsig.Open(ok, gk, id[:], scope, tx.Auth, rand.Reader)
 	if err != nil {
 		return nil, openError(err)
 	}
@@ -137,16 +194,15 @@ func openOnChain(ctx context.Context, c *client.Client, ok *groupsig.OpenerKey, 
 	if err != nil {
 		return nil, chainError(err)
 	}
-	ev, err := groupsig.NewEvidence(gk, msg, scope, sig, o, join, recs)
+	ev, err := chain.NewEvidence(tx, *tr.Height, gk0, o, join, cert, recs)
 	if err != nil {
 		return nil, badInput(err)
 	}
-	accused, err := ev.Check(nil)
+	accused, err := ev.Group.Check(nil)
 	if err != nil {
 		return nil, checkError(fmt.Errorf("the evidence does not check: %w", err))
 	}
-	b := &auditBundle{Evidence: *ev, MemberCert: cert, Org: m.Org, ChainID: tx.ChainID, Group: tx.Group, Topic: tx.Topic, Tx: tx.ID, Height: *tx.Height}
-	return &chainOpening{bundle: b, accused: accused, member: m, a: o.A()}, nil
+	return &chainOpening{ev: ev, tx: tx, accused: accused, member: m, a: o.A()}, nil
 }
 
 // memberAt finds the member whose certificate at epoch e is a: the A of
@@ -168,7 +224,3 @@ func memberAt(members []api.MemberSummary, recs []*groupsig.RevocationRecord, e 
 	}
 	return api.MemberSummary{}, false
 }
-
-// errNoCert: a bundle without the member's certificate, where one is
-// needed.
-var errNoCert = errors.New("the bundle holds no member certificate")

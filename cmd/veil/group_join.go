@@ -195,7 +195,7 @@ func runJoin(cmd *cobra.Command, f *joinFlags) error {
 		if err != nil {
 			return err
 		}
-		gk, ip, op, err := c.GroupGenesis(ctx, f.group)
+		gk, ip, op, err := c.GroupOrigin(ctx, f.group)
 		if err != nil {
 			return chainError(checkJoinKeyError(err))
 		}
@@ -263,7 +263,7 @@ func runJoin(cmd *cobra.Command, f *joinFlags) error {
 func postJoin(ctx context.Context, c *client.Client, f *joinFlags, req *groupsig.JoinRequest, cert []byte, id ed25519.PrivateKey,
 	res map[string]any, say func(string, ...any)) error {
 	txID, h, err := c.SubmitJoinRequest(ctx, f.group, req, cert, id)
-	if client.IsCode(err, "invalid_join") {
+	if client.IsCode(err, "duplicate") || client.IsCode(err, "invalid_join") {
 		// Maybe an earlier run's request is still in flight: give it a moment.
 		select {
 		case <-ctx.Done():

@@ -217,7 +217,10 @@ func TestOnChainJoinVoteAudit(t *testing.T) {
 		t.Fatalf("audit check: %v", chk)
 	}
 	jsonOut(t, "audit", "check", "--evidence", filepath.Join(pub, "after.json"), "--ca", ca, "--accused", alice.path(".pub"))
-	wantCode(t, exitRefused, "bad_certificate", "audit", "check", "--evidence", filepath.Join(pub, "after.json"), "--ca", ca, "--accused", bob.path(".pub"))
+	wantCode(t, exitRefused, "bad_evidence", "audit", "check", "--evidence", filepath.Join(pub, "after.json"), "--ca", ca, "--accused", bob.path(".pub"))
+	if c := jsonOut(t, "audit", "check", "--evidence", filepath.Join(pub, "vote.json"), "--accused", alice.path(".pub")); c["cert_checked"] != false {
+		t.Fatalf("audit check without --ca: %v", c)
+	}
 	other, err := genesis.NewCA("other-chain", 0, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -226,22 +229,24 @@ func TestOnChainJoinVoteAudit(t *testing.T) {
 	if err := os.WriteFile(otherCA, other.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, exitRefused, "bad_certificate", "audit", "check", "--evidence", filepath.Join(pub, "vote.json"), "--ca", otherCA)
-	wantCode(t, exitRefused, "bad_certificate", "audit", "check", "--evidence", filepath.Join(pub, "vote.json"), "--ca", ca, "--at", "2000-01-01T00:00:00Z")
+	wantCode(t, exitRefused, "bad_evidence", "audit", "check", "--evidence", filepath.Join(pub, "vote.json"), "--ca", otherCA)
 	noCert := editEvidence(t, ev, filepath.Join(pub, "nocert.json"), func(m map[string]any) { delete(m, "member_cert") })
-	wantCode(t, exitRefused, "bad_certificate", "audit", "check", "--evidence", noCert, "--ca", ca)
+	wantCode(t, exitRefused, "bad_evidence", "audit", "check", "--evidence", noCert, "--ca", ca)
 	jsonOut(t, "audit", "check", "--evidence", noCert) // without --ca: conditions 1-4 only
 	_, der, err := readMemberCert(bob.path(".crt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bobCert := hex.EncodeToString(der)
-	swapped := editEvidence(t, ev, filepath.Join(pub, "swapped.json"), func(m map[string]any) { m["member_cert"] = bobCert })
-	wantCode(t, exitRefused, "bad_certificate", "audit", "check", "--evidence", swapped, "--ca", ca)
+	swapped := editEvidence(t, ev, filepath.Join(pub, "swapped.json"), func(m map[string]any) { m["member_cert"] = hex.EncodeToString(der) })
+	if obj := wantCode(t, exitRefused, "not_accountable", "audit", "check", "--evidence", swapped, "--ca", ca); obj["condition"] != float64(groupsig.CondIdentity) {
+		t.Fatalf("another member's certificate: %v", obj)
+	}
 	otherTx := editEvidence(t, ev, filepath.Join(pub, "othertx.json"), func(m map[string]any) { m["tx"] = strings.Repeat("00", 32) })
-	wantCode(t, exitRefused, "not_accountable", "audit", "check", "--evidence", otherTx, "--ca", ca)
-	otherTopic := editEvidence(t, ev, filepath.Join(pub, "othertopic.json"), func(m map[string]any) { m["topic"] = "vote-2" })
-	wantCode(t, exitRefused, "not_accountable", "audit", "check", "--evidence", otherTopic, "--ca", ca)
+	wantCode(t, exitRefused, "bad_evidence", "audit", "check", "--evidence", otherTx, "--ca", ca)
+	otherScope := editEvidence(t, ev, filepath.Join(pub, "otherscope.json"), func(m map[string]any) {
+		m["group_evidence"].(map[string]any)["scope"] = hex.EncodeToString([]byte("veil/veil-local/vote-2"))
+	})
+	wantCode(t, exitRefused, "bad_evidence", "audit", "check", "--evidence", otherScope, "--ca", ca)
 	unknown := editEvidence(t, ev, filepath.Join(pub, "unknown.json"), func(m map[string]any) { m["extra"] = 1 })
 	wantCode(t, exitUsage, "malformed", "audit", "check", "--evidence", unknown, "--ca", ca)
 

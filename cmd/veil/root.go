@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/groupsig"
 )
@@ -64,6 +65,7 @@ var errorCodes = []struct {
 	{client.ErrTxDropped, "tx_dropped"},
 	{errJoinPending, "pending"},
 	{errCertificate, "bad_certificate"},
+	{chain.ErrEvidence, "bad_evidence"},
 	{errOutOfSync, "out_of_sync"},
 	{context.DeadlineExceeded, "timeout"},
 	{errFileExists, "file_exists"},
