@@ -233,10 +233,10 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 	tx, loc, err := s.b.Ledger().Tx(id)
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, TxResponse{TxJSON: tx.JSON(), Status: "committed", Height: &loc.Height, Index: &loc.Index})
+		writeJSON(w, http.StatusOK, TxResponse{TxJSON: tx.JSON(), Raw: hex.EncodeToString(tx.Encode()), Status: "committed", Height: &loc.Height, Index: &loc.Index})
 	case errors.Is(err, storage.ErrNotFound):
 		if tx, ok := s.b.Mempool().Get(id); ok {
-			writeJSON(w, http.StatusOK, TxResponse{TxJSON: tx.JSON(), Status: "pending"})
+			writeJSON(w, http.StatusOK, TxResponse{TxJSON: tx.JSON(), Raw: hex.EncodeToString(tx.Encode()), Status: "pending"})
 			return
 		}
 		writeError(w, http.StatusNotFound, CodeNotFound, "no committed or pending transaction with this id")

@@ -29,6 +29,7 @@ type ErrorDetail struct {
 // TxResponse is GET /v1/txs/{id}.
 type TxResponse struct {
 	chain.TxJSON
+	Raw    string  `json:"raw"`    // hex of the canonical encoding (what the id hashes, what evidence carries)
 	Status string  `json:"status"` // "pending" or "committed"
 	Height *uint64 `json:"height,omitempty"`
 	Index  *uint32 `json:"index,omitempty"`

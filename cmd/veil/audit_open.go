@@ -55,25 +55,25 @@ certificate made outside the register points at the issuer (SPEC §8).`,
 				return err
 			}
 			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
-				op, err := openOnChain(ctx, c, ok, txID)
+				op, err := c.OpenTx(ctx, ok, txID)
 				if err != nil {
-					return err
+					return openTxError(err)
 				}
 				if caPath != "" {
 					ca, err := readCA(caPath)
 					if err != nil {
 						return err
 					}
-					if _, err := op.ev.Check(ca); err != nil {
+					if _, err := op.Evidence.Check(ca); err != nil {
 						return evidenceError(fmt.Errorf("the evidence does not check against %s: %w", caPath, err))
 					}
 				}
-				tx, id := op.tx, op.tx.ID()
-				res := map[string]any{"tx": hex.EncodeToString(id[:]), "group": tx.Group, "topic": tx.Topic, "height": op.ev.Height, "epoch": tx.Epoch,
-					"label": op.accused.Label, "org": op.member.Org, "identity_public_key": hex.EncodeToString(op.accused.IdentityKey),
-					"a": hex.EncodeToString(op.a), "tagged": groupsig.IsTagged(tx.Auth), "cert_checked": caPath != ""}
+				tx, id := op.Tx, op.Tx.ID()
+				res := map[string]any{"tx": hex.EncodeToString(id[:]), "group": tx.Group, "topic": tx.Topic, "height": op.Evidence.Height, "epoch": tx.Epoch,
+					"label": op.Accused.Label, "org": op.Member.Org, "identity_public_key": hex.EncodeToString(op.Accused.IdentityKey),
+					"a": hex.EncodeToString(op.A), "tagged": groupsig.IsTagged(tx.Auth), "cert_checked": caPath != ""}
 				if evOut != "" {
-					data, err := json.MarshalIndent(op.ev, "", "  ")
+					data, err := json.MarshalIndent(op.Evidence, "", "  ")
 					if err != nil {
 						return err
 					}
@@ -82,11 +82,11 @@ certificate made outside the register points at the issuer (SPEC §8).`,
 					}
 					res["evidence_file"] = evOut
 				} else {
-					res["evidence"] = op.ev
+					res["evidence"] = op.Evidence
 				}
 				return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 					fmt.Fprintf(w, "transaction %x (group %s, epoch %d, height %d) was signed by\n  label         %s\n  organisation  %s\n  identity key  %x\n  A             %x\n",
-						id, tx.Group, tx.Epoch, op.ev.Height, op.accused.Label, op.member.Org, op.accused.IdentityKey, op.a)
+						id, tx.Group, tx.Epoch, op.Evidence.Height, op.Accused.Label, op.Member.Org, op.Accused.IdentityKey, op.A)
 					if evOut != "" {
 						fmt.Fprintf(w, "  evidence      %s (public: 'veil audit check --evidence %s --ca CA.crt')\n", evOut, evOut)
 					}

@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
-	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
@@ -103,124 +100,19 @@ func (b *offlineBundle) certIdentity(ca *x509.Certificate) (*chain.MemberIdentit
 	return id, nil
 }
 
-// txFromJSON rebuilds an anonymous transaction's canonical form from the
-// API's view of it, and checks that it hashes to the id the node gave.
-func txFromJSON(t *api.TxResponse) (*chain.Tx, error) {
-	nonce, err := hex.DecodeString(t.Nonce)
-	if err != nil || len(nonce) != chain.NonceSize {
-		return nil, fmt.Errorf("transaction %s: nonce %q is not %d bytes of hex", t.ID, t.Nonce, chain.NonceSize)
+// openTxError maps a failed client.OpenTx: a transaction that is not
+// openable, or an opener key of another group, is bad input (exit 2); an A
+// no member holds, a signature or evidence that does not check is refused
+// (exit 1); a node's refusal or an unreachable node as chainError.
+func openTxError(err error) error {
+	var ae *client.Error
+	switch {
+	case errors.Is(err, client.ErrNotOpenable):
+		return badInput(err)
+	case errors.As(err, &ae):
+		return chainError(err)
+	case errors.Is(err, groupsig.ErrUnknownMember), errors.Is(err, groupsig.ErrNotAccountable), errors.Is(err, groupsig.ErrInvalidSignature):
+		return refused(err)
 	}
-	sig, err := hex.DecodeString(t.Signature)
-	if err != nil {
-		return nil, fmt.Errorf("transaction %s: signature is not hex", t.ID)
-	}
-	tx := &chain.Tx{Kind: chain.KindAnonymous, ChainID: t.ChainID, Expiry: t.Expiry, Group: t.Group, Epoch: t.Epoch, Topic: t.Topic, Payload: t.Payload, Auth: sig}
-	copy(tx.Nonce[:], nonce)
-	dec, err := chain.DecodeTx(tx.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("transaction %s: %w", t.ID, err)
-	}
-	if id := dec.ID(); hex.EncodeToString(id[:]) != t.ID {
-		return nil, fmt.Errorf("transaction %s: the node's view of it hashes to %x", t.ID, id)
-	}
-	return dec, nil
-}
-
-// chainOpening is what 'audit open' found.
-type chainOpening struct {
-	ev      *chain.Evidence
-	tx      *chain.Tx
-	accused *groupsig.Accused
-	member  api.MemberSummary
-	a       []byte
-}
-
-// openOnChain opens a committed anonymous transaction with the opener key
-// and assembles its evidence from chain data alone: the transaction, the
-// group key of its epoch, the member whose certificate at that epoch is
-// the opened A (its join response's, or the re-issued one in the
-// revocation record into the epoch), its join record and certificate,
-// and the group's revocation records. The §5 bundle is checked
-// (conditions 1-4) before it is returned.
-func openOnChain(ctx context.Context, c *client.Client, ok *groupsig.OpenerKey, txID string) (*chainOpening, error) {
-	tr, err := c.Tx(ctx, txID)
-	if err != nil {
-		return nil, apiError(err)
-	}
-	if tr.Kind != chain.KindAnonymous.String() {
-		return nil, badInput(fmt.Errorf("transaction %s is %s, not anonymous: nothing to open", txID, tr.Kind))
-	}
-	if tr.Status != "committed" || tr.Height == nil {
-		return nil, badInput(fmt.Errorf("transaction %s is not committed yet", txID))
-	}
-	tx, err := txFromJSON(tr)
-	if err != nil {
-		return nil, badInput(err)
-	}
-	gk0, err := c.GroupKey(ctx, tx.Group, 0)
-	if err != nil {
-		return nil, chainError(err)
-	}
-	if !ok.GroupKey().SameGroup(gk0) {
-		return nil, badInput(fmt.Errorf("%w: the opener key is not of group %q", groupsig.ErrWrongGroup, tx.Group))
-	}
-	gk, err := gk0.AtEpoch(tx.Epoch)
-	if err != nil {
-		return nil, badInput(err)
-	}
-	id := tx.ID()
-	var scope []byte
-	if groupsig.IsTagged(tx.Auth) {
-		scope = chain.TopicScope(tx.ChainID, tx.Topic)
-	}
-	o, err := groupsig.Open(ok, gk, id[:], scope, tx.Auth, rand.Reader)
-	if err != nil {
-		return nil, openError(err)
-	}
-	grp, err := c.Group(ctx, tx.Group)
-	if err != nil {
-		return nil, chainError(err)
-	}
-	recs, err := c.RevocationRecords(ctx, tx.Group)
-	if err != nil {
-		return nil, chainError(err)
-	}
-	m, found := memberAt(grp.Members, recs, tx.Epoch, o.A())
-	if !found {
-		return nil, refused(fmt.Errorf("%w: transaction %s opens to A = %x, which no member of %q on chain holds at epoch %d: a certificate made outside the register (the issuer's doing, SPEC §8)",
-			groupsig.ErrUnknownMember, txID, o.A(), tx.Group, tx.Epoch))
-	}
-	join, cert, err := c.JoinRecord(ctx, tx.Group, m.Label)
-	if err != nil {
-		return nil, chainError(err)
-	}
-	ev, err := chain.NewEvidence(tx, *tr.Height, gk0, o, join, cert, recs)
-	if err != nil {
-		return nil, badInput(err)
-	}
-	accused, err := ev.Group.Check(nil)
-	if err != nil {
-		return nil, checkError(fmt.Errorf("the evidence does not check: %w", err))
-	}
-	return &chainOpening{ev: ev, tx: tx, accused: accused, member: m, a: o.A()}, nil
-}
-
-// memberAt finds the member whose certificate at epoch e is a: the A of
-// its join response if it joined at e, else the one the record into e
-// re-issued it.
-func memberAt(members []api.MemberSummary, recs []*groupsig.RevocationRecord, e uint64, a []byte) (api.MemberSummary, bool) {
-	want := hex.EncodeToString(a)
-	for _, m := range members {
-		switch {
-		case m.Joined == e:
-			if m.A == want {
-				return m, true
-			}
-		case m.Joined < e && e <= uint64(len(recs)):
-			if got, ok := recs[e-1].ReissuedA(m.Label); ok && bytes.Equal(got, a) {
-				return m, true
-			}
-		}
-	}
-	return api.MemberSummary{}, false
+	return checkError(err)
 }
