@@ -501,14 +501,22 @@ func (v *view) check(tx *Tx) error {
 	if err := v.l.checkAuth(tx, key, v); err != nil {
 		return err
 	}
-	if tx.Kind == KindAnonymous && groupsig.IsTagged(tx.Auth) {
-		used, err := v.tagUsed(tagKey(key.Ref(), TopicScope(tx.ChainID, tx.Topic), groupsig.TagOf(tx.Auth)))
-		if err != nil {
-			return err
-		}
-		if used {
-			return errorf(ErrAlreadyActed, "this member of %q has already acted on topic %q", tx.Group, tx.Topic)
-		}
+	return v.checkTag(tx, key)
+}
+
+// checkTag refuses a tagged transaction whose tag the topic already
+// holds. It runs after the signature check: the tag of a signature that
+// does not verify means nothing.
+func (v *view) checkTag(tx *Tx, key *groupsig.GroupKey) error {
+	if tx.Kind != KindAnonymous || !groupsig.IsTagged(tx.Auth) {
+		return nil
+	}
+	used, err := v.tagUsed(tagKey(key.Ref(), TopicScope(tx.ChainID, tx.Topic), groupsig.TagOf(tx.Auth)))
+	if err != nil {
+		return err
+	}
+	if used {
+		return errorf(ErrAlreadyActed, "this member of %q has already acted on topic %q", tx.Group, tx.Topic)
 	}
 	return nil
 }

@@ -161,7 +161,9 @@ func (m *Mempool) AddBatch(ctx context.Context, txs []*Tx) []error {
 			continue
 		}
 		g.Go(func() error {
-			errs[i] = m.ledger.checkAuth(tx, key, v)
+			if errs[i] = m.ledger.checkAuth(tx, key, v); errs[i] == nil {
+				errs[i] = v.checkTag(tx, key)
+			}
 			return nil
 		})
 	}

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"testing"
@@ -127,5 +128,19 @@ func TestGenesisMembersAreCheckedWhenTheLedgerIsWritten(t *testing.T) {
 			t.Errorf("%s: a head was written", name)
 		}
 		db.Close()
+	}
+}
+
+// TestAddBatchRefusesACommittedTag: the gossip path (AddBatch) applies
+// the same rules as Add, the tag set included.
+func TestAddBatchRefusesACommittedTag(t *testing.T) {
+	f := newFixture(t, "alice", "bob")
+	f.commit(f.topicTx("vote", TopicRule{Tagged: true}))
+	if c := f.commit(f.voteTx("alice", "vote", "yes")); c[0] != CodeOK {
+		t.Fatal(c)
+	}
+	errs := f.pool.AddBatch(context.Background(), []*Tx{f.voteTx("alice", "vote", "again"), f.voteTx("bob", "vote", "no")})
+	if !errors.Is(errs[0], ErrAlreadyActed) || errs[1] != nil {
+		t.Fatalf("batch: %v", errs)
 	}
 }
