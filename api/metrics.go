@@ -35,7 +35,7 @@ func NewMetrics(g Gauges) *Metrics {
 		reg:        reg,
 		admittedTx: prometheus.NewCounter(prometheus.CounterOpts{Name: "veil_txs_admitted_total", Help: "Transactions admitted to the mempool through the API."}),
 		refusedTx:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "veil_txs_refused_total", Help: "Transactions refused by the API, by code."}, []string{"code"}),
-		verify: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "veil_group_signature_verify_seconds", Help: "Time to verify one BBS04 group signature.",
+		verify: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "veil_group_signature_verify_seconds", Help: "Time to verify one group signature (groupsig v2).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 1.6, 14)}),
 		blockCommit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "veil_block_commit_seconds", Help: "Time from a block's proposal to its application on this node.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),

@@ -223,11 +223,11 @@ type namedEnc struct {
 	enc  []byte
 }
 
-// v1Objects are the known answers of package bbs04 (SPEC-bbs04, suites
+// v1Objects are the known answers of veil's retired v1 (SPEC-bbs04, suites
 // 0x01 and 0x02).
 func v1Objects(t *testing.T) []namedEnc {
 	var out []namedEnc
-	for _, p := range []string{"bbs04/testdata/kat.json", "bbs04/testdata/kat-bn254.json"} {
+	for _, p := range []string{"testdata/v1-kat-bls12381.json", "testdata/v1-kat-bn254.json"} {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)

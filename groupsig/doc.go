@@ -2,9 +2,9 @@
 // as SPEC-groupsig-v2.md fixes them: BBS04 short group signatures with the
 // XSGS non-frameable join (Delerablée–Pointcheval 2006), optional per-scope
 // linkable tags, openings with a proof, revocation by authenticated
-// re-issuance, and an accountable-opening check. It is the scheme of every
-// new group; version 1 (SPEC-bbs04.md) lives in package bbs04 for the
-// groups a chain already holds.
+// re-issuance, and an accountable-opening check. It is veil's only scheme:
+// version 1 (SPEC-bbs04.md, issuer-made member secrets) is retired, and
+// its encodings are refused (suites 0x01, 0x02 are not v2 suites).
 //
 // # Roles and objects
 //
@@ -49,7 +49,7 @@
 // # One algebra, two suites
 //
 // Everything is written once against the curve interface of
-// internal/algebra, which both this package and bbs04 use: suite 0x11 is
+// internal/algebra: suite 0x11 is
 // BLS12-381 (circl, with veil's own G1 arithmetic and Miller loop), suite
 // 0x12 BN254 (gnark-crypto v0.22.0) as §9 specifies it; the suite byte
 // that starts every encoding picks the curve, and inputs of two suites are

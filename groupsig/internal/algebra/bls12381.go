@@ -189,7 +189,7 @@ func (blsCurve) PairPrepared(ps []PointG1, qs []Prepared) GT {
 }
 
 // pairProduct is circl's ProdPairFrac: e is the cube of the reduced
-// optimal-ate pairing (SPEC-bbs04.md).
+// optimal-ate pairing (SPEC-groupsig-v2.md §1).
 func (blsCurve) PairProduct(ps []PointG1, qs []PointG2, signs []int) GT {
 	p2, q2, s2 := make([]*bls.G1, 0, len(ps)), make([]*bls.G2, 0, len(ps)), make([]int, 0, len(ps))
 	for i := range ps {

@@ -35,7 +35,7 @@ type (
 // pairing-friendly curve. Scalars are integers mod r; G1 points handed to a
 // scheme are always in the prime-order subgroup. Methods ending in CT take
 // secrets (constant time for BLS12-381; BN254 promises nothing, see
-// bbs04's doc); VT methods only public data.
+// groupsig's doc); VT methods only public data.
 type Curve interface {
 	// Name is the curve's name, "bls12-381" or "bn254".
 	Name() string

@@ -4,7 +4,7 @@
 // pairs. The result is byte for byte circl's ProdPairFrac: the same
 // Costello–Lange–Naehrig lines, the same loop over the curve parameter and
 // circl's own final exponentiation (its pairing is the cube of the standard
-// reduced optimal-ate pairing; SPEC-bbs04.md hashes that value).
+// reduced optimal-ate pairing; SPEC-groupsig-v2.md hashes that value).
 //
 // It saves, per product of two pairings, the G2 arithmetic of both loops
 // and one loop's 63 Fp12 squarings. Like circl's pairing it uses circl's

@@ -1,5 +1,0 @@
-//go:build !race
-
-package bbs04
-
-const raceEnabled = false
