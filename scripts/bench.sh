@@ -21,7 +21,6 @@ trap cleanup EXIT
 
 echo "== micro-benchmarks" >&2
 go test -run '^$' -bench . -benchtime 2s -count 1 ./groupsig/ | tee "$WORK/groupsig.txt" >&2
-go test -run '^$' -bench . -benchtime 2s -count 1 ./groupsig/bbs04/ | tee "$WORK/bbs04.txt" >&2
 go test -run '^$' -bench . -skip ApplyRevocation -benchtime 20x -count 1 ./chain/ | tee "$WORK/chain.txt" >&2
 # Revocation records of groups of 10, 1,000 and 10,000 members; setting up
 # the 10,000 (at genesis, every join checked) takes over a minute on 2 cores.
@@ -62,14 +61,13 @@ def metrics(path):  # every metric of each benchmark line: {name: {unit: value}}
         m = re.match(r'^Benchmark(\S+?)(-\d+)?\s+\d+\s+(.*)$', line)
         if m: res[m.group(1)] = {u: float(v) for v, u in re.findall(r'([\d.]+) (\S+)', m.group(3))}
     return res
-g, v1, c, s = (bench(f'{work}/{n}.txt') for n in ('groupsig', 'bbs04', 'chain', 'storage'))
+g, c, s = (bench(f'{work}/{n}.txt') for n in ('groupsig', 'chain', 'storage'))
 rev = metrics(f'{work}/revocation.txt')
 mx, half, low = (json.load(open(f'{work}/{n}.json')) for n in ('max', 'half', 'low'))
-verify = v1['Verify/bls12-381'] / 1e9  # the chain's groups are still v1 (BBS04) until issue 11
+verify = g['Verify/bls12-381'] / 1e9  # the load signs untagged
 goals = {('bls12-381', 'Verify'): 1.35, ('bls12-381', 'VerifyTagged'): 1.5, ('bls12-381', 'Sign'): 1.3, ('bls12-381', 'CheckRevocation'): 0.5}
 rows = []
-for name, res, ops in (('groupsig v2', g, ('Sign', 'SignTagged', 'Verify', 'VerifyTagged', 'Open', 'CheckRevocation')),
-                       ('bbs04 (v1, the chain\'s)', v1, ('Sign', 'Verify', 'Open', 'VerifyBatch'))):
+for name, res, ops in (('groupsig v2', g, ('Sign', 'SignTagged', 'Verify', 'VerifyTagged', 'Open', 'CheckRevocation')),):
     for suite in ('bls12-381', 'bn254'):
         pp = res.get(f'PairProduct2/{suite}')
         if not pp: continue
