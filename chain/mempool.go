@@ -110,6 +110,11 @@ func (m *Mempool) insert(tx *Tx) error {
 	if id := tx.ID(); m.ledger.Committed(id) {
 		return errorf(ErrDuplicate, "transaction %x was committed while it was being checked", id[:8])
 	}
+	if tx.Kind == KindAnonymous && groupsig.IsTagged(tx.Auth) {
+		if _, acted := m.ledger.TagTx(tx.Group, tx.Topic, groupsig.TagOf(tx.Auth)); acted {
+			return errorf(ErrAlreadyActed, "this member of %q acted on topic %q while the transaction was being checked", tx.Group, tx.Topic)
+		}
+	}
 	if m.live >= m.cfg.MaxTxs || m.bytes+tx.Size() > m.cfg.MaxBytes {
 		return fmt.Errorf("%w: %d transactions, %d bytes pending", ErrMempoolFull, m.live, m.bytes)
 	}
@@ -248,15 +253,25 @@ func (m *Mempool) Reap(maxTxs, maxBytes int) []*Tx {
 }
 
 // Update removes what a committed block holds, and drops transactions that
-// can no longer commit: expired at the new head, or signed under an epoch
-// the group has left.
+// can no longer commit: expired at the new head, signed under an epoch the
+// group has left, or repeating a tag (or join request) the block used up.
 func (m *Mempool) Update(applied *Applied) {
 	head := m.ledger.Head()
 	epochs := map[string]uint64{}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, tx := range applied.Block.Txs {
+	for i, tx := range applied.Block.Txs {
 		m.removeLocked(tx.ID())
+		// A committed action uses up its claim: another pending
+		// transaction with the same tag (a repeat vote that reached this
+		// node first) can only fail in a block now.
+		if i < len(applied.Codes) && applied.Codes[i] == CodeOK {
+			if c := claimOf(tx); c != "" {
+				if e, ok := m.claims[c]; ok {
+					m.removeLocked(e.tx.ID())
+				}
+			}
+		}
 	}
 	for _, e := range m.queue {
 		if e.removed {

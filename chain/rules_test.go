@@ -144,3 +144,20 @@ func TestAddBatchRefusesACommittedTag(t *testing.T) {
 		t.Fatalf("batch: %v", errs)
 	}
 }
+
+// TestUpdateDropsARepeatOfACommittedTag: a node holding alice's vote while
+// another vote of hers commits (made on another node) drops its own.
+func TestUpdateDropsARepeatOfACommittedTag(t *testing.T) {
+	f := newFixture(t, "alice")
+	f.commit(f.topicTx("vote", TopicRule{Tagged: true}))
+	mine := f.voteTx("alice", "vote", "yes")
+	if err := f.pool.Add(mine); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.commit(f.voteTx("alice", "vote", "no")); c[0] != CodeOK {
+		t.Fatal(c)
+	}
+	if f.pool.Has(mine.ID()) {
+		t.Fatal("the repeat of a committed tag stayed pending")
+	}
+}
