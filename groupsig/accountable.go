@@ -10,7 +10,7 @@ import (
 // The conditions of the accountable-opening check (§5), in the order
 // they are checked.
 const (
-	CondOpening     = 1 // the opening checks
+	CondOpening     = 1 // the opening (or threshold opening) checks
 	CondCurrent     = 2 // A is the member's certificate at e: its response, or the accepted record into e
 	CondCertificate = 3 // e(A, w·g2^x) = e(g1_e·H, g2) with the member's x, H
 	CondJoinRequest = 4 // the member's request checks and the response answers it
@@ -61,11 +61,34 @@ func AccountableOpening(gk *GroupKey, msg, scope, sig []byte, o *Opening, join *
 	if err := usable(gk); err != nil {
 		return nil, &AccountabilityError{Condition: CondOpening, Err: err}
 	}
+	if err := VerifyOpening(gk, msg, scope, sig, o); err != nil {
+		return nil, &AccountabilityError{Condition: CondOpening, Err: err}
+	}
+	return accountableA(gk, o.a, join, records, accused)
+}
+
+// AccountableThresholdOpening is AccountableOpening with a threshold
+// opening in place of the opener's (threshold spec §3): condition (1)
+// becomes "the threshold opening checks under the committee", and
+// (2)–(5) are unchanged. The caller pins the committee: it MUST be the
+// one whose cref was active on the ledger when the partials were posted,
+// with its t partials on the ledger; a valid opening under another
+// dealing of ξ is sound but proves nothing about who opened.
+func AccountableThresholdOpening(gk *GroupKey, msg, scope, sig []byte, o *ThresholdOpening, cm *Committee, join *JoinRecord, records []*RevocationRecord, accused ed25519.PublicKey) (*Accused, error) {
+	if err := usable(gk); err != nil {
+		return nil, &AccountabilityError{Condition: CondOpening, Err: err}
+	}
+	a, err := o.verify(gk, cm, msg, scope, sig)
+	if err != nil {
+		return nil, &AccountabilityError{Condition: CondOpening, Err: err}
+	}
+	return accountableA(gk, a, join, records, accused)
+}
+
+// accountableA checks conditions (2)–(5) of §5 for the opened A.
+func accountableA(gk *GroupKey, a pointG1, join *JoinRecord, records []*RevocationRecord, accused ed25519.PublicKey) (*Accused, error) {
 	fail := func(cond int, err error) (*Accused, error) {
 		return nil, &AccountabilityError{Condition: cond, Err: err}
-	}
-	if err := VerifyOpening(gk, msg, scope, sig, o); err != nil {
-		return fail(CondOpening, err)
 	}
 	if join == nil || join.Request == nil || join.Response == nil {
 		return fail(CondCurrent, fmt.Errorf("%w: no join record", ErrMalformed))
@@ -85,7 +108,7 @@ func AccountableOpening(gk *GroupKey, msg, scope, sig []byte, o *Opening, join *
 	case resp.epoch > e:
 		return fail(CondCurrent, fmt.Errorf("%w: %q joined at epoch %d, after the signature's epoch %d", ErrWrongGroup, resp.label, resp.epoch, e))
 	case resp.epoch == e:
-		if !c.EqualG1(resp.a, o.a) {
+		if !c.EqualG1(resp.a, a) {
 			return fail(CondCurrent, fmt.Errorf("%w: the opened A is not the one %q was issued at epoch %d", ErrUnknownMember, resp.label, e))
 		}
 	default:
@@ -93,15 +116,15 @@ func AccountableOpening(gk *GroupKey, msg, scope, sig []byte, o *Opening, join *
 		if err != nil {
 			return fail(CondCurrent, err)
 		}
-		a := into.find(resp.label)
-		if a == nil {
+		ra := into.find(resp.label)
+		if ra == nil {
 			return fail(CondCurrent, fmt.Errorf("%w: the record into epoch %d does not re-issue %q", ErrRevoked, e, resp.label))
 		}
-		if !c.EqualG1(a, o.a) {
+		if !c.EqualG1(ra, a) {
 			return fail(CondCurrent, fmt.Errorf("%w: the opened A is not the one the record into epoch %d gives %q", ErrUnknownMember, e, resp.label))
 		}
 	}
-	if !certificateHolds(gk, o.a, resp.x, req.hy) {
+	if !certificateHolds(gk, a, resp.x, req.hy) {
 		return fail(CondCertificate, fmt.Errorf("%w: e(A, w·g2^x) ≠ e(g1_e·H, g2) at epoch %d", ErrInvalidKey, e))
 	}
 	if err := req.Verify(gk); err != nil {

@@ -21,10 +21,19 @@ const (
 	kindRecord       = 0x09
 	kindOpenerProof  = 0x0A
 
+	// Threshold opening (SPEC-groupsig-v2-threshold-opening).
+	kindCommittee  = 0x0B
+	kindShareProof = 0x0C
+	kindPartial    = 0x0D
+	kindThreshold  = 0x0E
+	kindConsent    = 0x0F
+	kindApproval   = 0x10
+
 	kindIssuerKey  = 0x81
 	kindOpenerKey  = 0x82
 	kindJoinSecret = 0x83
 	kindRegistry   = 0x84
+	kindShare      = 0x85
 )
 
 // Bounds of §1.

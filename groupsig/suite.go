@@ -76,6 +76,12 @@ type dsts struct {
 	sign, join, open, nonce, issuer, opener, revoke string // H_X
 	statement                                       string // P, the Ed25519 prefix
 	hgH0, hgH, hgG1, hgTag                          []byte // HG_X
+
+	// Threshold opening (SPEC-groupsig-v2-threshold-opening): H_DEAL,
+	// H_SHARE, H_TOPEN, the authorities' Ed25519 prefix P and the admin's
+	// P_ADMIN and P_ABORT.
+	deal, share, topen           string
+	authority, admin, adminAbort string
 }
 
 func newDSTs(curveTag, h2cSuite string) dsts {
@@ -86,6 +92,9 @@ func newDSTs(curveTag, h2cSuite string) dsts {
 		issuer: h + "ISSUER", opener: h + "OPENER", revoke: h + "REVOKE",
 		statement: "VEIL-GS2-" + curveTag + "-JOIN-STATEMENT",
 		hgH0:      hg("H0"), hgH: hg("H"), hgG1: hg("G1"), hgTag: hg("TAG"),
+		deal: h + "DEAL", share: h + "SHARE", topen: h + "TOPEN",
+		authority: "VEIL-GS2-" + curveTag + "-AUTHORITY",
+		admin:     "VEIL-GS2-" + curveTag + "-COMMITTEE-ADMIN", adminAbort: "VEIL-GS2-" + curveTag + "-COMMITTEE-ABORT",
 	}
 }
 
