@@ -532,8 +532,7 @@ func Deal(ok *OpenerKey, t int, authorities []Authority, rand io.Reader) (*Commi
 
 // deal is Deal with its nonces given.
 func deal(ok *OpenerKey, t int, authorities []Authority, n nonceSource) (*Committee, []*Share, error) {
-	gk := ok.gk
-	c, tab := gk.c, gk.g.tables(gk.c)
+	c := ok.gk.c
 	coef := func() ([]scalar, error) {
 		out := make([]scalar, t-1)
 		for k := range out {
@@ -553,22 +552,8 @@ func deal(ok *OpenerKey, t int, authorities []Authority, n nonceSource) (*Commit
 		return nil, nil, err
 	}
 	k1, k2 := n.next(), n.next()
-
-	body := append([]byte{c.suite, kindCommittee}, gk.g.ref[:]...)
-	body = append(body, byte(t), byte(len(authorities)))
-	for _, a := range a1 {
-		body = c.appendG1(body, c.FixedMulCT(tab.u, a))
-	}
-	for _, a := range a2 {
-		body = c.appendG1(body, c.FixedMulCT(tab.v, a))
-	}
-	for _, a := range authorities {
-		body = append(appendLab(body, a.Label), a.IdentityKey...)
-	}
-	ch := dealChallenge(gk, body, c.FixedMulCT(tab.u, k1), c.FixedMulCT(tab.v, k2))
-	enc := c.AppendScalar(c.AppendScalar(c.AppendScalar(body, ch), c.Add(k1, c.Mul(ch, ok.xi1))), c.Add(k2, c.Mul(ch, ok.xi2)))
 	cm := new(Committee)
-	if err := cm.UnmarshalBinary(enc); err != nil {
+	if err := cm.UnmarshalBinary(encodeCommittee(ok, t, authorities, a1, a2, k1, k2)); err != nil {
 		return nil, nil, err // cannot happen: we just encoded it
 	}
 	cref := cm.Ref()
@@ -582,6 +567,26 @@ func deal(ok *OpenerKey, t int, authorities []Authority, n nonceSource) (*Commit
 		shares[i] = sh
 	}
 	return cm, shares, nil
+}
+
+// encodeCommittee is the committee of the coefficients a1, a2 with the
+// dealer proof of nonces k1, k2.
+func encodeCommittee(ok *OpenerKey, t int, authorities []Authority, a1, a2 []scalar, k1, k2 scalar) []byte {
+	gk := ok.gk
+	c, tab := gk.c, gk.g.tables(gk.c)
+	body := append([]byte{c.suite, kindCommittee}, gk.g.ref[:]...)
+	body = append(body, byte(t), byte(len(authorities)))
+	for _, a := range a1 {
+		body = c.appendG1(body, c.FixedMulCT(tab.u, a))
+	}
+	for _, a := range a2 {
+		body = c.appendG1(body, c.FixedMulCT(tab.v, a))
+	}
+	for _, a := range authorities {
+		body = append(appendLab(body, a.Label), a.IdentityKey...)
+	}
+	ch := dealChallenge(gk, body, c.FixedMulCT(tab.u, k1), c.FixedMulCT(tab.v, k2))
+	return c.AppendScalar(c.AppendScalar(c.AppendScalar(body, ch), c.Add(k1, c.Mul(ch, ok.xi1))), c.Add(k2, c.Mul(ch, ok.xi2)))
 }
 
 // horner is f(x) = a0 + Σ_k a_k·x^k (constant-time scalar arithmetic).
