@@ -613,6 +613,7 @@ func fuzzSeeds(t testing.TB) map[string][][]any {
 			out["FuzzDearmor"] = append(out["FuzzDearmor"], []any{p, sel}, []any{[]byte(hex.EncodeToString(b)), sel}, []any{b, sel})
 		}
 	}
+	thresholdFuzzSeeds(t, out, variants)
 	return out
 }
 
@@ -677,9 +678,9 @@ func TestWriteFuzzCorpus(t *testing.T) {
 // a corpus.
 func TestFuzzCorpus(t *testing.T) {
 	seeds := fuzzSeeds(t)
-	for _, target := range []string{"FuzzGroupKey", "FuzzIssuerProof", "FuzzOpenerProof", "FuzzIssuerKey", "FuzzOpenerKey",
+	for _, target := range append([]string{"FuzzGroupKey", "FuzzIssuerProof", "FuzzOpenerProof", "FuzzIssuerKey", "FuzzOpenerKey",
 		"FuzzJoinRequest", "FuzzJoinResponse", "FuzzJoinSecret", "FuzzMemberKey", "FuzzSignature", "FuzzVerify",
-		"FuzzVerifyScope", "FuzzOpening", "FuzzRevocationRecord", "FuzzRegistry", "FuzzEvidence", "FuzzDearmor"} {
+		"FuzzVerifyScope", "FuzzOpening", "FuzzRevocationRecord", "FuzzRegistry", "FuzzEvidence", "FuzzDearmor"}, thresholdFuzzTargets...) {
 		if len(seeds[target]) == 0 {
 			t.Errorf("%s has no seeds", target)
 		}

@@ -29,8 +29,10 @@ type thresholdObjects struct {
 	partials       [][]byte        // 1..n
 	genuine        map[byte][][]byte
 	shareProofs    [][]byte
-	consents       [][]byte
-	thresholdEntry [][]byte // the genuine entries (u8(i) ‖ … ‖ sig_i)
+	consents       [][]byte // every genuine consent of the committee
+	shares         [][]byte // every share file
+	thresholdEntry [][]byte // the genuine entries of sig (u8(i) ‖ … ‖ sig_i)
+	a              []byte   // sig's A
 }
 
 var thresholdKinds = []byte{kindCommittee, kindShareProof, kindPartial, kindThreshold, kindConsent, kindApproval, kindShare}
@@ -53,10 +55,15 @@ func thresholdObjectsBLS(t testing.TB) (*thresholdObjects, error) {
 		adpk: ed25519.PublicKey(f.v.AdminPK), adsig: f.v.Authorization}
 	x.enc = map[byte][]byte{kindCommittee: f.v.Committee, kindShareProof: f.v.Authorities[0].ShareProof, kindPartial: v.Partials[0],
 		kindThreshold: v.Threshold, kindConsent: v.Consents[0], kindApproval: ap.enc, kindShare: share}
-	for _, a := range f.v.Authorities {
+	for k, a := range f.v.Authorities {
 		x.shareProofs = append(x.shareProofs, a.ShareProof)
+		b, _ := f.shares[k].MarshalBinary()
+		x.shares = append(x.shares, b)
 	}
-	x.partials, x.consents = toBytes(v.Partials), toBytes(v.Consents)
+	x.partials, x.a = toBytes(v.Partials), v.A
+	for _, w := range f.v.Openings {
+		x.consents = append(x.consents, toBytes(w.Consents)...)
+	}
 	return x.finish(), nil
 }
 
@@ -120,9 +127,12 @@ func thresholdObjectsBN254(t testing.TB) (*thresholdObjects, error) {
 		return nil, err
 	}
 	share, _ := shares[0].MarshalBinary()
-	for _, cs := range consents[:2] {
+	for k, cs := range consents {
 		x.consents = append(x.consents, cs.enc)
+		b, _ := shares[k].MarshalBinary()
+		x.shares = append(x.shares, b)
 	}
+	x.a = o.epoch1[0].a
 	x.enc = map[byte][]byte{kindCommittee: cm.enc, kindShareProof: x.shareProofs[0], kindPartial: x.partials[0],
 		kindThreshold: top.enc, kindConsent: x.consents[0], kindApproval: ap.enc, kindShare: share}
 	return x.finish(), nil
@@ -130,7 +140,7 @@ func thresholdObjectsBN254(t testing.TB) (*thresholdObjects, error) {
 
 func (x *thresholdObjects) finish() *thresholdObjects {
 	x.genuine = map[byte][][]byte{kindShareProof: x.shareProofs, kindPartial: x.partials, kindConsent: x.consents,
-		kindCommittee: {x.enc[kindCommittee]}, kindApproval: {x.enc[kindApproval]}, kindShare: {x.enc[kindShare]}}
+		kindCommittee: {x.enc[kindCommittee]}, kindApproval: {x.enc[kindApproval]}, kindShare: x.shares}
 	for _, p := range x.partials {
 		x.thresholdEntry = append(x.thresholdEntry, p[2+headerSize:])
 	}
