@@ -37,6 +37,37 @@
 //     ledger and one batched pairing check of all A'); MemberKey.Update
 //     takes a member to the new epoch.
 //
+// # Threshold opening (SPEC-groupsig-v2-threshold-opening)
+//
+// The opener key can instead be shared t-of-n (2 ≤ t ≤ n ≤ 255) among
+// authorities, each an Authority: a label and a §3.1 Ed25519 identity
+// key that signs every object it makes (sig_i over P ‖ body).
+//
+//   - Deal (the dealer, holding the OpenerKey) makes the Committee to post
+//     (Feldman commitments, the authority list and a dealer proof; cref =
+//     Committee.Ref) and one Share per authority. Committee.Verify checks
+//     it against the group; AuthorizeCommittee / AbortCommittee are the
+//     admin's adsig for the first committee (VerifyCommitteeAuthorization,
+//     VerifyCommitteeAbort); NewApproval is a rotation's approval by the
+//     active committee. RecoverOpenerKey rebuilds ξ from t shares for a
+//     rotation dealer. Erasing ξ, coefficients and shares is the callers'
+//     (custody rules, §1).
+//   - Each holder runs Share.Check (Feldman) and posts NewShareProof.
+//   - To open σ, t authorities post NewConsent; then each that has itself
+//     checked t consents posts NewPartialOpening (it refuses a σ that does
+//     not verify, or fewer than t valid consents by distinct authorities);
+//     CombineOpening takes the t lowest valid partials into a
+//     ThresholdOpening, whose Verify returns A. A completed opening is
+//     public: anyone with the committee names A, and
+//     AccountableThresholdOpening runs §5's check with it as condition (1).
+//   - A check that fails after an object's sig_i verified is an
+//     *AuthorityError naming the authority; before it, no one is named.
+//
+// What the library cannot see is the caller's, read from its own node:
+// that the committee is active and σ on the ledger before releasing a
+// partial, and which committee to pin when checking an opening (the cref
+// active when its partials were posted).
+//
 // # What a ledger needs (package chain)
 //
 // §7's rules are the chain's to enforce; this package gives what they
@@ -44,7 +75,12 @@
 // uniqueness sets; JoinResponse.Verify (one Miller loop over the key's
 // precomputed lines) and X; VerifyRecord and CheckRevocation with the
 // join records of current(e); IssuerProof.Verify and OpenerProof.Verify
-// for a new group; Verify's τ for tag sets keyed by (gref, S).
+// for a new group; Verify's τ for tag sets keyed by (gref, S). For the
+// threshold rules (threshold spec §5): Committee.Verify, Ref and
+// GroupRef, VerifyCommitteeAuthorization and VerifyCommitteeAbort,
+// Approval.Verify against the active committee, ShareProof.Verify,
+// Consent.Verify and PartialOpening.Verify, with the objects' Index,
+// CommitteeRef, Epoch and SigRef for the one-per-authority rules.
 //
 // # One algebra, two suites
 //
@@ -74,12 +110,17 @@
 //	signature (06)              370 / 322   tagged (07)      418 / 354
 //	opening (08)                146 / 130
 //	revocation record (09)  114 + Σ_R(1+len L) + Σ_n(49+len L)   (33 for 49 on BN254)
+//	committee (0B)          132 + 96(t−1) + Σ(33+len L_i)  (64(t−1) on BN254)
+//	share proof (0C)            195 / 195   consent (0F)    139 / 139
+//	partial opening (0D)        283 / 267   approval (10)   139 / 139
+//	threshold opening (0E)  75 + 209t / 75 + 193t
 //
 // Kinds from 0x81 are this project's, for what the spec leaves to the
 // implementation: the issuer key (81: γ ‖ gpk_0), the opener key (82:
 // ξ1 ‖ ξ2 ‖ gpk_0), the member's join secret (83: y ‖ gpk_0 ‖ request) and
 // the issuer's registry (84: gpk_0, then its join records and revocation
-// records in ledger order, each length-prefixed; all public). Files are PEM
+// records in ledger order, each length-prefixed; all public) and an
+// authority's share (85: cref ‖ u8(i) ‖ ξ1_i ‖ ξ2_i, secret). Files are PEM
 // with one block per object ("VEIL GS2 …", see Armor); readers take the
 // block of the type they want and also raw bytes or hex, so another
 // implementation's objects work as they are.
@@ -88,10 +129,12 @@
 //
 // Every prover nonce is hedged as §4.1 fixes it: n_i = H_NONCE(kind ‖
 // secret ‖ msg ‖ ρ ‖ i) with 32 fresh bytes ρ per operation, values taken
-// in the spec's order, zeros (and α + β = 0) skipped. A random source that
+// in the spec's order, zeros (and α + β = 0) skipped; the dealer, share
+// proofs and partial openings likewise (kinds 0B, 0C, 0D). A random source that
 // fails, or keeps giving values that must be rejected, gives ErrRandom
 // after a bounded number of draws, never a hang. For BLS12-381 every
-// operation on γ, ξ1, ξ2, x, y, A and the nonces is constant time (comb
+// operation on γ, ξ1, ξ2, x, y, A, the shares, the dealer's
+// coefficients and the nonces is constant time (comb
 // tables and regular windows in G1, circl's G2 and scalar arithmetic);
 // verification, which handles public data only, is variable time. BN254
 // runs on gnark-crypto, which promises no constant time: do not run a
