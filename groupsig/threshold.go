@@ -46,6 +46,7 @@ type AuthorityError struct {
 	Err   error
 }
 
+// Error names the authority and the cause.
 func (e *AuthorityError) Error() string {
 	return fmt.Sprintf("groupsig: authority %d signed a bad object: %v", e.Index, e.Err)
 }
@@ -498,9 +499,9 @@ func checkAuthorities(t int, auths []Authority) error {
 // committee to post (with its dealer proof) and the n shares, share i for
 // authority i, each to be sent over a private authenticated channel. The
 // coefficients and nonces are hedged (§4.1 extended, kind 0B: a1_1 …
-// a1_(t−1), then a2_1 … a2_(t−1), nonzero, then k1, k2) and erased when
-// Deal returns; the dealer erases the shares once sent and ξ as the
-// custody rules say. The committee must still be authorised (§5). For
+// a1_(t−1), then a2_1 … a2_(t−1), nonzero, then k1, k2) and not kept
+// past Deal (the nonces' secret input is cleared); the dealer erases the
+// shares once sent and ξ as the custody rules say. The committee must still be authorised (§5). For
 // BLS12-381 every operation on ξ, the coefficients, the shares and the
 // nonces is constant time.
 func Deal(ok *OpenerKey, t int, authorities []Authority, rand io.Reader) (*Committee, []*Share, error) {
@@ -599,8 +600,9 @@ func horner(c curve, a0 scalar, a []scalar, x scalar) scalar {
 }
 
 // RecoverOpenerKey rebuilds ξ1, ξ2 from t shares of a committee of gk's
-// group (§5: for a rotation dealer, or a dealer's retry): each share is
-// checked (Check), indices must be distinct, and the result must satisfy
+// group (§5: for a rotation dealer, or a dealer's retry), using the first
+// t given: each is checked (Check), indices must be distinct, and the
+// result must satisfy
 // u^ξ1 = h = v^ξ2. The caller erases the key as the custody rules say.
 // For BLS12-381 the interpolation is constant time.
 func RecoverOpenerKey(gk *GroupKey, cm *Committee, shares []*Share) (*OpenerKey, error) {
