@@ -30,6 +30,15 @@ const (
 	CodeTagRequired
 	CodeTopicClosed
 	CodeNotAllowed
+	// Threshold opening (threshold.go).
+	CodeInvalidCommittee
+	CodeInsufficientApprovals
+	CodeCommitteeInactive
+	CodeNotAuthority
+	CodeInvalidProof
+	CodeInsufficientConsents
+	CodeAlreadyRecorded
+	CodeNotOnLedger
 	codeCount
 )
 
@@ -37,6 +46,8 @@ var codeNames = [codeCount]string{
 	"ok", "malformed", "wrong_chain", "unknown_group", "stale_epoch", "bad_signature", "expired",
 	"expiry_too_far", "duplicate", "too_large", "bad_admin_signature", "invalid_revocation", "conflict",
 	"invalid_join", "already_acted", "tag_required", "topic_closed", "not_allowed",
+	"invalid_committee", "insufficient_approvals", "committee_inactive", "not_authority", "invalid_proof",
+	"insufficient_consents", "already_recorded", "not_on_ledger",
 }
 
 // String returns the code's stable name ("stale_epoch", …).
@@ -75,12 +86,46 @@ var (
 	ErrTopicClosed = errors.New("topic closed")
 	// ErrNotAllowed: the topic's rule does not let the group post.
 	ErrNotAllowed = errors.New("group not allowed on topic")
+	// ErrInvalidCommittee: a committee that does not decode or check
+	// against its group (gref, dealer proof), whose cref was posted for the
+	// group before, or whose authorities the chain CA does not certify.
+	ErrInvalidCommittee = errors.New("invalid committee")
+	// ErrInsufficientApprovals: a rotation without q = max(t, n−t+1) live
+	// approvals on the ledger from distinct authorities of the active
+	// committee (an admin signature does not authorise a rotation).
+	ErrInsufficientApprovals = errors.New("insufficient approvals")
+	// ErrCommitteeInactive: an object for a committee that is not the one
+	// the rule needs — a share proof for a committee that is not pending,
+	// an approval, consent or partial opening for one that is not active
+	// (retired, aborted, unknown), an abort of a committee that is not
+	// pending or while one is active.
+	ErrCommitteeInactive = errors.New("committee not in the required state")
+	// ErrNotAuthority: the transaction or its object is not signed by the
+	// committee's authority it names (its identity key), or names no
+	// authority of the committee.
+	ErrNotAuthority = errors.New("not signed by the named authority")
+	// ErrInvalidProof: a share proof or partial opening whose signature
+	// checks but whose proof does not: evidence against the authority.
+	ErrInvalidProof = errors.New("invalid proof")
+	// ErrInsufficientConsents: a partial opening before t consents for the
+	// signature are on the ledger.
+	ErrInsufficientConsents = errors.New("insufficient consents")
+	// ErrAlreadyRecorded: the authority already has this object on the
+	// ledger (one share proof, consent, partial opening or live approval
+	// each).
+	ErrAlreadyRecorded = errors.New("already recorded")
+	// ErrNotOnLedger: a consent or partial opening for a transaction that
+	// is not a committed anonymous transaction of the group, or whose
+	// object names another signature or epoch.
+	ErrNotOnLedger = errors.New("signature not on the ledger")
 )
 
 var codeErrs = [codeCount]error{
 	nil, ErrMalformed, ErrWrongChain, ErrUnknownGroup, ErrStaleEpoch, ErrBadSignature, ErrExpired,
 	ErrExpiryTooFar, ErrDuplicate, ErrTooLarge, ErrBadAdminSignature, ErrInvalidRevocation, ErrConflict,
 	ErrInvalidJoin, ErrAlreadyActed, ErrTagRequired, ErrTopicClosed, ErrNotAllowed,
+	ErrInvalidCommittee, ErrInsufficientApprovals, ErrCommitteeInactive, ErrNotAuthority, ErrInvalidProof,
+	ErrInsufficientConsents, ErrAlreadyRecorded, ErrNotOnLedger,
 }
 
 // CodeOf maps an error to its Code: CodeOK for nil, CodeMalformed for an

@@ -31,8 +31,19 @@ type TxJSON struct {
 	Revocation   string    `json:"revocation,omitempty"`
 	Node         string    `json:"node,omitempty"`
 	Rule         *RuleJSON `json:"rule,omitempty"`
-	Signature    string    `json:"signature"`
-	SizeBytes    int       `json:"size"`
+	// The threshold kinds (8–13): the committee (hex), the authorities'
+	// certificates, the admin's authorisation or abort, the authority's
+	// object, and what they name (cref, authority index, the anonymous
+	// transaction opened).
+	Committee      string   `json:"committee,omitempty"`
+	AuthorityCerts []string `json:"authority_certs,omitempty"`
+	AdminSig       string   `json:"admin_sig,omitempty"`
+	Object         string   `json:"object,omitempty"`
+	CommitteeRef   string   `json:"cref,omitempty"`
+	Authority      int      `json:"authority,omitempty"`
+	Subject        string   `json:"subject,omitempty"`
+	Signature      string   `json:"signature"`
+	SizeBytes      int      `json:"size"`
 }
 
 // RuleJSON is the API's view of a topic rule.
@@ -64,6 +75,7 @@ func (tx *Tx) JSON() TxJSON {
 		r := tx.Rule.JSON()
 		j.Rule = &r
 	}
+	tx.thresholdJSON(&j)
 	return j
 }
 

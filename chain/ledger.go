@@ -64,7 +64,8 @@ type Ledger struct {
 	head    Head
 	groups  map[string]*group
 	topics  map[string]*topicState
-	revoked map[string]bool // node ids whose certificates are revoked
+	revoked map[string]bool            // node ids whose certificates are revoked
+	thr     map[string]*thresholdGroup // committees and approvals per group (threshold.go)
 }
 
 // ErrAlreadyApplied is returned by Apply for a block at or below the head
@@ -129,6 +130,9 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 		l.head.Time = b.Time
 	}
 	if err := l.loadState(); err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	if err := l.loadThreshold(); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	return l, nil
@@ -412,6 +416,7 @@ type view struct {
 	// (the new group, the pending request, the join entry, the next key),
 	// so that applying it does not redo the work.
 	checked map[[32]byte]any
+	th      *thresholdView // the block's threshold changes (threshold.go)
 }
 
 func (v *view) nodeRevoked(id string) bool {
@@ -543,6 +548,9 @@ func (v *view) precheck(tx *Tx) (*groupsig.GroupKey, error) {
 		return nil, errorf(ErrDuplicate, "transaction %x is already committed", id[:8])
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("look up transaction %x: %w", id[:8], err)
+	}
+	if IsThresholdKind(tx.Kind) {
+		return nil, v.checkThreshold(tx)
 	}
 	switch tx.Kind {
 	case KindAddGroup, KindRevokeNode, KindTopicRule:
@@ -703,6 +711,9 @@ type Applied struct {
 	Block *Block
 	Codes []Code   // one per transaction
 	Tags  [][]byte // one per transaction: τ of a committed tagged transaction, else nil
+	// Threshold lists the block's committee changes and completed
+	// openings (ThresholdNotes replays them).
+	Threshold []ThresholdNote
 }
 
 // Apply validates a block and commits it with its indexes and state
@@ -764,6 +775,10 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 			t := &topicState{rule: tx.Rule, height: b.Height}
 			v.topics[tx.Topic] = t
 			batch.PutState([]byte(stateTopic+tx.Topic), t.encode())
+		case KindCommittee, KindApproval, KindShareProof, KindConsent, KindPartialOpening, KindCommitteeAbort:
+			if err := v.applyThreshold(tx, i, b, batch); err != nil {
+				return nil, fmt.Errorf("apply block %d tx %d: %w", b.Height, i, err)
+			}
 		default:
 			if err := v.applyGroupTx(tx, b.Height, batch); err != nil {
 				// check passed, so this is a bug or a storage fault: do not
@@ -776,6 +791,7 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	for name := range touched {
 		batch.PutState([]byte(stateGroup+name), encodeGroupHeader(v.groups[name]))
 	}
+	out.Threshold = v.endThresholdBlock(b, batch)
 	batch.PutBlock(b.Height, hash, raw)
 	batch.PutState(resultsKey(b.Height), codeBytes)
 	batch.SetHead(b.Height, hash)
@@ -792,6 +808,7 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	for id := range v.revoked {
 		l.revoked[id] = true
 	}
+	l.publishThreshold(v)
 	l.head = Head{Height: b.Height, Hash: hash, Time: b.Time}
 	l.mu.Unlock()
 	return out, nil

@@ -43,12 +43,16 @@ const (
 	// a tag is required, the closing height. The consortium admin key signs
 	// it.
 	KindTopicRule Kind = 7
+	// Kinds 8–13 are the threshold opening's (threshold_tx.go):
+	// KindCommittee, KindApproval, KindShareProof, KindConsent,
+	// KindPartialOpening and KindCommitteeAbort.
 )
 
 var kindNames = map[Kind]string{
 	KindAnonymous: "anonymous", KindAddGroup: "add_group", KindJoinRequest: "join_request",
 	KindRevokeMember: "revoke_member", KindRevokeNode: "revoke_node", KindJoinResponse: "join_response",
-	KindTopicRule: "topic_rule",
+	KindTopicRule: "topic_rule", KindCommittee: "committee", KindApproval: "approval", KindShareProof: "share_proof",
+	KindConsent: "consent", KindPartialOpening: "partial_opening", KindCommitteeAbort: "committee_abort",
 }
 
 // String returns the kind's name as the API shows it ("anonymous", …).
@@ -157,6 +161,14 @@ type Tx struct {
 	// KindTopicRule
 	Rule TopicRule
 
+	// Kinds 8–13, the threshold opening (see threshold_tx.go).
+	Committee      []byte   // KindCommittee: the committee (0B)
+	AuthorityCerts [][]byte // KindCommittee: each authority's member certificate (DER), in index order
+	AdminSig       []byte   // adsig_ADMIN(cref) of a first committee (empty for a rotation), adsig_ABORT(cref) of an abort
+	CommitteeRef   [32]byte // KindCommitteeAbort: the cref aborted
+	Subject        [32]byte // KindConsent, KindPartialOpening: id of the anonymous transaction whose signature is to be opened
+	Object         []byte   // KindApproval, KindShareProof, KindConsent, KindPartialOpening: the authority's signed object
+
 	// Auth is the group signature (anonymous), the identity key's Ed25519
 	// signature (join request) or the Ed25519 admin signature, over the id.
 	Auth []byte
@@ -208,6 +220,8 @@ func (tx *Tx) encodeBody(e *encoder) {
 		}
 		e.u8(boolByte(tx.Rule.Tagged))
 		e.u64(tx.Rule.Closes)
+	default:
+		tx.encodeThreshold(e)
 	}
 }
 
@@ -319,6 +333,8 @@ func (tx *Tx) checkFields() error {
 				return errorf(ErrMalformed, "topic rule groups must be valid names in increasing order, at %q", g)
 			}
 		}
+	case KindCommittee, KindApproval, KindShareProof, KindConsent, KindPartialOpening, KindCommitteeAbort:
+		return tx.checkThresholdFields()
 	default:
 		return errorf(ErrMalformed, "unknown transaction kind %d", tx.Kind)
 	}
@@ -389,6 +405,8 @@ func DecodeTx(b []byte) (*Tx, error) {
 			tx.Rule.Tagged = t == 1
 		}
 		tx.Rule.Closes = d.u64("closing height")
+	case KindCommittee, KindApproval, KindShareProof, KindConsent, KindPartialOpening, KindCommitteeAbort:
+		tx.decodeThreshold(d)
 	default:
 		if d.err == nil {
 			return nil, errorf(ErrMalformed, "unknown transaction kind %d", tx.Kind)

@@ -25,6 +25,10 @@ const (
 	ArmorRecord       = "VEIL GS2 REVOCATION RECORD"
 	ArmorOpening      = "VEIL GS2 OPENING"
 	ArmorRegistry     = "VEIL GS2 REGISTRY"
+	// ArmorCommittee is a threshold committee (0B), public.
+	ArmorCommittee = "VEIL GS2 COMMITTEE"
+	// ArmorShare is an authority's share of the opener key (85), secret.
+	ArmorShare = "VEIL GS2 OPENING SHARE"
 )
 
 // armorType names the block type of v and whether v holds a secret.
@@ -54,6 +58,10 @@ func armorType(v any) (string, bool, error) {
 		return ArmorOpening, false, nil
 	case *Registry:
 		return ArmorRegistry, false, nil
+	case *Committee:
+		return ArmorCommittee, false, nil
+	case *Share:
+		return ArmorShare, true, nil
 	}
 	return "", false, fmt.Errorf("groupsig: no armor for %T", v)
 }
@@ -158,4 +166,4 @@ func WriteFile(path string, overwrite bool, blocks ...*pem.Block) error {
 	return nil
 }
 
-var secretTypes = map[string]bool{ArmorIssuerKey: true, ArmorOpenerKey: true, ArmorJoinSecret: true, ArmorMemberKey: true}
+var secretTypes = map[string]bool{ArmorIssuerKey: true, ArmorOpenerKey: true, ArmorJoinSecret: true, ArmorMemberKey: true, ArmorShare: true}
