@@ -42,7 +42,7 @@ func TestTxEncodingIsStrict(t *testing.T) {
 		"truncated":       enc[:len(enc)-1],
 		"empty":           nil,
 		"version 1":       append([]byte{1}, enc[1:]...),
-		"unknown kind":    append([]byte{TxVersion, 9}, enc[2:]...),
+		"unknown kind":    append([]byte{TxVersion, 99}, enc[2:]...),
 		"too large":       make([]byte, MaxTxSize+1),
 		"oversize length": func() []byte { b := bytes.Clone(enc); b[2] = 200; return b }(),
 	} {

@@ -22,14 +22,23 @@
 //	6 join response  bytes16 join response
 //	7 topic rule     str8 topic ‖ u8 n ‖ n × str8 group (sorted) ‖ u8 tagged ‖
 //	                 u64 closing height                            (group is empty)
+//	8 committee      bytes32 committee (0B) ‖ u8 n ‖ n × bytes16 authority certificate
+//	                 (DER) ‖ bytes16 adsig_ADMIN(cref) (64 bytes; empty for a rotation)
+//	9 approval       bytes16 approval (10)
+//	10 share proof   bytes16 share proof (0C)
+//	11 consent       [32] id of the anonymous transaction ‖ bytes16 consent (0F)
+//	12 partial       [32] id of the anonymous transaction ‖ bytes16 partial opening (0D)
+//	13 abort         [32] cref ‖ bytes16 adsig_ABORT(cref) (64 bytes)
 //
 // The id is SHA-256("veil/tx/v2" ‖ 0x00 ‖ everything but auth). auth signs
 // the id: for kind 1 a group signature (untagged, or tagged in the scope
 // S = "veil/" ‖ chain id ‖ "/" ‖ topic), verified under the group's key at
 // the named epoch taken from chain state, never from the transaction; for
 // the others an Ed25519 signature: the consortium admin's (2, 5, 7), the
-// group issuer's admin key (4, 6), or the member's identity key named in
-// its request (3, the same key as the request's idsig). Because the id
+// group issuer's admin key (4, 6), the member's identity key named in
+// its request (3, the same key as the request's idsig), or the identity
+// key of the committee's authority its object names (9–12). Kinds 8 and
+// 13 carry an empty auth: their body authorises them. Because the id
 // leaves auth out, a second signature over the same content is a
 // duplicate, not a new transaction, and a committed id is never accepted
 // again. A transaction is at most 1 MiB, a revocation up to the block size.
@@ -53,6 +62,42 @@
 // Evidence is a dispute's bundle from chain data, checked offline against
 // the CA (see Evidence.Check).
 //
+// # Threshold opening
+//
+// SPEC-groupsig-v2-threshold-opening shares the opener key t-of-n among
+// named authorities; the ledger enforces its §5 (threshold.go), every node
+// alike. A committee (8) is accepted iff it decodes, its gref is the
+// group's, its dealer proof checks, its cref was never posted for the
+// group, every authority (L_i, idpk_i) has a member certificate of the
+// chain CA (checked at the block time), and it is authorised: with no
+// committee active by the consortium admin's adsig_ADMIN(cref); with one
+// active by q = max(t, n−t+1) approvals (9) already on the ledger from
+// distinct authorities of the active committee, each with a deadline at or
+// past the block's height (an approval is refused past its deadline; an
+// admin signature does not authorise a rotation). It becomes pending,
+// superseding (aborting) a pending one, and is aborted at the end of the
+// first block at least CommitteeExpiryTime (1 h) of block time and
+// CommitteeExpiryBlocks (100) blocks after its own; the admin's abort (13)
+// aborts it only while no committee is active. Share proofs (10) are
+// accepted for the pending committee, signed, one per authority; with the
+// n-th it becomes active and the active one is retired. Consents (11) and
+// partial openings (12) are accepted only under the active committee, for
+// the signature σ of an anonymous transaction committed (code ok) in an
+// earlier block of the group — the ledger looks it up and checks the
+// object's sref = SHA-256(σ) and epoch — signed, one per authority and σ;
+// a partial also needs t consents for σ on the ledger and §2's check, and
+// at the t-th the ledger combines the threshold opening and records it
+// with A and the member certified on A at σ's epoch. For kinds 9–12 the
+// transaction's Ed25519 signature by the authority is checked first, then
+// the object's own sig_i. Consents and partials under a retired committee
+// are refused: openings under way restart. veil has no on-chain single
+// (08) openings, so "08 openings refused once a committee is active" holds
+// trivially; the group's first dealer keeps its opener key until a
+// committee activates, then erases it (the CLI says so).
+//
+// A completed opening on the ledger is public: anyone reading the chain
+// learns who signed, and which authorities consented and released.
+//
 // # Blocks
 //
 //	u8 version (1) ‖ str8 chain id ‖ u64 height ‖ [32] previous hash ‖
@@ -73,7 +118,11 @@
 // Each rule has a sentinel error and a stable Code (malformed, wrong_chain,
 // unknown_group, stale_epoch, bad_signature, expired, expiry_too_far,
 // duplicate, too_large, bad_admin_signature, invalid_revocation, conflict,
-// invalid_join, already_acted, tag_required, topic_closed, not_allowed).
+// invalid_join, already_acted, tag_required, topic_closed, not_allowed,
+// and the threshold opening's invalid_committee, insufficient_approvals,
+// committee_inactive, not_authority, invalid_proof, insufficient_consents,
+// already_recorded, not_on_ledger; an approval past its deadline is
+// expired, one for a committee already posted conflict).
 // A transaction is checked against the state after the block before it (and
 // inside a block, after the transactions before it); the mempool also holds
 // at most one pending action per tag and each join request once.
@@ -108,6 +157,20 @@
 //	"p/" ‖ topic                    topic rule ‖ u64 height set ‖ u64 tally of tags
 //	"n/" ‖ node id                  u64 height of the node's revocation
 //	"r/" ‖ u64 height               one Code byte per transaction of the block
+//	"c/" ‖ u8 len ‖ name ‖ cref     committee: u8 status ‖ u8 abort reason ‖ u64 height ‖
+//	                                u64 time ‖ [32] tx id ‖ [32] previous cref ‖ u64 activated ‖
+//	                                u64 ended ‖ bytes32 committee ‖ u8 n ‖ n × (bytes16 certificate ‖
+//	                                str8 org ‖ u64 share proof height) ‖ u8 k ‖ k × u8 approver
+//	"a/" ‖ u8 len ‖ name ‖ cref_new ‖ u8 i
+//	                                approval: u64 height ‖ [32] tx id ‖ bytes16 approval
+//	"o/" ‖ [32] tx id ‖ cref ‖ u8 1|2 ‖ u8 i
+//	                                consent (1) or partial (2) of authority i about the anonymous
+//	                                transaction's σ: u64 height ‖ [32] tx id ‖ u64 e ‖ [32] sref ‖
+//	                                str8 L_i ‖ [32] idpk_i ‖ bytes16 object
+//	"o/" ‖ [32] tx id ‖ cref ‖ u8 3 completed opening: u64 height ‖ [32] tx id of the t-th partial ‖
+//	                                bytes16 threshold opening ‖ bytes16 A ‖ str8 label certified on A
+//	"e/" ‖ u64 height               the block's threshold notes (committee status changes,
+//	                                completed openings), for the event stream
 //
 // The state is a pure function of the blocks: a replica that applies the
 // same blocks reaches the same head hash and state.

@@ -83,6 +83,12 @@ const testChain = "veil-test"
 
 func newFixture(t testing.TB, members ...string) *fixture {
 	t.Helper()
+	return newSuiteFixture(t, groupsig.SuiteBLS12381, members...)
+}
+
+// newSuiteFixture is newFixture with the group on suite.
+func newSuiteFixture(t testing.TB, suite groupsig.Suite, members ...string) *fixture {
+	t.Helper()
 	rnd := testRand(1)
 	_, valKey, _ := ed25519.GenerateKey(rnd)
 	_, admin, _ := ed25519.GenerateKey(rnd)
@@ -90,7 +96,7 @@ func newFixture(t testing.TB, members ...string) *fixture {
 	f := &fixture{t: t, rnd: rnd, valKey: valKey, admin: admin, issuer: issuer, ca: newTestCA(t, rnd),
 		ids: map[string]ed25519.PrivateKey{}, members: map[string]*groupsig.MemberKey{}, time: 1}
 	var err error
-	if f.gk, f.ik, f.ok, f.ip, f.op, err = groupsig.Setup(groupsig.SuiteBLS12381, rnd); err != nil {
+	if f.gk, f.ik, f.ok, f.ip, f.op, err = groupsig.Setup(suite, rnd); err != nil {
 		t.Fatal(err)
 	}
 	if f.reg, err = groupsig.NewRegistry(f.gk); err != nil {

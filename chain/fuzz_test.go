@@ -37,7 +37,7 @@ func fuzzSeeds(t testing.TB) (txs [][]byte, block []byte) {
 // accepts re-encodes to the same bytes (the encoding is canonical).
 func FuzzDecodeTx(f *testing.F) {
 	txs, _ := fuzzSeeds(f)
-	for _, tx := range txs {
+	for _, tx := range append(txs, thresholdTxSeeds(f)...) {
 		f.Add(tx)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -123,16 +123,21 @@ func stateSeeds(t testing.TB) [][]byte {
 	return [][]byte{j.encode(), p.encode(), tp.encode(), encodeGroupHeader(g)}
 }
 
-// FuzzDecodeState: the join entries, pending requests, topic records and
-// group headers read back from chain state never panic their decoders,
+// FuzzDecodeState: the join entries, pending requests, topic records,
+// group headers and threshold records (committees, approvals, consents and
+// partials, completed openings, notes) read back from chain state never
+// panic their decoders,
 // and what decodes re-encodes to the same bytes.
 func FuzzDecodeState(f *testing.F) {
 	for i, b := range stateSeeds(f) {
 		f.Add(uint8(i), b)
 	}
+	for i, b := range thresholdStateSeeds(f) {
+		f.Add(uint8(i+4), b)
+	}
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		var enc func() []byte
-		switch which % 4 {
+		switch which % 9 {
 		case 0:
 			j, err := decodeJoinEntry(data)
 			if err != nil {
@@ -157,6 +162,12 @@ func FuzzDecodeState(f *testing.F) {
 				return
 			}
 			enc = func() []byte { return encodeGroupHeader(g) }
+		default: // the threshold records (threshold_evidence_test.go)
+			got := fuzzThresholdState(which%9, data)
+			if got == nil {
+				return
+			}
+			enc = func() []byte { return got }
 		}
 		if !bytes.Equal(enc(), data) {
 			t.Fatal("accepted bytes re-encode differently")

@@ -150,35 +150,26 @@ func (th *thresholdGroup) liveApprovals(next [32]byte, at uint64) []int {
 	return out
 }
 
-// checkCommittee: accepted iff it decodes, its gref is the group's, its
-// cref was never posted for the group, it is authorised (the admin's
-// adsig_ADMIN with no committee active; q live approvals from the active
-// committee's authorities otherwise), every authority has a member
+// checkCommittee: accepted iff its cref was never posted for the group,
+// it is authorised (the admin's adsig_ADMIN with no committee active; q
+// live approvals from the active committee's authorities otherwise), it
+// decodes, its gref is the group's, every authority has a member
 // certificate of the chain CA for its label and identity key, and the
-// dealer proof checks.
+// dealer proof checks — in this order, cheapest first.
 func (v *view) checkCommittee(tx *Tx, g *group, th *thresholdGroup) error {
-	cm := new(groupsig.Committee)
-	if err := cm.UnmarshalBinary(tx.Committee); err != nil {
-		return errorf(ErrInvalidCommittee, "%v", err)
-	}
-	if cm.GroupRef() != g.key.Ref() {
-		return errorf(ErrInvalidCommittee, "the committee is for another group than %q", g.name)
-	}
-	cref := cm.Ref()
+	// Who authorised these bytes first: cref and gref need no decoding,
+	// and decoding a large committee's points costs up to 0.1 s.
+	cref := sha256.Sum256(tx.Committee)
 	if prev, ok := th.committees[cref]; ok {
 		return errorf(ErrInvalidCommittee, "committee %x was already posted for %q at height %d (a cref is posted once)", cref[:8], g.name, prev.height)
 	}
-	auths := cm.Authorities()
-	if len(tx.AuthorityCerts) != len(auths) {
-		return errorf(ErrInvalidCommittee, "%d certificates for %d authorities", len(tx.AuthorityCerts), len(auths))
-	}
-	rec := &committeeRecord{cm: cm, raw: tx.Committee, certs: tx.AuthorityCerts, status: committeePending,
-		height: v.base + 1, txID: tx.ID(), proofs: make([]uint64, len(auths))}
+	var prev [32]byte
+	var approvers []int
 	if th.active == nil {
 		if len(tx.AdminSig) == 0 {
 			return errorf(ErrBadAdminSignature, "the group's first committee needs the consortium admin's authorisation adsig_ADMIN(cref)")
 		}
-		if err := groupsig.VerifyCommitteeAuthorization(v.l.gen.AdminKey, cm, tx.AdminSig); err != nil {
+		if err := groupsig.VerifyCommitteeAuthorizationBytes(v.l.gen.AdminKey, tx.Committee, tx.AdminSig); err != nil {
 			return errorf(ErrBadAdminSignature, "%v", err)
 		}
 	} else {
@@ -191,8 +182,21 @@ func (v *view) checkCommittee(tx *Tx, g *group, th *thresholdGroup) error {
 			return errorf(ErrInsufficientApprovals, "rotating %x needs q = %d approvals from its authorities with a deadline at or past height %d; %d are on the ledger",
 				old[:8], q, v.base+1, len(got))
 		}
-		rec.prev, rec.approvers = th.active.ref(), got
+		prev, approvers = th.active.ref(), got
 	}
+	cm := new(groupsig.Committee)
+	if err := cm.UnmarshalBinary(tx.Committee); err != nil {
+		return errorf(ErrInvalidCommittee, "%v", err)
+	}
+	if cm.GroupRef() != g.key.Ref() {
+		return errorf(ErrInvalidCommittee, "the committee is for another group than %q", g.name)
+	}
+	auths := cm.Authorities()
+	if len(tx.AuthorityCerts) != len(auths) {
+		return errorf(ErrInvalidCommittee, "%d certificates for %d authorities", len(tx.AuthorityCerts), len(auths))
+	}
+	rec := &committeeRecord{cm: cm, raw: tx.Committee, certs: tx.AuthorityCerts, status: committeePending,
+		height: v.base + 1, txID: tx.ID(), prev: prev, approvers: approvers, proofs: make([]uint64, len(auths))}
 	for i, a := range auths {
 		id, err := v.authorityCert(tx.AuthorityCerts[i], a)
 		if err != nil {
