@@ -531,7 +531,7 @@ func TestJoinThroughTheAPI(t *testing.T) {
 		t.Fatalf("join response: %d %+v", st, eb)
 	}
 	a := e.commit()
-	evs := blockEvents(a.Block, a.Codes)
+	evs := blockEvents(a.Block, a.Codes, a.Threshold)
 	if len(evs) != 2 || evs[1].Tx.Kind != chain.KindJoinResponse.String() || evs[1].Tx.Label != "carol" || evs[1].Tx.Request != hex.EncodeToString(h[:]) {
 		t.Fatalf("response events %+v", evs)
 	}

@@ -37,7 +37,7 @@ func NewHub() *Hub { return &Hub{subs: map[*subscriber]struct{}{}} }
 // blockEvents turns an applied block into its events: the block, then
 // each transaction that took effect, with its tag (tagged anonymous) or
 // its member label and request hash (join request and response).
-func blockEvents(b *chain.Block, codes []chain.Code) []Event {
+func blockEvents(b *chain.Block, codes []chain.Code, notes []chain.ThresholdNote) []Event {
 	bj := b.JSON(codes)
 	out := []Event{{Type: "block", Height: b.Height, Block: &bj}}
 	for i, tx := range b.Txs {
@@ -63,10 +63,13 @@ func blockEvents(b *chain.Block, codes []chain.Code) []Event {
 				h := resp.RequestHash()
 				te.Label, te.Request = resp.Label(), hex.EncodeToString(h[:])
 			}
+		default:
+			thresholdTxFields(te, tx)
 		}
 		out = append(out, Event{Type: "tx", Height: b.Height, Tx: te})
+		out = append(out, noteEvents(b.Height, notes, i)...)
 	}
-	return out
+	return append(out, noteEvents(b.Height, notes, -1)...)
 }
 
 func (s *subscriber) wants(ev *Event) bool {
@@ -75,7 +78,7 @@ func (s *subscriber) wants(ev *Event) bool {
 
 // Publish sends an applied block's events to every subscriber.
 func (h *Hub) Publish(a *chain.Applied) {
-	evs := blockEvents(a.Block, a.Codes)
+	evs := blockEvents(a.Block, a.Codes, a.Threshold)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -198,7 +201,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			codes, _ := ledger.Results(h)
-			for _, ev := range sub.filter(blockEvents(b, codes)) {
+			notes, _ := ledger.ThresholdNotes(h)
+			for _, ev := range sub.filter(blockEvents(b, codes, notes)) {
 				if err := send(&ev); err != nil {
 					return
 				}

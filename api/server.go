@@ -101,6 +101,7 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 	s.handle("GET /v1/groups/{name}", s.getGroup)
 	s.handle("GET /v1/groups/{name}/members/{label}", s.getMember)
 	s.handle("GET /v1/groups/{name}/revocations", s.getRevocations)
+	s.registerThreshold()
 	s.handle("GET /v1/status", s.status)
 	s.handle("GET /v1/peers", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.b.Peers()) })
 	s.handle("GET /v1/events", s.events)

@@ -140,13 +140,16 @@ type Peer struct {
 	Alive   bool   `json:"alive"`
 }
 
-// Event is one message of the /v1/events stream: a committed block, or a
-// committed transaction (valid ones only).
+// Event is one message of the /v1/events stream: a committed block, a
+// committed transaction (valid ones only), a committee's change of status
+// or a completed threshold opening (threshold_events.go).
 type Event struct {
-	Type   string           `json:"type"` // "block" or "tx"
-	Height uint64           `json:"height"`
-	Block  *chain.BlockJSON `json:"block,omitempty"`
-	Tx     *TxEvent         `json:"tx,omitempty"`
+	Type      string           `json:"type"` // "block", "tx", "committee" or "opening"
+	Height    uint64           `json:"height"`
+	Block     *chain.BlockJSON `json:"block,omitempty"`
+	Tx        *TxEvent         `json:"tx,omitempty"`
+	Committee *CommitteeEvent  `json:"committee,omitempty"`
+	Opening   *OpeningEvent    `json:"opening,omitempty"`
 }
 
 // TxEvent reports a committed transaction.
@@ -160,4 +163,10 @@ type TxEvent struct {
 	Tag     string `json:"tag,omitempty"`     // τ of a tagged anonymous transaction, hex
 	Label   string `json:"label,omitempty"`   // the member of a join request or response
 	Request string `json:"request,omitempty"` // a join request's hash (both join kinds), hex
+	// The threshold kinds: the committee (cref, hex) posted, approved,
+	// proved, consented or released under, or aborted; the authority's
+	// index; the anonymous transaction a consent or partial is about.
+	Committee string `json:"cref,omitempty"`
+	Authority int    `json:"authority,omitempty"`
+	Subject   string `json:"subject,omitempty"`
 }

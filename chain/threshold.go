@@ -195,7 +195,11 @@ func (v *view) checkCommittee(tx *Tx, g *group, th *thresholdGroup) error {
 	if len(tx.AuthorityCerts) != len(auths) {
 		return errorf(ErrInvalidCommittee, "%d certificates for %d authorities", len(tx.AuthorityCerts), len(auths))
 	}
-	rec := &committeeRecord{cm: cm, raw: tx.Committee, certs: tx.AuthorityCerts, status: committeePending,
+	certs := make([][]byte, len(tx.AuthorityCerts))
+	for i, c := range tx.AuthorityCerts {
+		certs[i] = bytes.Clone(c)
+	}
+	rec := &committeeRecord{cm: cm, raw: bytes.Clone(tx.Committee), certs: certs, status: committeePending,
 		height: v.base + 1, txID: tx.ID(), prev: prev, approvers: approvers, proofs: make([]uint64, len(auths))}
 	for i, a := range auths {
 		id, err := v.authorityCert(tx.AuthorityCerts[i], a)
@@ -406,7 +410,7 @@ func (v *view) checkAct(tx *Tx, g *group, th *thresholdGroup) error {
 	}
 	auth := rec.cm.Authorities()[i-1]
 	plan := actPlan{subject: tx.Subject, cref: cref, what: what, i: i,
-		act: &openingAct{height: v.base + 1, txID: tx.ID(), epoch: epoch, sref: sref, label: auth.Label, idpk: auth.IdentityKey, object: tx.Object}}
+		act: &openingAct{height: v.base + 1, txID: tx.ID(), epoch: epoch, sref: sref, label: auth.Label, idpk: auth.IdentityKey, object: bytes.Clone(tx.Object)}}
 	if po != nil {
 		t := rec.cm.Threshold()
 		if len(round.consents) < t {
