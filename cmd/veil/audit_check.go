@@ -50,6 +50,9 @@ the ledger accepted.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
+			if ok, err := checkThresholdBundle(cmd, &out, evPath, caPath, accusedArg); ok {
+				return err // a threshold opening's bundle (opening_show.go)
+			}
 			var accused ed25519.PublicKey
 			if accusedArg != "" {
 				var err error

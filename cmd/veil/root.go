@@ -60,6 +60,7 @@ var errorCodes = []struct {
 	{groupsig.ErrWrongGroup, "wrong_group"},
 	{groupsig.ErrMalformed, "malformed"},
 	{groupsig.ErrRandom, "random_failed"},
+	{client.ErrCommitteeState, "committee_inactive"}, {errReleaseRule, "release_refused"},
 	{client.ErrJoinSuperseded, "superseded"},
 	{client.ErrJoinDropped, "join_dropped"},
 	{client.ErrTxDropped, "tx_dropped"},
@@ -203,6 +204,6 @@ on stdout.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	root.AddCommand(newMemberCmd(), newCACmd(), newGroupCmd(), newTopicCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
-		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newBenchCmd())
+		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newCommitteeCmd(), newOpeningCmd(), newBenchCmd())
 	return root
 }
