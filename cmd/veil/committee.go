@@ -63,11 +63,14 @@ its committee is retired or aborted.`,
 // opening (the release rule, threshold spec §2).
 var errReleaseRule = errors.New("the release rule refuses")
 
+// errNotOpened: a transaction the committee has not opened (yet).
+var errNotOpened = errors.New("not opened")
+
 // committeeError maps the failure of a committee or opening command: a
 // committee not in the state needed on the node, or the release rule,
 // is refused (exit 1); the rest as chainError.
 func committeeError(err error) error {
-	if errors.Is(err, client.ErrCommitteeState) || errors.Is(err, errReleaseRule) {
+	if errors.Is(err, client.ErrCommitteeState) || errors.Is(err, errReleaseRule) || errors.Is(err, errNotOpened) {
 		return refused(err)
 	}
 	return chainError(err)

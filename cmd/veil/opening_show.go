@@ -59,7 +59,7 @@ certificates) before it is written; anyone checks it offline with
 				res := map[string]any{"openings": op}
 				if evOut != "" {
 					if op.Opening == nil {
-						return refused(fmt.Errorf("%w: transaction %s is not opened: %s", client.ErrCommitteeState, txID, openingProgress(op)))
+						return refused(fmt.Errorf("%w: transaction %s: %s", errNotOpened, txID, openingProgress(op)))
 					}
 					ev, err := thresholdEvidence(ctx, c, op)
 					if err != nil {

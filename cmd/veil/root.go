@@ -48,6 +48,7 @@ var errorCodes = []struct {
 	err  error
 	code string
 }{
+	{errReleaseRule, "release_refused"}, {errNotOpened, "not_opened"}, {client.ErrCommitteeState, "committee_inactive"},
 	{groupsig.ErrNotAccountable, "not_accountable"},
 	{groupsig.ErrRevoked, "revoked"},
 	{groupsig.ErrDuplicate, "duplicate"},
@@ -60,7 +61,6 @@ var errorCodes = []struct {
 	{groupsig.ErrWrongGroup, "wrong_group"},
 	{groupsig.ErrMalformed, "malformed"},
 	{groupsig.ErrRandom, "random_failed"},
-	{client.ErrCommitteeState, "committee_inactive"}, {errReleaseRule, "release_refused"},
 	{client.ErrJoinSuperseded, "superseded"},
 	{client.ErrJoinDropped, "join_dropped"},
 	{client.ErrTxDropped, "tx_dropped"},
