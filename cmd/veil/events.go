@@ -57,7 +57,14 @@ nothing. With --output json each event is one JSON line.`,
 					if ev.Tx.Label != "" {
 						fmt.Fprintf(w, " label=%s request=%.16s…", ev.Tx.Label, ev.Tx.Request)
 					}
+					if ev.Tx.Committee != "" {
+						fmt.Fprintf(w, " cref=%.16s… authority=%d subject=%.16s", ev.Tx.Committee, ev.Tx.Authority, ev.Tx.Subject)
+					}
 					fmt.Fprintln(w)
+				case "committee":
+					fmt.Fprintf(w, "committee %d %s group=%s %s %s\n", ev.Height, ev.Committee.Committee, ev.Committee.Group, ev.Committee.Status, ev.Committee.Reason)
+				case "opening":
+					fmt.Fprintf(w, "OPENING %d tx %s group=%s signed by %q (public)\n", ev.Height, ev.Opening.Tx, ev.Opening.Group, ev.Opening.Label)
 				}
 			}
 			if err := s.Err(); err != nil && cmd.Context().Err() == nil {
