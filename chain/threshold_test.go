@@ -222,6 +222,8 @@ func TestThresholdRefusals(t *testing.T) {
 	f.refuse("partial with a forged sig_i", f.authTx(KindPartialOpening, resign(suite, wrong, d.auths[2].id), subj.ID(), d.auths[0].id), CodeNotAuthority)
 	p := marshal(t, f.partial(d, subj, 1, both))
 	f.refuse("partial naming another transaction", f.authTx(KindPartialOpening, p, other.ID(), d.auths[0].id), CodeNotOnLedger)
+	offLedger := f.partial(d, pending, 1, []*groupsig.Consent{f.consent(d, pending, 1), f.consent(d, pending, 2)})
+	f.refuse("partial for a signature not on the ledger", f.authTx(KindPartialOpening, marshal(t, offLedger), pending.ID(), d.auths[0].id), CodeNotOnLedger)
 	d3 := f.deal(f.ok, 2, d.auths)
 	f.refuse("partial of an unknown committee's", f.authTx(KindPartialOpening, marshal(t, f.partial(d3, subj, 1, []*groupsig.Consent{f.consent(d3, subj, 1), f.consent(d3, subj, 2)})), subj.ID(), d.auths[0].id), CodeCommitteeInactive)
 	f.want("partial", []*Tx{f.authTx(KindPartialOpening, p, subj.ID(), d.auths[0].id)}, CodeOK)

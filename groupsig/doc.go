@@ -77,7 +77,8 @@
 // join records of current(e); IssuerProof.Verify and OpenerProof.Verify
 // for a new group; Verify's τ for tag sets keyed by (gref, S). For the
 // threshold rules (threshold spec §5): Committee.Verify, Ref and
-// GroupRef, VerifyCommitteeAuthorization and VerifyCommitteeAbort,
+// GroupRef, VerifyCommitteeAuthorization (VerifyCommitteeAuthorizationBytes
+// before decoding) and VerifyCommitteeAbort,
 // Approval.Verify against the active committee, ShareProof.Verify,
 // Consent.Verify and PartialOpening.Verify, with the objects' Index,
 // CommitteeRef, Epoch and SigRef for the one-per-authority rules.
