@@ -37,6 +37,7 @@ type CommitteeSummary struct {
 	Height    uint64 `json:"height"`              // posted at
 	Activated uint64 `json:"activated,omitempty"` // height of its n-th share proof
 	Ended     uint64 `json:"ended,omitempty"`     // height it was retired or aborted at
+	Tx        string `json:"tx"`                  // the committee transaction's id: it holds the committee and the certificates
 }
 
 // CommitteeJSON is a committee in full: its encoding, its authorities as
@@ -44,7 +45,6 @@ type CommitteeSummary struct {
 type CommitteeJSON struct {
 	CommitteeSummary
 	Committee string    `json:"committee"` // hex of the committee (0B): what an authority checks its share against
-	Tx        string    `json:"tx"`        // the committee transaction's id
 	Time      time.Time `json:"time"`      // block time it was posted at
 	// Authorization is "admin" (the group's first committee, adsig_ADMIN)
 	// or "approvals" (a rotation of Previous, by Approvers' approvals).
@@ -138,7 +138,7 @@ func (s *Server) registerThreshold() {
 
 func summary(ci *chain.CommitteeInfo) CommitteeSummary {
 	return CommitteeSummary{Ref: hex.EncodeToString(ci.Ref[:]), Status: ci.Status, Reason: ci.Reason, Threshold: ci.Threshold,
-		N: len(ci.Authorities), Height: ci.Height, Activated: ci.Activated, Ended: ci.Ended}
+		N: len(ci.Authorities), Height: ci.Height, Activated: ci.Activated, Ended: ci.Ended, Tx: hex.EncodeToString(ci.TxID[:])}
 }
 
 func committeeJSON(ci *chain.CommitteeInfo) *CommitteeJSON {
@@ -146,7 +146,7 @@ func committeeJSON(ci *chain.CommitteeInfo) *CommitteeJSON {
 		return nil
 	}
 	hx := hex.EncodeToString
-	cj := &CommitteeJSON{CommitteeSummary: summary(ci), Committee: hx(ci.Raw), Tx: hx(ci.TxID[:]), Time: time.Unix(0, ci.Time).UTC(),
+	cj := &CommitteeJSON{CommitteeSummary: summary(ci), Committee: hx(ci.Raw), Time: time.Unix(0, ci.Time).UTC(),
 		Authorization: "admin", Authorities: []AuthorityJSON{}, ExpiresAfter: ci.ExpiresAfter}
 	if ci.Previous != ([32]byte{}) {
 		cj.Authorization, cj.Previous, cj.Approvers = "approvals", hx(ci.Previous[:]), ci.Approvers
