@@ -214,9 +214,7 @@ func thresholdEvidenceError(err error) error {
 	switch {
 	case errors.As(err, &acc):
 		return refused(fmt.Errorf("condition %d failed: %w", acc.Condition, err))
-	case errors.Is(err, chain.ErrEvidence):
-		return refused(fmt.Errorf("%w: %w", errCertificate, err))
-	case errors.Is(err, groupsig.ErrNotAccountable):
+	case errors.Is(err, chain.ErrEvidence), errors.Is(err, groupsig.ErrNotAccountable):
 		return refused(err)
 	}
 	return badInput(err)
