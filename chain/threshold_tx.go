@@ -89,7 +89,7 @@ func (tx *Tx) decodeThreshold(d *decoder) {
 		}
 		tx.AdminSig = d.bytes16(ed25519.SignatureSize, "admin signature")
 	case KindApproval, KindShareProof:
-		tx.Object = d.bytes16(maxObject, string(tx.Kind.String()))
+		tx.Object = d.bytes16(maxObject, tx.Kind.String())
 	case KindConsent, KindPartialOpening:
 		d.fixed(tx.Subject[:], "subject transaction id")
 		tx.Object = d.bytes16(maxObject, tx.Kind.String())

@@ -2,4 +2,6 @@
 // submit transactions, read blocks, transactions, groups and status, and
 // follow the event stream. The veil CLI uses it; so can applications.
 // Refusals come back as *Error with the API's stable code (IsCode).
+// threshold.go reads a group's opening committees and a transaction's
+// openings; no share or identity key ever goes to a node.
 package client

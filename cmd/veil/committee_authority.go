@@ -31,8 +31,8 @@ func (a *authorityFlags) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagRequired("identity")
 }
 
-// submit signs tx with the identity key, submits it and waits for its
-// commit.
+// submitAuthority signs tx with the authority's identity key, submits it
+// and waits for its commit.
 func submitAuthority(ctx context.Context, c *client.Client, tx *chain.Tx, id []byte) (string, uint64, error) {
 	txID, h, err := c.SubmitAdmin(ctx, tx, id)
 	if err != nil {
