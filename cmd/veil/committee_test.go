@@ -105,7 +105,7 @@ func TestCommitteeOpeningCLI(t *testing.T) {
 		t.Fatalf("second release: %v", r)
 	}
 	shown := jsonOut(t, "opening", "show", "--tx", txID, "--evidence", ev, "--ca", l.CACert())
-	if op := shown["openings"].(map[string]any); op["opened"] != true || op["opening"].(map[string]any)["label"] != "alice" {
+	if op := shown["openings"].(map[string]any); op["opened"] != true || op["opening"].(map[string]any)["label"] != "alice" || shown["label"] != "alice" {
 		t.Fatalf("opening show: %v", shown)
 	}
 	if text := mustRun(t, "opening", "show", "--tx", txID); !strings.Contains(text, `OPENED at height`) || !strings.Contains(text, `signed by "alice"`) || !strings.Contains(text, "released by 2 acme") {

@@ -56,7 +56,10 @@ certificates) before it is written; anyone checks it offline with
 				if err != nil {
 					return chainError(err)
 				}
-				res := map[string]any{"openings": op}
+				res := map[string]any{"openings": op, "tx": op.Tx, "opened": op.Opened}
+				if op.Opening != nil {
+					res["label"], res["a"], res["opened_height"] = op.Opening.Label, op.Opening.A, op.Opening.Height
+				}
 				if evOut != "" {
 					if op.Opening == nil {
 						return refused(fmt.Errorf("%w: transaction %s: %s", errNotOpened, txID, openingProgress(op)))
