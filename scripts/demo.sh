@@ -8,8 +8,11 @@
 # members). The issuer revokes one member on chain (refused from then on;
 # the others take their new keys from chain state). The regulator builds
 # evidence from chain data that anyone checks offline against the CA, and
-# an issuer's attempt to frame the revoked member is refused. It stops the
-# network and exits 0 when every step held.
+# an issuer's attempt to frame the revoked member is refused. Then the
+# opener key is shared 2-of-3 among named authorities and erased: one
+# authority alone cannot open, two open in public on chain, and anyone
+# checks the threshold evidence offline. It stops the network and exits 0
+# when every step held.
 #
 # Usage: scripts/demo.sh [path/to/veil]   (make demo builds bin/veil first)
 set -euo pipefail
@@ -212,7 +215,57 @@ cd "$WORK"
 echo "$REFUSAL" | grep -q '"condition": 5' || fail "the frame was not refused on condition 5"
 echo "condition 5 failed: the frame's join record is signed by the issuer's own key, not by carol's certified one"
 
-step "15. Stop the network"
+step "15. Three opening authorities get certificates; the opener key is shared 2-of-3 among them and erased"
+AUTH="regulator acme-audit globex-audit"
+for a in $AUTH; do
+  mkdir -p "$WORK/$a"
+  "$VEIL" member request-cert --identity "$WORK/$a/$a.id" --org "Authority $a" --label $a --out "$WORK/$a/$a.csr" >/dev/null
+  "$VEIL" ca issue-member --ca-cert "$NET/ca/ca.crt" --ca-key "$NET/ca/ca.key" --request "$WORK/$a/$a.csr" --out "$WORK/$a/$a.crt" >/dev/null
+done
+rm "$ISSUER/$G.opener.key"   # the copy step 14's dishonest issuer used; from here only the dealer's exists
+"$VEIL" audit committee deal --group $G --opener-key "$WORK/regulator/$G.opener.key" --threshold 2 \
+  --authority regulator="$WORK/regulator/regulator.crt" --authority acme-audit="$WORK/acme-audit/acme-audit.crt" \
+  --authority globex-audit="$WORK/globex-audit/globex-audit.crt" --admin-key "$NET/admin.key" \
+  --out "$WORK/dealer" --wait --erase-opener-key -o json >"$WORK/dealer.json" &
+DEALER=$!
+for _ in $(seq 1 300); do "$VEIL" audit committee show --group $G 2>/dev/null | grep -q '^pending: [0-9a-f]' && break; sleep 0.1; done
+for a in $AUTH; do install -m 600 "$WORK/dealer/$a.share" "$WORK/$a/$a.share"; done   # the private channel
+for a in $AUTH; do
+  "$VEIL" audit share accept --share "$WORK/$a/$a.share" --identity "$WORK/$a/$a.id" \
+    --expect-threshold 2 --expect-authorities regulator,acme-audit,globex-audit
+done
+wait $DEALER || fail "the committee did not activate"
+[ "$(field state <"$WORK/dealer.json")" = active ] || fail "the committee is not active"
+[ ! -e "$WORK/regulator/$G.opener.key" ] || fail "the opener key outlived the activation"
+"$VEIL" audit committee show --group $G
+echo "no single opener key exists any more: an opening needs 2 of the 3 authorities, in public"
+
+step "16. One authority alone cannot open: its consent is on chain, its share is not released"
+"$VEIL" tx send --key "$WORK/alice/alice.$G.key" --topic orders --data "alice, under a committee" --wait -o json >"$WORK/alice/tx2.json"
+TX=$(field id <"$WORK/alice/tx2.json")
+"$VEIL" audit consent --tx "$TX" --share "$WORK/regulator/regulator.share" --identity "$WORK/regulator/regulator.id"
+refused release_refused "$VEIL" audit release --tx "$TX" --share "$WORK/regulator/regulator.share" --identity "$WORK/regulator/regulator.id"
+"$VEIL" audit openings --tx "$TX"
+
+step "17. A second authority consents, both release: the opening is on chain, and public"
+"$VEIL" audit consent --tx "$TX" --share "$WORK/acme-audit/acme-audit.share" --identity "$WORK/acme-audit/acme-audit.id"
+"$VEIL" audit release --tx "$TX" --share "$WORK/regulator/regulator.share" --identity "$WORK/regulator/regulator.id"
+"$VEIL" audit release --tx "$TX" --share "$WORK/acme-audit/acme-audit.share" --identity "$WORK/acme-audit/acme-audit.id" -o json >"$WORK/release.json"
+[ "$(field signer <"$WORK/release.json")" = alice ] || fail "the threshold opening did not name alice"
+"$VEIL" audit openings --tx "$TX"                      # the record: who consented, who released, who signed
+"$VEIL" audit open --tx "$TX" --out "$PUB/threshold.evidence.json"   # no opener key: the evidence of the threshold opening
+
+step "18. Anyone checks the threshold evidence offline: who signed, and which authorities opened it"
+(
+  cd "$PUB"
+  unset VEIL_NODE
+  "$VEIL" audit check --evidence threshold.evidence.json --ca ca.crt
+  "$VEIL" audit check --evidence threshold.evidence.json --ca ca.crt -o json >threshold.check.json
+  [ "$(field label <threshold.check.json)" = alice ] || fail "the threshold evidence does not name alice"
+  rm threshold.check.json
+)
+
+step "19. Stop the network"
 kill -INT "$TESTNET_PID"; wait "$TESTNET_PID"; TESTNET_PID=
 echo
 echo "demo complete: every step held"

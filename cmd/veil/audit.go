@@ -20,6 +20,9 @@ bundle offline from a signature and the issuer's registry.`,
   veil audit evidence --opener-key acme.opener.key --registry acme.registry \
     --message "hello" --signature 1106a2… --out evidence.json`,
 	}
-	cmd.AddCommand(newAuditOpenCmd(), newAuditEvidenceCmd(), newAuditCheckCmd())
+	share := &cobra.Command{Use: "share", Short: "An opening authority's share of the opener key", Example: `  veil audit share accept --node $VEIL_NODE --share regulator.share --identity regulator.id`}
+	share.AddCommand(newCommitteeShareProofCmd())
+	cmd.AddCommand(newAuditOpenCmd(), newAuditEvidenceCmd(), newAuditCheckCmd(), newCommitteeCmd(), share,
+		newOpeningConsentCmd(), newOpeningReleaseCmd(), newOpeningShowCmd())
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -36,10 +37,16 @@ all of it, down to the certificate) before anything is written.
 without --out the bundle is printed as "evidence".
 
 An A that no member on chain holds at that epoch is refused (exit 1): a
-certificate made outside the register points at the issuer (SPEC §8).`,
+certificate made outside the register points at the issuer (SPEC §8).
+
+Without --opener-key (a group whose opener key is shared among opening
+authorities, and erased), it writes to --out the evidence of the
+threshold opening that t authorities completed on chain ('veil audit
+consent', 'veil audit release'); it is refused until they have.`,
 		Example: `  veil audit open --node http://127.0.0.1:8545 --opener-key net/groups/payments.opener.key \
     --tx 3fa2… --out evidence.json
-  veil audit open --opener-key regulator/payments.opener.key --tx 3fa2… --ca net/ca/ca.crt --output json`,
+  veil audit open --opener-key regulator/payments.opener.key --tx 3fa2… --ca net/ca/ca.crt --output json
+  veil audit open --tx 3fa2… --out evidence.json   # after a threshold opening on chain`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -49,6 +56,27 @@ certificate made outside the register points at the issuer (SPEC §8).`,
 				if err := checkAbsent(evOut); err != nil {
 					return err
 				}
+			}
+			if openerPath == "" {
+				// A group whose opener key is shared: the evidence of the
+				// threshold opening its authorities completed on chain.
+				if evOut == "" {
+					return badInput(errors.New("without --opener-key, audit open writes the threshold opening's evidence: give --out"))
+				}
+				return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
+					op, err := c.Openings(ctx, txID)
+					if err != nil {
+						return chainError(err)
+					}
+					if err := writeThresholdEvidence(ctx, c, op, evOut, caPath, force); err != nil {
+						return err
+					}
+					return out.print(cmd.OutOrStdout(), map[string]any{"tx": op.Tx, "group": op.Group, "epoch": op.Epoch, "label": op.Opening.Label,
+						"a": op.Opening.A, "threshold": true, "evidence_file": evOut, "cert_checked": caPath != ""}, func(w io.Writer) {
+						fmt.Fprintf(w, "transaction %s (group %s, epoch %d) was opened on chain by its committee: signed by %q\n  evidence  %s (public: 'veil audit check --evidence %s --ca CA.crt')\n",
+							op.Tx, op.Group, op.Epoch, op.Opening.Label, evOut, evOut)
+					})
+				})
 			}
 			ok := new(groupsig.OpenerKey)
 			if _, err := readGS2(openerPath, ok); err != nil {
@@ -96,12 +124,11 @@ certificate made outside the register points at the issuer (SPEC §8).`,
 	}
 	out.register(cmd)
 	nf.register(cmd)
-	cmd.Flags().StringVar(&openerPath, "opener-key", "", "the group's opener key file (required)")
+	cmd.Flags().StringVar(&openerPath, "opener-key", "", "the group's opener key file (absent: the threshold opening's evidence, see above)")
 	cmd.Flags().StringVar(&txID, "tx", "", "the committed transaction's id (required)")
 	cmd.Flags().StringVar(&evOut, "out", "", "file to write the evidence bundle (JSON) to")
 	cmd.Flags().StringVar(&caPath, "ca", "", "also check the bundle against this consortium CA certificate before writing it")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing --out")
-	_ = cmd.MarkFlagRequired("opener-key")
 	_ = cmd.MarkFlagRequired("tx")
 	return cmd
 }

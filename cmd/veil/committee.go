@@ -18,10 +18,13 @@ import (
 )
 
 // The threshold opening's commands (SPEC-groupsig-v2-threshold-opening):
-// 'veil committee' deals, checks, approves, shows and aborts a group's
-// opening committee; 'veil opening' consents, releases and shows an
-// opening. An authority's share and identity key never leave its
-// machine: no command sends a share to a node.
+// 'veil audit committee' deals, approves, shows and aborts a group's
+// opening committee; 'veil audit share accept' checks a share and posts
+// its proof; 'veil audit consent', 'release' and 'openings' open a
+// signature in public; 'veil audit open' without an opener key builds the
+// evidence of a completed threshold opening. An authority's share and
+// identity key never leave its machine: no command sends a share to a
+// node.
 
 func newCommitteeCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -35,26 +38,27 @@ a signature needs t of them, each acting in public on the chain.
                share file (0600) and posts the committee, authorised by
                the consortium admin (the group's first committee) or, for
                a rotation, by the active committee's approvals
-  share-proof  an authority checks its share against the committee on its
-               own node and posts its signed share proof; with the n-th
-               the committee becomes active
   approve      an authority of the active committee approves a rotation
   post         posts a rotation's dealing once its approvals are on chain
   show         the group's committees, approvals and history
   abort        the consortium admin aborts a pending first committee
 
+Each authority then accepts its share ('veil audit share accept': it
+checks the share against the committee on its own node and posts its
+signed share proof); with the n-th the committee becomes active. Openings
+are 'veil audit consent', 'veil audit release' and 'veil audit openings'.
 A pending committee expires at the end of the first block at least 1 h of
 block time and 100 blocks after its own. Custody: the first dealer keeps
 the opener key until a committee activates, then erases it ('deal --wait
 --erase-opener-key' does); every share file is erased by its holder when
 its committee is retired or aborted.`,
-		Example: `  veil committee deal --node $VEIL_NODE --group payments --opener-key net/groups/payments.opener.key --threshold 2 \
+		Example: `  veil audit committee deal --node $VEIL_NODE --group payments --opener-key net/groups/payments.opener.key --threshold 2 \
     --authority regulator=regulator.crt --authority acme=acme.crt --authority globex=globex.crt \
     --admin-key net/admin.key --out dealing/
-  veil committee share-proof --node $VEIL_NODE --share regulator.share --identity regulator.id
-  veil committee show --node $VEIL_NODE --group payments`,
+  veil audit share accept --node $VEIL_NODE --share regulator.share --identity regulator.id
+  veil audit committee show --node $VEIL_NODE --group payments`,
 	}
-	cmd.AddCommand(newCommitteeDealCmd(), newCommitteeShareProofCmd(), newCommitteeApproveCmd(), newCommitteePostCmd(),
+	cmd.AddCommand(newCommitteeDealCmd(), newCommitteeApproveCmd(), newCommitteePostCmd(),
 		newCommitteeShowCmd(), newCommitteeAbortCmd())
 	return cmd
 }
@@ -98,7 +102,7 @@ func readShareFile(path string) (*shareFile, error) {
 		return nil, err
 	}
 	if block == nil || block.Headers["Group"] == "" {
-		return nil, badInput(fmt.Errorf("%s names no group (no Group header): it is not a share file 'committee deal' wrote", path))
+		return nil, badInput(fmt.Errorf("%s names no group (no Group header): it is not a share file 'audit committee deal' wrote", path))
 	}
 	sf.group, sf.label = block.Headers["Group"], block.Headers["Label"]
 	return sf, nil

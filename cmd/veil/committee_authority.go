@@ -48,7 +48,7 @@ func newCommitteeShareProofCmd() *cobra.Command {
 	var expectT int
 	var expectLabels []string
 	cmd := &cobra.Command{
-		Use:   "share-proof",
+		Use:   "accept",
 		Short: "Check your share against the pending committee on your node and post your signed share proof (an authority's tool)",
 		Long: `An authority's acceptance of its share (threshold spec §1). Reads the
 pending committee named by the share file from your own node, checks the
@@ -60,8 +60,8 @@ it posts your share proof, signed with your identity key. If the share
 does not check, nothing is posted: complain to the dealer (exit 1). The
 share never leaves this machine; keep the file until the committee is
 retired or aborted, then erase it.`,
-		Example: `  veil committee share-proof --node $VEIL_NODE --share regulator.share --identity regulator.id
-  veil committee share-proof --share acme.share --identity acme.id --expect-threshold 2 \
+		Example: `  veil audit share accept --node $VEIL_NODE --share regulator.share --identity regulator.id
+  veil audit share accept --share acme.share --identity acme.id --expect-threshold 2 \
     --expect-authorities regulator,acme,globex --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -150,7 +150,7 @@ func newCommitteeApproveCmd() *cobra.Command {
 		Use:   "approve",
 		Short: "Approve a rotation to a new committee, as an authority of the active one",
 		Long: `An approval of a rotation (threshold spec §5). The new committee comes
-from its dealer (--committee FILE, DIR/committee.pem of 'committee deal
+from its dealer (--committee FILE, DIR/committee.pem of 'audit committee deal
 --rotate'): it is not on chain before q = max(t, n−t+1) authorities of
 the active committee approved it. The command reads the group and its
 active committee from your own node, checks the new committee against
@@ -159,7 +159,7 @@ unless it is --new-cref, the one you agreed to (the cref covers t, n and
 the whole authority list, which are printed). The approval counts until
 block height --deadline (or --deadline-in blocks from now); past it, it
 no longer counts.`,
-		Example: `  veil committee approve --node $VEIL_NODE --group payments --committee rotation/committee.pem \
+		Example: `  veil audit committee approve --node $VEIL_NODE --group payments --committee rotation/committee.pem \
     --new-cref 5be1… --deadline-in 100 --identity regulator.id`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -40,16 +40,16 @@ fewer learn nothing. Writes, under --out DIR (created 0700):
 
 The group's first committee (--opener-key, the group's opener key) is
 posted at once, authorised by the consortium admin (--admin-key). It is
-pending until every authority posted its share proof ('veil committee
-share-proof'), and expires at the end of the first block 1 h and 100
+pending until every authority posted its share proof ('veil audit share
+accept'), and expires at the end of the first block 1 h and 100
 blocks after its own.
 
 A rotation (--rotate) re-deals from t shares of the active committee
 (--share, repeated: t holders hand them to the dealer), which rebuild the
 opener key in memory only. It is not posted here: q = max(t, n−t+1)
 authorities of the active committee first approve its cref on chain
-('veil committee approve --committee DIR/committee.pem'), then
-'veil committee post --dir DIR' posts it.
+('veil audit committee approve --committee DIR/committee.pem'), then
+'veil audit committee post --dir DIR' posts it.
 
 --wait waits until the committee is active, then erases the share files
 under DIR (every authority has its own by then) — or, if it is aborted,
@@ -57,12 +57,12 @@ erases them too; with --erase-opener-key it also erases the opener key
 file once the committee is active (custody: the first dealer keeps the
 key across aborts, and erases it at the first activation). Without
 --wait, erase them yourself: the command says so.`,
-		Example: `  veil committee deal --node $VEIL_NODE --group payments --opener-key net/groups/payments.opener.key \
+		Example: `  veil audit committee deal --node $VEIL_NODE --group payments --opener-key net/groups/payments.opener.key \
     --threshold 2 --authority regulator=regulator.crt --authority acme=acme.crt --authority globex=globex.crt \
     --admin-key net/admin.key --out dealing/
-  veil committee deal --group payments --opener-key payments.opener.key --threshold 2 --authority … \
+  veil audit committee deal --group payments --opener-key payments.opener.key --threshold 2 --authority … \
     --admin-key admin.key --out dealing/ --wait --erase-opener-key --output json
-  veil committee deal --group payments --rotate --share regulator.share --share acme.share \
+  veil audit committee deal --group payments --rotate --share regulator.share --share acme.share \
     --threshold 2 --authority … --out rotation/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -79,7 +79,7 @@ key across aborts, and erases it at the first activation). Without
 			case !rotate && adminPath == "":
 				return badInput(errors.New("the group's first committee needs --admin-key (the consortium admin's)"))
 			case rotate && (wait || eraseOpener):
-				return badInput(errors.New("a rotation is posted by 'veil committee post': --wait and --erase-opener-key go there"))
+				return badInput(errors.New("a rotation is posted by 'veil audit committee post': --wait and --erase-opener-key go there"))
 			case eraseOpener && !wait:
 				return badInput(errors.New("--erase-opener-key needs --wait (the key is erased once the committee is active)"))
 			case dir == "":
@@ -171,8 +171,8 @@ key across aborts, and erases it at the first activation). Without
 					for i, p := range paths[1:] {
 						fmt.Fprintf(w, "  share %d    %s (secret: to %s only)\n", i+1, p, auths[i].Label)
 					}
-					fmt.Fprintf(w, "next: %d authorities of the active committee run 'veil committee approve --group %s --committee %s --new-cref %s --deadline-in 100',\n"+
-						"then 'veil committee post --group %s --dir %s'. The rebuilt opener key was never written.\n", q, group, paths[0], crefHex, group, dir)
+					fmt.Fprintf(w, "next: %d authorities of the active committee run 'veil audit committee approve --group %s --committee %s --new-cref %s --deadline-in 100',\n"+
+						"then 'veil audit committee post --group %s --dir %s'. The rebuilt opener key was never written.\n", q, group, paths[0], crefHex, group, dir)
 				})
 			}
 			adsig, err := groupsig.AuthorizeCommittee(admin, gk, cm)
@@ -208,8 +208,8 @@ key across aborts, and erases it at the first activation). Without
 					for i, p := range paths[1:] {
 						fmt.Fprintf(w, "  share %d  %s: to %s over a private channel, then erase it here\n", i+1, p, auths[i].Label)
 					}
-					fmt.Fprintf(w, "each authority runs 'veil committee share-proof --share FILE --identity ID'; once the committee is active\n"+
-						"('veil committee show --group %s'), ERASE the opener key %s: from then on only t authorities together can open.\n", group, openerPath)
+					fmt.Fprintf(w, "each authority runs 'veil audit share accept --share FILE --identity ID'; once the committee is active\n"+
+						"('veil audit committee show --group %s'), ERASE the opener key %s: from then on only t authorities together can open.\n", group, openerPath)
 					return
 				}
 				fmt.Fprintf(w, "  the share files under %s are erased\n", dir)
@@ -292,15 +292,15 @@ func newCommitteePostCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "post",
 		Short: "Post a dealt committee: a rotation once its approvals are on chain",
-		Long: `Post the committee in DIR/committee.pem (from 'veil committee deal') with
+		Long: `Post the committee in DIR/committee.pem (from 'veil audit committee deal') with
 its authorities' certificates. A rotation is authorised by the approvals
 of q = max(t, n−t+1) authorities of the active committee already on
 chain with a deadline not passed (refused insufficient_approvals
 otherwise); --admin-key instead authorises a group's first committee
 (a retry of 'deal'). --wait waits until it is active and then erases the
 share files under DIR (or, if it is aborted, erases them too).`,
-		Example: `  veil committee post --node $VEIL_NODE --group payments --dir rotation/
-  veil committee post --group payments --dir rotation/ --wait --output json`,
+		Example: `  veil audit committee post --node $VEIL_NODE --group payments --dir rotation/
+  veil audit committee post --group payments --dir rotation/ --wait --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -358,7 +358,7 @@ share files under DIR (or, if it is aborted, erases them too).`,
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "committee %s of %q posted at height %d: %s\n", crefHex, group, h, res["state"])
 				if !wait {
-					fmt.Fprintln(w, "each authority runs 'veil committee share-proof --share FILE --identity ID'")
+					fmt.Fprintln(w, "each authority runs 'veil audit share accept --share FILE --identity ID'")
 				}
 			})
 		},
@@ -366,7 +366,7 @@ share files under DIR (or, if it is aborted, erases them too).`,
 	out.register(cmd)
 	nf.register(cmd)
 	cmd.Flags().StringVar(&group, "group", "", "the group (default: the committee file's)")
-	cmd.Flags().StringVar(&dir, "dir", "", "the dealing's directory, from 'committee deal --out' (required)")
+	cmd.Flags().StringVar(&dir, "dir", "", "the dealing's directory, from 'audit committee deal --out' (required)")
 	cmd.Flags().StringVar(&adminPath, "admin-key", "", "the consortium admin's key, for a group's first committee")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the committee is active, then erase the share files under --dir")
 	cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "give up waiting for the node after this long")

@@ -25,8 +25,8 @@ pending committee (cref, t, n, each authority's label, organisation and
 identity key as the CA certified them, the share proofs received, the
 height it was posted at and, for a pending one, when it expires), the
 approvals of rotations on chain, and the retired and aborted committees.`,
-		Example: `  veil committee show --node $VEIL_NODE --group payments
-  veil committee show --group payments --output json`,
+		Example: `  veil audit committee show --node $VEIL_NODE --group payments
+  veil audit committee show --group payments --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
@@ -91,7 +91,7 @@ active. A rotation cannot be aborted by the admin: it expires, or a later
 one supersedes it. --cref names the committee (default: the pending one).
 The dealer erases the shares of an aborted committee; the first dealer
 keeps its opener key to deal again.`,
-		Example: `  veil committee abort --node $VEIL_NODE --group payments --admin-key net/admin.key`,
+		Example: `  veil audit committee abort --node $VEIL_NODE --group payments --admin-key net/admin.key`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {

@@ -37,7 +37,7 @@ func TestCommitteeOpeningCLI(t *testing.T) {
 
 	// The dealer's refusals; then the deal, waiting for activation.
 	dealDir := filepath.Join(t.TempDir(), "dealing")
-	deal := slices.Clip(append([]string{"committee", "deal", "--group", "payments", "--threshold", "2", "--out", dealDir}, authArgs...))
+	deal := slices.Clip(append([]string{"audit", "committee", "deal", "--group", "payments", "--threshold", "2", "--out", dealDir}, authArgs...))
 	wantCode(t, exitUsage, "usage", append(deal, "--opener-key", opener)...)
 	wantCode(t, exitRefused, "committee_inactive", append(deal, "--rotate", "--share", "x.share")...)
 	wantCode(t, exitRefused, "bad_admin_signature", append(deal, "--opener-key", opener, "--admin-key", l.GroupAdminKey("payments"))...)
@@ -52,7 +52,7 @@ func TestCommitteeOpeningCLI(t *testing.T) {
 				return false
 			}
 		}
-		c := jsonOut(t, "committee", "show", "--group", "payments")
+		c := jsonOut(t, "audit", "committee", "show", "--group", "payments")
 		return c["pending"] != nil
 	})
 	for _, m := range auths { // the private channel
@@ -62,12 +62,12 @@ func TestCommitteeOpeningCLI(t *testing.T) {
 		copySecret(t, filepath.Join(dealDir, m.label+".share"), share(m))
 	}
 	// An authority signing as another, a committee not as agreed.
-	wantCode(t, exitRefused, "invalid_key", "committee", "share-proof", "--share", share(reg), "--identity", acme.path(".id"))
-	wantCode(t, exitRefused, "unknown_member", "committee", "share-proof", "--share", share(reg), "--identity", l.MemberIdentityKey("alice"))
-	wantCode(t, exitRefused, "invalid_key", "committee", "share-proof", "--share", share(reg), "--identity", reg.path(".id"), "--expect-threshold", "3")
-	wantCode(t, exitRefused, "committee_inactive", "opening", "consent", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
+	wantCode(t, exitRefused, "invalid_key", "audit", "share", "accept", "--share", share(reg), "--identity", acme.path(".id"))
+	wantCode(t, exitRefused, "unknown_member", "audit", "share", "accept", "--share", share(reg), "--identity", l.MemberIdentityKey("alice"))
+	wantCode(t, exitRefused, "invalid_key", "audit", "share", "accept", "--share", share(reg), "--identity", reg.path(".id"), "--expect-threshold", "3")
+	wantCode(t, exitRefused, "committee_inactive", "audit", "consent", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
 	for _, m := range auths {
-		jsonOut(t, "committee", "share-proof", "--share", share(m), "--identity", m.path(".id"), "--expect-authorities", "regulator,acme,globex")
+		jsonOut(t, "audit", "share", "accept", "--share", share(m), "--identity", m.path(".id"), "--expect-authorities", "regulator,acme,globex")
 	}
 	res := <-dealt
 	if d := jsonOf(t, res.stdout); res.code != 0 || d["state"] != "active" || d["opener_key_erased"] != true || d["shares_erased"] != true {
@@ -79,36 +79,36 @@ func TestCommitteeOpeningCLI(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dealDir, "regulator.share")); err == nil {
 		t.Fatal("the dealer's copy of a share outlived the activation")
 	}
-	show := jsonOut(t, "committee", "show", "--group", "payments")
+	show := jsonOut(t, "audit", "committee", "show", "--group", "payments")
 	active := show["active"].(map[string]any)
 	if active["share_proofs"] != float64(3) || active["authorities"].([]any)[0].(map[string]any)["org"] != "Financial Authority" {
 		t.Fatalf("committee show: %v", show)
 	}
 
 	// One authority alone: its consent sits on chain, nothing is revealed.
-	c1 := jsonOut(t, "opening", "consent", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
+	c1 := jsonOut(t, "audit", "consent", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
 	if c1["consents"] != float64(1) || c1["authority"] != float64(1) {
 		t.Fatalf("consent: %v", c1)
 	}
-	wantCode(t, exitRefused, "release_refused", "opening", "release", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
-	wantCode(t, exitRefused, "already_recorded", "opening", "consent", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
-	jsonOut(t, "opening", "consent", "--tx", txID, "--share", share(acme), "--identity", acme.path(".id"))
-	if r := jsonOut(t, "opening", "release", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id")); r["opened"] != false {
+	wantCode(t, exitRefused, "release_refused", "audit", "release", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
+	wantCode(t, exitRefused, "already_recorded", "audit", "consent", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id"))
+	jsonOut(t, "audit", "consent", "--tx", txID, "--share", share(acme), "--identity", acme.path(".id"))
+	if r := jsonOut(t, "audit", "release", "--tx", txID, "--share", share(reg), "--identity", reg.path(".id")); r["opened"] != false {
 		t.Fatalf("first release: %v", r)
 	}
-	if op := jsonOut(t, "opening", "show", "--tx", txID)["openings"].(map[string]any); op["opened"] != false {
+	if op := jsonOut(t, "audit", "openings", "--tx", txID)["openings"].(map[string]any); op["opened"] != false {
 		t.Fatalf("opened by one partial: %v", op)
 	}
 	ev := filepath.Join(t.TempDir(), "evidence.json")
-	wantCode(t, exitRefused, "not_opened", "opening", "show", "--tx", txID, "--evidence", ev)
-	if r := jsonOut(t, "opening", "release", "--tx", txID, "--share", share(acme), "--identity", acme.path(".id")); r["opened"] != true || r["signer"] != "alice" {
+	wantCode(t, exitRefused, "not_opened", "audit", "openings", "--tx", txID, "--evidence", ev)
+	if r := jsonOut(t, "audit", "release", "--tx", txID, "--share", share(acme), "--identity", acme.path(".id")); r["opened"] != true || r["signer"] != "alice" {
 		t.Fatalf("second release: %v", r)
 	}
-	shown := jsonOut(t, "opening", "show", "--tx", txID, "--evidence", ev, "--ca", l.CACert())
+	shown := jsonOut(t, "audit", "openings", "--tx", txID, "--evidence", ev, "--ca", l.CACert())
 	if op := shown["openings"].(map[string]any); op["opened"] != true || op["opening"].(map[string]any)["label"] != "alice" || shown["label"] != "alice" {
 		t.Fatalf("opening show: %v", shown)
 	}
-	if text := mustRun(t, "opening", "show", "--tx", txID); !strings.Contains(text, `OPENED at height`) || !strings.Contains(text, `signed by "alice"`) || !strings.Contains(text, "released by 2 acme") {
+	if text := mustRun(t, "audit", "openings", "--tx", txID); !strings.Contains(text, `OPENED at height`) || !strings.Contains(text, `signed by "alice"`) || !strings.Contains(text, "released by 2 acme") {
 		t.Fatalf("opening show text:\n%s", text)
 	}
 
@@ -129,35 +129,35 @@ func TestCommitteeOpeningCLI(t *testing.T) {
 	// authorities approve, the new committee activates and the old one's
 	// shares no longer count.
 	rotDir := filepath.Join(t.TempDir(), "rotation")
-	rot := jsonOut(t, append([]string{"committee", "deal", "--group", "payments", "--threshold", "2", "--out", rotDir, "--rotate",
+	rot := jsonOut(t, append([]string{"audit", "committee", "deal", "--group", "payments", "--threshold", "2", "--out", rotDir, "--rotate",
 		"--share", share(reg), "--share", share(globex)}, authArgs...)...)
 	cref := rot["cref"].(string)
 	if rot["approvals_needed"] != float64(2) {
 		t.Fatalf("rotation deal: %v", rot)
 	}
-	wantCode(t, exitRefused, "insufficient_approvals", "committee", "post", "--dir", rotDir)
+	wantCode(t, exitRefused, "insufficient_approvals", "audit", "committee", "post", "--dir", rotDir)
 	committee := filepath.Join(rotDir, "committee.pem")
-	wantCode(t, exitRefused, "wrong_group", "committee", "approve", "--committee", committee, "--new-cref", active["cref"].(string), "--deadline-in", "100", "--identity", reg.path(".id"))
+	wantCode(t, exitRefused, "wrong_group", "audit", "committee", "approve", "--committee", committee, "--new-cref", active["cref"].(string), "--deadline-in", "100", "--identity", reg.path(".id"))
 	for _, m := range []member{reg, acme} {
-		jsonOut(t, "committee", "approve", "--committee", committee, "--new-cref", cref, "--deadline-in", "100", "--identity", m.path(".id"))
+		jsonOut(t, "audit", "committee", "approve", "--committee", committee, "--new-cref", cref, "--deadline-in", "100", "--identity", m.path(".id"))
 	}
-	posted := runAsync("committee", "post", "--dir", rotDir, "--wait", "--output", "json")
+	posted := runAsync("audit", "committee", "post", "--dir", rotDir, "--wait", "--output", "json")
 	newShare := func(m member) string { return m.path(".rot.share") }
 	eventually(t, "the rotation posted", func() bool {
-		c := jsonOut(t, "committee", "show", "--group", "payments")
+		c := jsonOut(t, "audit", "committee", "show", "--group", "payments")
 		return c["pending"] != nil
 	})
 	for _, m := range auths {
 		copySecret(t, filepath.Join(rotDir, m.label+".share"), newShare(m))
 	}
 	for _, m := range auths {
-		jsonOut(t, "committee", "share-proof", "--share", newShare(m), "--identity", m.path(".id"))
+		jsonOut(t, "audit", "share", "accept", "--share", newShare(m), "--identity", m.path(".id"))
 	}
 	if res := <-posted; res.code != 0 || jsonOf(t, res.stdout)["state"] != "active" {
 		t.Fatalf("post --wait: exit %d: %s %s", res.code, res.stdout, res.stderr)
 	}
-	wantCode(t, exitRefused, "committee_inactive", "opening", "consent", "--tx", txID, "--share", share(globex), "--identity", globex.path(".id"))
-	if hist := jsonOut(t, "committee", "show", "--group", "payments")["history"].([]any); len(hist) != 1 || hist[0].(map[string]any)["status"] != "retired" {
+	wantCode(t, exitRefused, "committee_inactive", "audit", "consent", "--tx", txID, "--share", share(globex), "--identity", globex.path(".id"))
+	if hist := jsonOut(t, "audit", "committee", "show", "--group", "payments")["history"].([]any); len(hist) != 1 || hist[0].(map[string]any)["status"] != "retired" {
 		t.Fatalf("history after the rotation: %v", hist)
 	}
 }

@@ -13,28 +13,6 @@ import (
 	"github.com/veilchain/veil/groupsig"
 )
 
-func newOpeningCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "opening",
-		Short: "Open a transaction's signature with t authorities, in public on the chain",
-		Long: `A threshold opening (threshold spec §2, §3). Each of t authorities of the
-group's active committee consents on chain ('consent'); once t consents
-are on chain, each releases its partial opening ('release'), which it
-computes only after checking, on its own node, that its committee is
-active, the transaction is committed and t valid consents are there. At
-the t-th partial every node records the threshold opening: from then on
-the signer is PUBLIC — anyone reading the chain learns who signed
-('show'), and the evidence bundle ('show --evidence') is checked offline
-by anyone with 'veil audit check'. One authority alone opens nothing: its
-consent sits on chain, nothing is revealed.`,
-		Example: `  veil opening consent --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id
-  veil opening release --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id
-  veil opening show --node $VEIL_NODE --tx 3fa2… --evidence evidence.json`,
-	}
-	cmd.AddCommand(newOpeningConsentCmd(), newOpeningReleaseCmd(), newOpeningShowCmd())
-	return cmd
-}
-
 // authorityContext is what an authority's consent or release reads from
 // its own node: its share file, identity key and index, the active
 // committee its share is of, and the committed transaction.
@@ -89,7 +67,7 @@ signature of a committed anonymous transaction, under your committee —
 which your own node must show active. It carries no share: nothing is
 revealed until t authorities consented and t released. Your consent is
 public on chain, with your label and the height.`,
-		Example: `  veil opening consent --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id`,
+		Example: `  veil audit consent --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -150,7 +128,7 @@ signed by t distinct authorities of your committee. Otherwise nothing is
 computed and nothing is sent (exit 1, code "release_refused"). Your share
 never leaves this machine; the partial is public. The t-th partial on
 chain completes the opening: the signer becomes public.`,
-		Example: `  veil opening release --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id`,
+		Example: `  veil audit release --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -199,7 +177,7 @@ chain completes the opening: the signer becomes public.`,
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "authority %d (%s) released its partial opening of %s at height %d\n", a.i, a.sf.label, txID, h)
 				if res["opened"] == true {
-					fmt.Fprintf(w, "  the opening is complete and PUBLIC: %s signed it ('veil opening show --tx %s')\n", res["signer"], txID)
+					fmt.Fprintf(w, "  the opening is complete and PUBLIC: %s signed it ('veil audit openings --tx %s')\n", res["signer"], txID)
 				}
 			})
 		},

@@ -26,7 +26,7 @@ func newOpeningShowCmd() *cobra.Command {
 	var txID, evOut, caPath string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "show",
+		Use:   "openings",
 		Short: "Show who consented to and released a share for a transaction, and the opening once complete",
 		Long: `Show the chain's record about a committed anonymous transaction's
 signature: every consent and partial opening, by committee (authority
@@ -42,8 +42,8 @@ the member's join record and identity certificate, and the revocation
 records into the epoch. It is checked (conditions 1-4; with --ca also the
 certificates) before it is written; anyone checks it offline with
 'veil audit check --evidence FILE --ca ca.crt'.`,
-		Example: `  veil opening show --node $VEIL_NODE --tx 3fa2…
-  veil opening show --tx 3fa2… --evidence evidence.json --ca net/ca/ca.crt --output json`,
+		Example: `  veil audit openings --node $VEIL_NODE --tx 3fa2…
+  veil audit openings --tx 3fa2… --evidence evidence.json --ca net/ca/ca.crt --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if evOut != "" && !force {
@@ -61,27 +61,7 @@ certificates) before it is written; anyone checks it offline with
 					res["label"], res["a"], res["opened_height"] = op.Opening.Label, op.Opening.A, op.Opening.Height
 				}
 				if evOut != "" {
-					if op.Opening == nil {
-						return refused(fmt.Errorf("%w: transaction %s: %s", errNotOpened, txID, openingProgress(op)))
-					}
-					ev, err := thresholdEvidence(ctx, c, op)
-					if err != nil {
-						return err
-					}
-					if caPath != "" {
-						ca, err := readCACert(caPath)
-						if err != nil {
-							return err
-						}
-						if _, err := ev.Check(ca); err != nil {
-							return thresholdEvidenceError(err)
-						}
-					}
-					data, err := json.MarshalIndent(ev, "", "  ")
-					if err != nil {
-						return err
-					}
-					if err := writeFile(evOut, append(data, '\n'), 0o644, force); err != nil {
+					if err := writeThresholdEvidence(ctx, c, op, evOut, caPath, force); err != nil {
 						return err
 					}
 					res["evidence_file"] = evOut
@@ -123,6 +103,33 @@ certificates) before it is written; anyone checks it offline with
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing --evidence file")
 	_ = cmd.MarkFlagRequired("tx")
 	return cmd
+}
+
+// writeThresholdEvidence assembles the evidence of the completed opening
+// op from chain data, checks it (with caPath, down to the certificates)
+// and writes it to path.
+func writeThresholdEvidence(ctx context.Context, c *client.Client, op *api.OpeningsResponse, path, caPath string, force bool) error {
+	if op.Opening == nil {
+		return refused(fmt.Errorf("%w: transaction %s: %s", errNotOpened, op.Tx, openingProgress(op)))
+	}
+	ev, err := thresholdEvidence(ctx, c, op)
+	if err != nil {
+		return err
+	}
+	if caPath != "" {
+		ca, err := readCACert(caPath)
+		if err != nil {
+			return err
+		}
+		if _, err := ev.Check(ca); err != nil {
+			return thresholdEvidenceError(err)
+		}
+	}
+	data, err := json.MarshalIndent(ev, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(path, append(data, '\n'), 0o644, force)
 }
 
 // openingProgress says where an opening stands.
@@ -237,7 +244,7 @@ func readCACert(path string) (*x509.Certificate, error) {
 }
 
 // checkThresholdBundle is 'veil audit check' on a threshold bundle (from
-// 'veil opening show --evidence'): handled is false for any other file.
+// 'veil audit openings --evidence'): handled is false for any other file.
 // With --ca it names the signer and the authorities who opened as the
 // CA certified them; without, conditions 1-4, and --accused for 5.
 func checkThresholdBundle(cmd *cobra.Command, out *outputFlag, path, caPath, accusedArg string) (handled bool, err error) {
