@@ -19,7 +19,7 @@ import (
 // certificate checks it offline with Check: it names the signer and the t
 // authorities who opened. The committee and the records are trusted to be
 // the ones the ledger accepted, as for Evidence. Its JSON form is what
-// `veil opening show --evidence` writes and `veil audit check` reads.
+// `veil audit openings --evidence` writes and `veil audit check` reads.
 type ThresholdEvidence struct {
 	ChainID string            `json:"chain_id"`
 	Height  uint64            `json:"height"` // where the transaction was committed (informative)

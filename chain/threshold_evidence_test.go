@@ -37,7 +37,7 @@ func newOpened(t testing.TB) *opened {
 	return &opened{f: f, d: d, subj: subj}
 }
 
-// evidence builds the bundle from ledger state, as `veil opening show
+// evidence builds the bundle from ledger state, as `veil audit openings
 // --evidence` does from the API.
 func (o *opened) evidence() *ThresholdEvidence {
 	f := o.f
