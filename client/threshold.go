@@ -131,34 +131,17 @@ func AuthorityIndex(cm *groupsig.Committee, pub ed25519.PublicKey) int {
 // hashes to id: the σ a consent or partial opening is about, with its
 // message (the id) and scope. It returns the height it was committed at.
 func (c *Client) CommittedAnonymous(ctx context.Context, id string) (*chain.Tx, uint64, error) {
-	t, err := c.Tx(ctx, id)
+	tx, height, err := c.CommittedTx(ctx, id)
 	if err != nil {
 		return nil, 0, err
 	}
-	if t.Kind != chain.KindAnonymous.String() {
-		return nil, 0, fmt.Errorf("transaction %s is %s, not anonymous: it has no signature to open", id, t.Kind)
+	if tx.Kind != chain.KindAnonymous {
+		return nil, 0, fmt.Errorf("transaction %s is %s, not anonymous: it has no signature to open", id, tx.Kind)
 	}
-	if t.Status != "committed" || t.Height == nil {
+	if height == 0 {
 		return nil, 0, fmt.Errorf("transaction %s is not committed yet", id)
 	}
-	nonce, err := hex.DecodeString(t.Nonce)
-	if err != nil || len(nonce) != chain.NonceSize {
-		return nil, 0, fmt.Errorf("transaction %s: nonce %q is not %d bytes of hex", id, t.Nonce, chain.NonceSize)
-	}
-	sig, err := hex.DecodeString(t.Signature)
-	if err != nil {
-		return nil, 0, fmt.Errorf("transaction %s: signature is not hex", id)
-	}
-	tx := &chain.Tx{Kind: chain.KindAnonymous, ChainID: t.ChainID, Expiry: t.Expiry, Group: t.Group, Epoch: t.Epoch, Topic: t.Topic, Payload: t.Payload, Auth: sig}
-	copy(tx.Nonce[:], nonce)
-	dec, err := chain.DecodeTx(tx.Encode())
-	if err != nil {
-		return nil, 0, fmt.Errorf("transaction %s: %w", id, err)
-	}
-	if got := dec.ID(); hex.EncodeToString(got[:]) != id {
-		return nil, 0, fmt.Errorf("transaction %s: the node's view of it hashes to %x", id, got)
-	}
-	return dec, *t.Height, nil
+	return tx, height, nil
 }
 
 // Consents decodes the consents of a round of an openings record: those
