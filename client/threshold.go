@@ -127,7 +127,7 @@ func AuthorityIndex(cm *groupsig.Committee, pub ed25519.PublicKey) int {
 }
 
 // CommittedAnonymous fetches a committed anonymous transaction and
-// rebuilds its canonical form from the API's view, checking that it
+// decodes its canonical form as served, checking that it
 // hashes to id: the σ a consent or partial opening is about, with its
 // message (the id) and scope. It returns the height it was committed at.
 func (c *Client) CommittedAnonymous(ctx context.Context, id string) (*chain.Tx, uint64, error) {
