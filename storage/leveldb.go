@@ -79,6 +79,15 @@ func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 		o.Filter = filter.NewBloomFilter(lo.bloomBits)
 	}
 	db, err := leveldb.OpenFile(dir, o)
+	if err != nil && unfinishedCreate(dir) {
+		// Killed while goleveldb was creating the database: a manifest
+		// with no CURRENT naming it, and nothing else. Nothing was ever
+		// stored, so start again rather than call it corrupt.
+		if rerr := removeManifests(dir); rerr != nil {
+			return nil, fmt.Errorf("open %s %s: clear an unfinished creation: %w", what, dir, rerr)
+		}
+		db, err = leveldb.OpenFile(dir, o)
+	}
 	if err != nil {
 		if isCorrupt(err) {
 			var ce *lerrors.ErrCorrupted
@@ -97,6 +106,45 @@ func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 		return nil, fmt.Errorf("open %s %s: %w: %w", what, dir, ErrCorrupt, err)
 	}
 	return db, nil
+}
+
+// unfinishedCreate reports whether dir holds what goleveldb leaves when it
+// is killed creating a database: manifests, but no CURRENT file (it is
+// written, by rename, right after the first manifest), no journal and no
+// table. A database that ever committed has a CURRENT; one whose CURRENT
+// is gone but holds a journal or tables is corrupt, not unfinished.
+func unfinishedCreate(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	manifests := 0
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasPrefix(name, "MANIFEST-"):
+			manifests++
+		case name == "LOG" || name == "LOG.old" || name == "LOCK":
+		default: // CURRENT, CURRENT.*, journals, tables, temp files
+			return false
+		}
+	}
+	return manifests > 0
+}
+
+func removeManifests(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "MANIFEST-") {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkTables verifies cheaply that every table the manifest names exists,
