@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/console"
 	"github.com/veilchain/veil/groupsig"
 )
 
@@ -50,9 +52,6 @@ the ledger accepted.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			if ok, err := checkThresholdBundle(cmd, &out, evPath, caPath, accusedArg); ok {
-				return err // a threshold opening's bundle (opening_show.go)
-			}
 			var accused ed25519.PublicKey
 			if accusedArg != "" {
 				var err error
@@ -60,77 +59,21 @@ the ledger accepted.`,
 					return err
 				}
 			}
-			ev, off, err := readEvidence(evPath)
+			b, err := readEvidence(evPath)
 			if err != nil {
 				return err
 			}
-			res := map[string]any{"valid": true, "cert_checked": caPath != ""}
-			var got *groupsig.Accused
-			var who *chain.MemberIdentity
-			switch {
-			case ev != nil && caPath != "":
-				ca, err := readCA(caPath)
-				if err != nil {
+			var ca *x509.Certificate
+			if caPath != "" {
+				if ca, err = readCA(caPath); err != nil {
 					return err
 				}
-				f, err := ev.Check(ca)
-				if err != nil {
-					return evidenceError(err)
-				}
-				who = &f.Member
-				got = &groupsig.Accused{Label: f.Member.Label, IdentityKey: f.Member.Key, Epoch: f.Epoch}
-				res["tx"], res["group"], res["height"], res["chain_id"] = hex.EncodeToString(f.TxID[:]), f.Group, ev.Height, ev.ChainID
-				if f.Topic != "" {
-					res["topic"] = f.Topic
-				}
-			case ev != nil:
-				if got, err = ev.Group.Check(accused); err != nil {
-					return evidenceError(err)
-				}
-			default:
-				if caPath != "" {
-					ca, err := readCA(caPath)
-					if err != nil {
-						return err
-					}
-					if who, err = off.certIdentity(ca); err != nil {
-						return err
-					}
-				}
-				key := accused
-				if who != nil {
-					key = who.Key
-				}
-				if got, err = off.Check(key); err != nil {
-					return evidenceError(err)
-				}
 			}
-			if accused != nil && !accused.Equal(got.IdentityKey) {
-				return refused(fmt.Errorf("%w: the accused (--accused) is not the member the evidence names", chain.ErrEvidence))
+			v, err := b.Check(ca, accused) // the audit console's check (console.Bundle.Check)
+			if err != nil {
+				return evidenceError(err)
 			}
-			res["label"], res["identity_public_key"], res["epoch"], res["accused_checked"] = got.Label, hex.EncodeToString(got.IdentityKey), got.Epoch, accused != nil || who != nil
-			if who != nil {
-				res["org"] = who.Org
-			}
-			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				fmt.Fprintf(w, "valid: %q signed", got.Label)
-				if tx, ok := res["tx"]; ok {
-					fmt.Fprintf(w, " transaction %s of group %s", tx, res["group"])
-				}
-				fmt.Fprintf(w, " at epoch %d\n", got.Epoch)
-				if who != nil {
-					fmt.Fprintf(w, "  organisation  %s\n", who.Org)
-				}
-				fmt.Fprintf(w, "  label         %s\n  identity key  %x\n", got.Label, got.IdentityKey)
-				switch {
-				case who != nil:
-					fmt.Fprintf(w, "  certified by the CA of %s\n", caPath)
-				case accused != nil:
-					fmt.Fprintln(w, "  it is the accused's key")
-				default:
-					fmt.Fprintln(w, "  condition 5 not checked: compare this key with the accused's (--ca or --accused)")
-				}
-			})
+			return out.print(cmd.OutOrStdout(), verdictJSON(v), func(w io.Writer) { verdictText(w, v, caPath, accused != nil) })
 		},
 	}
 	out.register(cmd)
@@ -153,4 +96,60 @@ func evidenceError(err error) error {
 		return refused(err)
 	}
 	return badInput(err)
+}
+
+// verdictJSON is the --output json object of a checked bundle.
+func verdictJSON(v *console.Verdict) map[string]any {
+	res := map[string]any{"valid": true, "cert_checked": v.CertChecked}
+	if v.Threshold {
+		res["threshold"] = true
+	}
+	if v.TxID != "" {
+		res["tx"], res["group"], res["height"], res["chain_id"] = v.TxID, v.Group, v.Height, v.ChainID
+		if v.Topic != "" && !v.Threshold {
+			res["topic"] = v.Topic
+		}
+	}
+	if v.Committee != "" {
+		openers := []map[string]any{}
+		for _, o := range v.Openers {
+			openers = append(openers, map[string]any{"authority": o.Index, "label": o.Label, "org": o.Org, "identity_public_key": hex.EncodeToString(o.Key)})
+		}
+		res["cref"], res["t"], res["opened_by"] = v.Committee, v.T, openers
+	}
+	if v.Member != nil {
+		res["org"] = v.Member.Org
+	}
+	res["label"], res["identity_public_key"], res["epoch"], res["accused_checked"] = v.Label, hex.EncodeToString(v.IdentityKey), v.Epoch, v.AccusedChecked
+	return res
+}
+
+// verdictText is the text form of a checked bundle.
+func verdictText(w io.Writer, v *console.Verdict, caPath string, accused bool) {
+	fmt.Fprintf(w, "valid: %q signed", v.Label)
+	if v.TxID != "" {
+		fmt.Fprintf(w, " transaction %s of group %s", v.TxID, v.Group)
+	}
+	fmt.Fprintf(w, " at epoch %d", v.Epoch)
+	if v.Threshold {
+		fmt.Fprint(w, " (threshold opening)")
+	}
+	fmt.Fprintln(w)
+	if v.Member != nil {
+		fmt.Fprintf(w, "  organisation  %s\n", v.Member.Org)
+	}
+	fmt.Fprintf(w, "  label         %s\n  identity key  %x\n", v.Label, v.IdentityKey)
+	for _, o := range v.Openers {
+		fmt.Fprintf(w, "  opened by authority %d: %s (%s)\n", o.Index, o.Label, o.Org)
+	}
+	switch {
+	case v.Member != nil:
+		fmt.Fprintf(w, "  certified by the CA of %s\n", caPath)
+	case accused:
+		fmt.Fprintln(w, "  it is the accused's key")
+	case v.Threshold:
+		fmt.Fprintln(w, "  condition 5 and the certificates not checked: give --ca (or compare the key with --accused)")
+	default:
+		fmt.Fprintln(w, "  condition 5 not checked: compare this key with the accused's (--ca or --accused)")
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/console"
 	"github.com/veilchain/veil/groupsig"
 )
 
@@ -89,7 +90,7 @@ is refused (exit 1): it points at the issuer (a "shadow member", SPEC §8).`,
 			if err != nil {
 				return checkError(fmt.Errorf("the evidence does not check: %w", err))
 			}
-			b := &offlineBundle{Evidence: *ev}
+			b := &console.OfflineBundle{Evidence: *ev}
 			certMatches := true
 			if certPath != "" {
 				cert, der, err := readMemberCert(certPath)
