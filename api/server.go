@@ -17,6 +17,7 @@ import (
 
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/storage"
+	"github.com/veilchain/veil/ui"
 	"golang.org/x/time/rate"
 )
 
@@ -116,6 +117,7 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 	if m != nil {
 		s.handle("GET /metrics", m.Handler().ServeHTTP)
 	}
+	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui.Handler())) // the console (package ui), not a JSON route: GET /ui redirects here
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
