@@ -23,6 +23,6 @@ bundle offline from a signature and the issuer's registry.`,
 	share := &cobra.Command{Use: "share", Short: "An opening authority's share of the opener key", Example: `  veil audit share accept --node $VEIL_NODE --share regulator.share --identity regulator.id`}
 	share.AddCommand(newCommitteeShareProofCmd())
 	cmd.AddCommand(newAuditOpenCmd(), newAuditEvidenceCmd(), newAuditCheckCmd(), newCommitteeCmd(), share,
-		newOpeningConsentCmd(), newOpeningReleaseCmd(), newOpeningShowCmd())
+		newOpeningConsentCmd(), newOpeningReleaseCmd(), newOpeningShowCmd(), newAuditConsoleCmd())
 	return cmd
 }
