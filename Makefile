@@ -33,8 +33,8 @@ lint: ## gofmt and go vet
 	$(GO) vet $(PKGS)
 
 .PHONY: demo
-demo: build ## run the demo: a 4-node local network, anonymous txs, revocation, audit
-	scripts/demo.sh bin/veil
+demo: build ## run the demo: a 4-node network, joins, votes, revocation, audit, threshold opening (KEEP=1: stay up)
+	scripts/demo.sh bin/veil $(if $(KEEP),--keep)
 
 .PHONY: faults
 faults: ## fault tests, long form: kill -9, SIGSTOP and bad clients under load, 3 rounds

@@ -14,17 +14,25 @@
 # checks the threshold evidence offline. It stops the network and exits 0
 # when every step held.
 #
-# Usage: scripts/demo.sh [path/to/veil]   (make demo builds bin/veil first)
+# The console (the node's /ui) is reachable while the demo runs; with
+# --keep the network, and the regulator's audit console beside it, stay up
+# after the story until Ctrl-C.
+#
+# Usage: scripts/demo.sh [path/to/veil] [--keep]   (make demo [KEEP=1] builds bin/veil first)
 set -euo pipefail
 
+KEEP=
+[ "${2:-}" = --keep ] && KEEP=1
 VEIL=${1:-bin/veil}
 VEIL=$(cd "$(dirname "$VEIL")" && pwd)/$(basename "$VEIL")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/veil-demo.XXXXXX")
 NET=$WORK/net
 TESTNET_PID=
+CONSOLE_PID=
 JOIN_PIDS=()
 cleanup() {
   for p in "${JOIN_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "$CONSOLE_PID" ] && kill -INT "$CONSOLE_PID" 2>/dev/null && wait "$CONSOLE_PID" 2>/dev/null || true
   if [ -n "$TESTNET_PID" ] && kill -0 "$TESTNET_PID" 2>/dev/null; then
     kill -INT "$TESTNET_PID"; wait "$TESTNET_PID" || true
   fi
@@ -70,6 +78,7 @@ for _ in $(seq 1 100); do
   [ "$("$VEIL" status -o json | field leader)" != "" ] && break; sleep 0.1
 done
 "$VEIL" status
+echo "console: ${NODES[0]}/ui/ (every node serves it; open it in a browser while the demo runs${KEEP:+, and after it})"
 # Public books: anyone may keep a copy of the issuer's registry (step 14 uses this one).
 cp "$ISSUER/$G.registry" "$WORK/registry-at-genesis"
 
@@ -265,7 +274,21 @@ step "18. Anyone checks the threshold evidence offline: who signed, and which au
   rm threshold.check.json
 )
 
+if [ -n "$KEEP" ]; then
+  step "The network stays up (--keep): Ctrl-C stops it"
+  "$VEIL" audit console --node "${NODES[0]}" --ca "$NET/ca/ca.crt" --log "$WORK/regulator/audit.log" -o json >"$WORK/console.json" 2>"$WORK/console.err" &
+  CONSOLE_PID=$!
+  for _ in $(seq 1 100); do [ -s "$WORK/console.json" ] && break; sleep 0.1; done
+  echo "console:        ${NODES[0]}/ui/"
+  echo "audit console:  $(field url <"$WORK/console.json")  (the regulator's: evidence checks, the threshold opening's evidence)"
+  echo "nodes:          ${NODES[*]}"
+  trap 'echo; echo stopping' INT
+  wait "$TESTNET_PID" || true
+  trap - INT
+fi
+
 step "19. Stop the network"
-kill -INT "$TESTNET_PID"; wait "$TESTNET_PID"; TESTNET_PID=
+if kill -0 "$TESTNET_PID" 2>/dev/null; then kill -INT "$TESTNET_PID"; wait "$TESTNET_PID"; fi
+TESTNET_PID=
 echo
 echo "demo complete: every step held"
