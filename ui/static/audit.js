@@ -52,8 +52,10 @@ function dl(rows) {
   return d;
 }
 
-function table(caption, heads, rows, attrs) {
-  return h('div', {class: 'table-wrap'}, h('table', attrs,
+// table is a table in a box that scrolls sideways when it must; the box
+// takes the keyboard focus so that it scrolls without a mouse.
+function table(caption, heads, rows, attrs, label) {
+  return h('div', {class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label || caption || 'table'}, h('table', attrs,
     caption ? h('caption', null, caption) : null,
     h('thead', null, h('tr', null, heads.map((x) => h('th', {scope: 'col'}, x)))),
     h('tbody', null, rows)));
@@ -191,7 +193,7 @@ function openedView(r) {
     match.textContent = got === r.evidence_sha256 ? ' — the file below hashes to it' : ' — the file below does NOT hash to it';
     match.dataset.match = String(got === r.evidence_sha256);
   }).catch(() => {});
-  const download = h('button', {type: 'button', id: 'evidence-download', onclick: () => saveFile(text, r.evidence_file)}, `Download ${r.evidence_file}`);
+  const download = h('button', {type: 'button', id: 'evidence-download', 'aria-describedby': 'evidence-name', onclick: () => saveFile(text, r.evidence_file)}, 'Download the bundle');
   const check = h('button', {type: 'button', class: 'secondary', id: 'evidence-check', onclick: () => { location.hash = '#check'; checkText(text, r.evidence_file); }}, 'Check this bundle');
   return h('article', {class: 'opened-result', 'data-label': r.label, 'data-tx': r.tx},
     h('h3', {id: 'opened-h', tabindex: '-1'}, 'Signed by ', h('span', {id: 'opened-label'}, r.label), r.org ? h('span', {class: 'muted'}, ` · ${r.org}`) : null),
@@ -217,7 +219,7 @@ function openedView(r) {
     r.opened_by && r.opened_by.length ? authoritiesTable(r.opened_by, 'Opened by') : null,
     h('h4', null, 'Evidence bundle'),
     h('p', {class: 'muted small'}, 'Public: anyone checks it offline with ', h('code', null, `veil audit check --evidence ${r.evidence_file} --ca ca.crt`), ', or on the Check evidence tab.'),
-    h('div', {class: 'actions'}, download, check),
+    h('div', {class: 'actions'}, download, check, h('code', {class: 'file-name', id: 'evidence-name'}, r.evidence_file)),
     h('p', {class: 'small'}, 'SHA-256 ', sum, match, h('br'), h('span', {class: 'muted'}, 'logged '), timeEl(r.logged)),
     h('details', {class: 'raw'}, h('summary', null, 'The bundle (JSON)'), h('pre', {class: 'payload', id: 'evidence-json'}, text)));
 }
@@ -267,7 +269,7 @@ function renderRecent() {
     return;
   }
   box.replaceChildren(table(null, ['Block', 'Transaction', 'Group · epoch', 'Topic', h('span', {class: 'sr-only'}, 'Action')],
-    list.map((r) => recentRow(r.tx, r.height)), {id: 'recent-txs'}));
+    list.map((r) => recentRow(r.tx, r.height)), {id: 'recent-txs'}, 'Recent anonymous transactions'));
 }
 
 function addRecent(tx, height, index) {
@@ -422,14 +424,14 @@ async function loadLog() {
   }
   const rows = r.entries.slice().reverse().map((e) => h('tr', {'data-tx': e.tx},
     h('td', null, timeEl(e.time)),
-    h('td', null, txLink(e.tx)),
+    h('td', null, txLink(e.tx, 12)),
     h('td', null, `${e.group} · ${e.epoch}`),
     h('th', {scope: 'row'}, e.label),
     h('td', null, e.org || '—'),
-    h('td', null, e.threshold ? 'committee, on chain' : 'opener key, here'),
+    h('td', null, e.threshold ? 'committee' : 'key, here'),
     h('td', null, e.cert_checked ? 'yes' : 'no'),
-    h('td', null, h('code', {class: 'hash', title: e.evidence_sha256}, short(e.evidence_sha256, 16)))));
-  box.replaceChildren(table(null, ['Time', 'Transaction', 'Group · epoch', 'Member', 'Organisation', 'Opened by', 'CA checked', 'Evidence SHA-256'], rows, {id: 'log-entries'}));
+    h('td', null, h('code', {class: 'hash', title: e.evidence_sha256}, short(e.evidence_sha256, 12)))));
+  box.replaceChildren(table(null, ['Time', 'Transaction', 'Group · epoch', 'Member', 'Organisation', 'Opened with', 'CA', 'Evidence SHA-256'], rows, {id: 'log-entries'}, "The regulator's log"));
 }
 
 // ---- start -------------------------------------------------------------------
