@@ -29,6 +29,10 @@ type LogEntry struct {
 	CertChecked    bool   `json:"cert_checked"` // checked against the CA, down to the certificate
 }
 
+// ErrLog: the regulator's log could not be written; the opening it
+// would record is not answered.
+var ErrLog = errors.New("the regulator's log could not be written")
+
 // Log is the regulator's log: a file of JSON lines, 0600, each appended
 // and fsynced before the opening it records is answered.
 type Log struct {
@@ -84,17 +88,20 @@ func (l *Log) Append(e LogEntry) error {
 	defer l.mu.Unlock()
 	f, err := os.OpenFile(l.path, os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("log: %w", err)
+		return fmt.Errorf("%w: %w", ErrLog, err)
 	}
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
-		return fmt.Errorf("log: %w", err)
+		return fmt.Errorf("%w: %w", ErrLog, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("log: %w", err)
+		return fmt.Errorf("%w: %w", ErrLog, err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%w: %w", ErrLog, err)
+	}
+	return nil
 }
 
 // Entries reads the log, oldest first. Lines that do not decode (a line

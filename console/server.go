@@ -544,7 +544,7 @@ func failureCode(err error) (string, int) {
 		err  error
 		code string
 	}{
-		{ErrNotOpened, "not_opened"}, {client.ErrNotOpenable, "not_openable"}, {groupsig.ErrUnknownMember, "unknown_member"},
+		{ErrLog, "log_failed"}, {ErrNotOpened, "not_opened"}, {client.ErrNotOpenable, "not_openable"}, {groupsig.ErrUnknownMember, "unknown_member"},
 		{groupsig.ErrNotAccountable, "not_accountable"}, {chain.ErrEvidence, "bad_evidence"},
 		{groupsig.ErrInvalidSignature, "invalid_signature"}, {groupsig.ErrWrongGroup, "wrong_group"},
 		{groupsig.ErrMalformed, "malformed"}, {context.DeadlineExceeded, "timeout"},
@@ -577,7 +577,7 @@ func writeFailure(w http.ResponseWriter, err error) {
 		status = http.StatusGatewayTimeout
 	case code == "node_unreachable":
 		status = http.StatusBadGateway
-	case code == "failed":
+	case code == "failed", code == "log_failed":
 		status = http.StatusInternalServerError
 	}
 	var body struct {

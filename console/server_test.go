@@ -176,6 +176,16 @@ func TestConsoleOpensChecksAndLogs(t *testing.T) {
 	if n := strings.Count(string(data), "\n"); n != 2 {
 		t.Fatalf("log holds %d lines:\n%s", n, data)
 	}
+	// A log that cannot be written: the opening is not answered.
+	if err := os.Remove(srv.LogPath()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(srv.LogPath(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if st, r := postJSON(t, ts.URL+"/audit/open", `{"tx":"`+alice+`"}`); st != 500 || errCode(r) != "log_failed" || r["label"] != nil {
+		t.Fatalf("open with an unwritable log: %d %v", st, r)
+	}
 	if kw.responses() < 10 {
 		t.Fatalf("only %d responses scanned for the key", kw.responses())
 	}
