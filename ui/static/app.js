@@ -316,7 +316,7 @@ const routes = [
   [/^\/$/, 'overview', overviewPage],
   [/^\/blocks$/, 'blocks', blocksPage],
   [/^\/block\/(\d+)$/, 'blocks', blockPage],
-  [/^\/tx\/([0-9a-fA-F]{64})$/, 'blocks', txPage],
+  [/^\/tx\/([0-9a-fA-F]{64})(?:\/block\/(\d+))?$/, 'blocks', txPage],
   [/^\/groups$/, 'groups', groupsPage],
   [/^\/group\/(.+)$/, 'groups', groupPage],
   [/^\/topics$/, 'topics', topicsPage],
@@ -367,6 +367,7 @@ function route() {
       page = fn;
       name = nav;
       params = m.slice(1).map((p) => {
+        if (p === undefined) return p;
         try {
           return decodeURIComponent(p);
         } catch {
@@ -655,9 +656,12 @@ async function blockPage(main, ctx, hs) {
   ])));
   const rows = b.tx_ids.map((id, i) => {
     const code = (b.results || [])[i];
+    // A transaction refused in a block is not indexed by id: its page
+    // needs the block.
+    const href = code && code !== 'ok' ? `#/tx/${id}/block/${b.height}` : `#/tx/${id}`;
     return h('tr', {'data-id': id, 'data-code': code || ''},
       h('td', {class: 'num'}, String(i)),
-      h('td', null, txLink(id)),
+      h('td', null, h('a', {href, class: 'hash', title: id}, short(id, 16))),
       h('td', {class: 'kind'}, '…'),
       h('td', {class: 'group'}, ''),
       h('td', {class: 'topic'}, ''),
@@ -676,8 +680,9 @@ async function blockPage(main, ctx, hs) {
     let tx;
     try {
       tx = await ctx.api(`/v1/txs/${id}`);
-    } catch {
-      $('.kind', row).textContent = '?';
+    } catch (err) {
+      const refused = err instanceof APIError && err.status === 404 && row.dataset.code && row.dataset.code !== 'ok';
+      $('.kind', row).replaceChildren(refused ? h('span', {class: 'muted', title: 'The API indexes only the transactions that took effect.'}, 'not indexed') : '?');
       return;
     }
     fillTxRow(row, tx);
@@ -742,14 +747,15 @@ function payloadView(b64) {
   return h('div', null, kids);
 }
 
-async function txPage(main, ctx, rawID) {
+async function txPage(main, ctx, rawID, inBlock) {
   const id = rawID.toLowerCase();
   let tx;
   try {
     tx = await ctx.api(`/v1/txs/${id}`);
   } catch (err) {
     if (err instanceof APIError && err.status === 404) {
-      title(main, 'Transaction', 'No committed or pending transaction has this id on this node.');
+      if (inBlock && (await refusedTx(main, ctx, id, Number(inBlock)))) return;
+      title(main, 'Transaction', 'No committed or pending transaction has this id on this node. (A transaction refused in a block is not indexed by id: open it from its block.)');
       main.append(h('p', null, fullHash(id)));
       return;
     }
@@ -808,6 +814,23 @@ async function txPage(main, ctx, rawID) {
       if (ev.type === 'block' && ev.block.tx_ids.includes(id)) route();
     });
   }
+}
+
+// refusedTx shows a transaction that a block holds but refused: the API
+// indexes only the transactions that took effect, so what is known of it
+// is its block, its place and its code.
+async function refusedTx(main, ctx, id, height) {
+  const b = await ctx.api(`/v1/blocks/${height}`).catch(() => null);
+  const i = b ? b.tx_ids.indexOf(id) : -1;
+  if (i < 0) return false;
+  const code = (b.results || [])[i];
+  title(main, 'Transaction refused in a block', 'The block holds it, but it took no effect; the API indexes only the transactions that did, so its content is not served.');
+  main.append(h('article', {class: 'tx', id: 'tx', 'data-id': id}, section('Transaction', 'tx-facts', dl([
+    ['Id', fullHash(id, 'tx-id')],
+    ['Status', h('span', null, 'in block ', blockLink(height), ` at index ${i}`), 'tx-status'],
+    ['Validation code', codeBadge(code), 'tx-code'],
+  ]))));
+  return true;
 }
 
 async function openingsSection(ctx, tx) {
@@ -1083,21 +1106,24 @@ async function searchPage(main, ctx, q) {
     } catch (err) {
       if (!(err instanceof APIError) || err.status !== 404) throw err;
     }
-    const cached = live.blocks.find((b) => b.hash === hex);
-    if (cached) return go(`#/block/${cached.height}`);
+    const cached = live.blocks.find((b) => b.hash === hex || b.tx_ids.includes(hex));
+    if (cached) return go(cached.hash === hex ? `#/block/${cached.height}` : `#/tx/${hex}/block/${cached.height}`);
     // The API finds blocks by height only: walk back from the head.
     const top = head().height;
     const low = Math.max(1, top - SCAN_BLOCKS + 1);
     let found = 0;
+    let holds = 0; // a block that holds a refused transaction with this id
     const hs = [];
     for (let x = top; x >= low; x--) if (!live.blocks.some((b) => b.height === x)) hs.push(x);
     out.textContent = `No transaction has this id. Looking for a block with this hash among the latest ${top - low + 1} blocks…`;
     await pool(hs, 8, async (x) => {
-      if (found || !ctx.alive) return;
+      if (found || holds || !ctx.alive) return;
       const b = await ctx.api(`/v1/blocks/${x}`).catch(() => null);
       if (b && b.hash === hex) found = x;
+      if (b && b.tx_ids.includes(hex)) holds = x;
     });
     if (found) return go(`#/block/${found}`);
+    if (holds) return go(`#/tx/${hex}/block/${holds}`);
     out.textContent = `No transaction has this id, and no block among the latest ${top - low + 1} has this hash. The API looks blocks up by height only, so a hash is searched in recent blocks; search an older block by its height.`;
     return;
   }
