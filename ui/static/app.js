@@ -475,7 +475,11 @@ async function overviewPage(main, ctx) {
       sparkline('Transactions per second', act.tps, 'txs', `${act.txs} in 5 min`),
     );
     nodesBody.replaceChildren(nodesTable());
-    recentBody.replaceChildren(blocksTable(live.blocks.slice(-8).reverse(), 'recent-blocks'));
+    // Links: rebuilt only when a block came, so that keyboard focus stays.
+    if (recentBody.dataset.top !== String(live.last)) {
+      recentBody.dataset.top = String(live.last);
+      recentBody.replaceChildren(blocksTable(live.blocks.slice(-8).reverse(), 'recent-blocks'));
+    }
   };
   draw();
   const drawSoon = later(ctx, 250, draw);
@@ -1077,7 +1081,7 @@ function topicView(t, page) {
   }
   const ids = page.ids || [];
   out.push(section('Transactions', 'topic-txs', ids.length
-    ? h('ol', {class: 'ids', id: 'topic-tx-list'}, ids.map((id) => h('li', null, txLink(id, 24))))
+    ? h('ol', {class: 'ids', id: 'topic-tx-list'}, ids.map((id) => h('li', {'data-tx': id}, txLink(id, 24), ' ', h('span', {class: 'audit-open', 'data-tx': id}))))
     : h('p', {class: 'muted', id: 'topic-tx-list'}, 'No transaction on this topic yet.'),
   ids.length >= 100 ? h('p', {class: 'muted small'}, 'The first 100 shown.') : null));
   return out;
