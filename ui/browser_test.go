@@ -235,6 +235,19 @@ func TestConsole(t *testing.T) {
 			}
 			t.Log("wrote docs/console-overview.png")
 		}
+		// The keyboard: Tab past the skip link and the brand to the
+		// navigation, with a visible focus ring; Enter follows the link.
+		tb.do(chromedp.KeyEvent("\t\t\t\t"))
+		if got := tb.eval("document.activeElement.textContent"); got != "Blocks" {
+			t.Errorf("four Tabs focus %q, want the Blocks link", got)
+		}
+		if got := tb.eval("getComputedStyle(document.activeElement).outlineStyle"); got == "none" {
+			t.Error("the focused link has no visible outline")
+		}
+		tb.do(chromedp.KeyEvent("\r"))
+		tb.rendered("#/blocks")
+		tb.visit("#/")
+		tb.rendered("#/")
 		// A phone's width: nothing wider than the screen but the tables,
 		// which scroll on their own.
 		tb.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
