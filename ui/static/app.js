@@ -1148,6 +1148,7 @@ async function auditHook() {
     const info = await res.json();
     $('#nav-audit').hidden = false;
     document.documentElement.dataset.audit = 'on';
+    await import('./audit.js'); // fills the .audit-open spots of anonymous transactions
     document.dispatchEvent(new CustomEvent('veil:audit', {detail: info}));
   } catch {
     // not the audit workspace
