@@ -83,16 +83,12 @@ func txScope(tx *Tx) []byte {
 // key for this member, which a later expiry does not undo. A refusal wraps
 // ErrEvidence, groupsig.ErrNotAccountable or groupsig.ErrMalformed.
 func (ev *Evidence) Check(ca *x509.Certificate) (*Finding, error) {
-	tx, err := DecodeTx(ev.Tx)
+	tx, err := evidenceTx(ev.Tx, ev.ChainID)
 	if err != nil {
-		return nil, fmt.Errorf("%w: transaction: %w", ErrEvidence, err)
+		return nil, err
 	}
 	id := tx.ID()
 	switch {
-	case tx.Kind != KindAnonymous:
-		return nil, fmt.Errorf("%w: transaction is %s, not anonymous", ErrEvidence, tx.Kind)
-	case tx.ChainID != ev.ChainID:
-		return nil, fmt.Errorf("%w: transaction is of chain %q, the bundle says %q", ErrEvidence, tx.ChainID, ev.ChainID)
 	case !bytes.Equal(ev.Group.Message, id[:]):
 		return nil, fmt.Errorf("%w: the opened message is not this transaction's id", ErrEvidence)
 	case !bytes.Equal(ev.Group.Signature, tx.Auth):
@@ -102,13 +98,9 @@ func (ev *Evidence) Check(ca *x509.Certificate) (*Finding, error) {
 	case ev.Group.Epoch != tx.Epoch:
 		return nil, fmt.Errorf("%w: the bundle's epoch %d is not the transaction's %d", ErrEvidence, ev.Group.Epoch, tx.Epoch)
 	}
-	cert, err := x509.ParseCertificate(ev.MemberCert)
+	mi, err := evidenceMember(ev.MemberCert, ca)
 	if err != nil {
-		return nil, fmt.Errorf("%w: member certificate: %w", ErrEvidence, err)
-	}
-	mi, err := VerifyMember(cert, ca, cert.NotBefore)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEvidence, err)
+		return nil, err
 	}
 	acc, err := ev.Group.Check(mi.Key)
 	if err != nil {
@@ -118,4 +110,34 @@ func (ev *Evidence) Check(ca *x509.Certificate) (*Finding, error) {
 		return nil, fmt.Errorf("%w: the certificate is for %q, the join record for %q", ErrEvidence, mi.Label, acc.Label)
 	}
 	return &Finding{TxID: id, Group: tx.Group, Topic: tx.Topic, Epoch: tx.Epoch, Member: *mi}, nil
+}
+
+// evidenceTx decodes a bundle's transaction: an anonymous one of chainID.
+func evidenceTx(raw []byte, chainID string) (*Tx, error) {
+	tx, err := DecodeTx(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: transaction: %w", ErrEvidence, err)
+	}
+	switch {
+	case tx.Kind != KindAnonymous:
+		return nil, fmt.Errorf("%w: transaction is %s, not anonymous", ErrEvidence, tx.Kind)
+	case tx.ChainID != chainID:
+		return nil, fmt.Errorf("%w: transaction is of chain %q, the bundle says %q", ErrEvidence, tx.ChainID, chainID)
+	}
+	return tx, nil
+}
+
+// evidenceMember checks a bundle's member certificate (DER) against ca, at
+// the start of its validity: whether the CA certified this key for this
+// member, which a later expiry does not undo.
+func evidenceMember(der []byte, ca *x509.Certificate) (*MemberIdentity, error) {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: member certificate: %w", ErrEvidence, err)
+	}
+	mi, err := VerifyMember(cert, ca, cert.NotBefore)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrEvidence, err)
+	}
+	return mi, nil
 }

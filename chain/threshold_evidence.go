@@ -113,7 +113,7 @@ func NewThresholdEvidence(tx *Tx, height uint64, gk0 *groupsig.GroupKey, rec *Op
 	return ev, nil
 }
 
-// decoded is the bundle's objects.
+// thresholdBundle is a bundle's decoded objects.
 type thresholdBundle struct {
 	tx      *Tx
 	gk      *groupsig.GroupKey // at the transaction's epoch
@@ -129,15 +129,9 @@ func (ev *ThresholdEvidence) decode() (*thresholdBundle, error) {
 	}
 	b := &thresholdBundle{cm: new(groupsig.Committee), o: new(groupsig.ThresholdOpening),
 		join: &groupsig.JoinRecord{Request: new(groupsig.JoinRequest), Response: new(groupsig.JoinResponse)}}
-	tx, err := DecodeTx(ev.Tx)
+	tx, err := evidenceTx(ev.Tx, ev.ChainID)
 	if err != nil {
-		return nil, fmt.Errorf("%w: transaction: %w", ErrEvidence, err)
-	}
-	switch {
-	case tx.Kind != KindAnonymous:
-		return nil, fmt.Errorf("%w: transaction is %s, not anonymous", ErrEvidence, tx.Kind)
-	case tx.ChainID != ev.ChainID:
-		return nil, fmt.Errorf("%w: transaction is of chain %q, the bundle says %q", ErrEvidence, tx.ChainID, ev.ChainID)
+		return nil, err
 	}
 	b.tx = tx
 	gk0 := new(groupsig.GroupKey)
@@ -217,13 +211,9 @@ func (ev *ThresholdEvidence) Check(ca *x509.Certificate) (*ThresholdFinding, err
 			return nil, fmt.Errorf("%w: authority %d's certificate is for %q with another key than the committee's %q", ErrEvidence, i+1, ids[i].Label, auths[i].Label)
 		}
 	}
-	cert, err := x509.ParseCertificate(ev.MemberCert)
+	mi, err := evidenceMember(ev.MemberCert, ca)
 	if err != nil {
-		return nil, fmt.Errorf("%w: member certificate: %w", ErrEvidence, err)
-	}
-	mi, err := VerifyMember(cert, ca, cert.NotBefore)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEvidence, err)
+		return nil, err
 	}
 	id := b.tx.ID()
 	acc, err := groupsig.AccountableThresholdOpening(b.gk, id[:], txScope(b.tx), b.tx.Auth, b.o, b.cm, b.join, b.records, mi.Key)
