@@ -369,7 +369,11 @@ func decodeTopic(b []byte) (*topicState, error) {
 	for i := uint8(0); i < n && d.err == nil; i++ {
 		t.rule.Groups = append(t.rule.Groups, d.str8(MaxGroupNameLen, "group"))
 	}
-	t.rule.Tagged = d.u8("tagged") == 1
+	if tg := d.u8("tagged"); d.err == nil && tg > 1 {
+		d.fail("tagged flag %d, want 0 or 1", tg)
+	} else {
+		t.rule.Tagged = tg == 1
+	}
 	t.rule.Closes, t.height, t.tally = d.u64("closes"), d.u64("height"), d.u64("tally")
 	d.end("topic")
 	return t, d.err
