@@ -291,19 +291,30 @@ func VerifyNode(cert, ca *x509.Certificate, at time.Time) (nodeID string, key ed
 	return id, pub, nil
 }
 
-// ParseCertificatePEM parses exactly one PEM CERTIFICATE block.
-func ParseCertificatePEM(data []byte) (*x509.Certificate, error) {
+// onePEMBlock returns the bytes of data's one PEM block, which must be of
+// type typ with nothing but space after it; what names it in errors.
+// Errors never quote the input (a private key is a secret).
+func onePEMBlock(data []byte, typ, what string) ([]byte, error) {
 	block, rest := pem.Decode(data)
 	if block == nil {
 		return nil, errors.New("no PEM block")
 	}
-	if block.Type != pemCertificate {
-		return nil, fmt.Errorf("PEM block is %q, want %q", block.Type, pemCertificate)
+	if block.Type != typ {
+		return nil, fmt.Errorf("PEM block is %q, want %q", block.Type, typ)
 	}
 	if len(bytes.TrimSpace(rest)) != 0 {
-		return nil, errors.New("data after the certificate block")
+		return nil, fmt.Errorf("data after the %s block", what)
 	}
-	cert, err := x509.ParseCertificate(block.Bytes)
+	return block.Bytes, nil
+}
+
+// ParseCertificatePEM parses exactly one PEM CERTIFICATE block.
+func ParseCertificatePEM(data []byte) (*x509.Certificate, error) {
+	der, err := onePEMBlock(data, pemCertificate, "certificate")
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		return nil, err
 	}

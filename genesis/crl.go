@@ -67,17 +67,11 @@ func ParseCRL(data []byte, ca *x509.Certificate) (*CRL, error) {
 	if ca == nil {
 		return nil, errors.New("parse CRL: no CA certificate")
 	}
-	block, rest := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("parse CRL: no PEM block")
+	der, err := onePEMBlock(data, pemCRL, "CRL")
+	if err != nil {
+		return nil, fmt.Errorf("parse CRL: %w", err)
 	}
-	if block.Type != pemCRL {
-		return nil, fmt.Errorf("parse CRL: PEM block is %q, want %q", block.Type, pemCRL)
-	}
-	if len(bytes.TrimSpace(rest)) != 0 {
-		return nil, errors.New("parse CRL: data after the CRL block")
-	}
-	rl, err := x509.ParseRevocationList(block.Bytes)
+	rl, err := x509.ParseRevocationList(der)
 	if err != nil {
 		return nil, fmt.Errorf("parse CRL: %w", err)
 	}

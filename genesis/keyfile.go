@@ -1,7 +1,6 @@
 package genesis
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/pem"
@@ -30,17 +29,11 @@ func MarshalPrivateKey(key ed25519.PrivateKey) ([]byte, error) {
 // ParsePrivateKey parses one PEM "PRIVATE KEY" block (PKCS#8) holding an
 // Ed25519 key. Errors never quote the input, since it is a secret.
 func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
-	block, rest := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("no PEM block")
+	der, err := onePEMBlock(data, pemPrivateKey, "private key")
+	if err != nil {
+		return nil, err
 	}
-	if block.Type != pemPrivateKey {
-		return nil, fmt.Errorf("PEM block is %q, want %q", block.Type, pemPrivateKey)
-	}
-	if len(bytes.TrimSpace(rest)) != 0 {
-		return nil, errors.New("data after the private key block")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		return nil, errors.New("malformed PKCS#8 private key")
 	}

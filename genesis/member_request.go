@@ -48,17 +48,11 @@ func NewMemberRequest(org, label string, key ed25519.PrivateKey, rand io.Reader)
 // CERTIFICATE REQUEST block) and checks its self-signature, its Ed25519
 // key and its names (one organisation, a label).
 func ParseMemberRequest(data []byte) (*MemberRequest, error) {
-	block, rest := pem.Decode(bytes.TrimSpace(data))
-	if block == nil {
-		return nil, errors.New("member request: no PEM block")
+	der, err := onePEMBlock(bytes.TrimSpace(data), pemCertificateRequest, "request")
+	if err != nil {
+		return nil, fmt.Errorf("member request: %w", err)
 	}
-	if block.Type != pemCertificateRequest {
-		return nil, fmt.Errorf("member request: PEM block is %q, want %q", block.Type, pemCertificateRequest)
-	}
-	if len(bytes.TrimSpace(rest)) != 0 {
-		return nil, errors.New("member request: data after the request block")
-	}
-	csr, err := x509.ParseCertificateRequest(block.Bytes)
+	csr, err := x509.ParseCertificateRequest(der)
 	if err != nil {
 		return nil, fmt.Errorf("member request: %w", err)
 	}
