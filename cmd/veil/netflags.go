@@ -42,6 +42,11 @@ func timeoutCtx(cmd *cobra.Command, d time.Duration) (context.Context, context.C
 // withNode is the body of a command that reads from a node: it checks
 // --output, then calls fn with a client of --node and a 30 s deadline.
 func withNode(cmd *cobra.Command, out *outputFlag, nf *nodeFlag, fn func(context.Context, *client.Client) error) error {
+	return withNodeFor(cmd, out, nf, 30*time.Second, fn)
+}
+
+// withNodeFor is withNode with a deadline of d.
+func withNodeFor(cmd *cobra.Command, out *outputFlag, nf *nodeFlag, d time.Duration, fn func(context.Context, *client.Client) error) error {
 	if err := out.validate(); err != nil {
 		return err
 	}
@@ -49,7 +54,7 @@ func withNode(cmd *cobra.Command, out *outputFlag, nf *nodeFlag, fn func(context
 	if err != nil {
 		return err
 	}
-	ctx, cancel := timeoutCtx(cmd, 30*time.Second)
+	ctx, cancel := timeoutCtx(cmd, d)
 	defer cancel()
 	return fn(ctx, c)
 }

@@ -70,37 +70,30 @@ public on chain, with your label and the height.`,
 		Example: `  veil audit consent --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			c, err := af.node.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), af.timeout)
-			defer cancel()
-			a, err := loadAuthority(ctx, c, sharePath, af.identity, txID)
-			if err != nil {
-				return err
-			}
-			cs, err := groupsig.NewConsent(a.cm.Committee, a.tx.Epoch, a.tx.Auth, a.i, a.id)
-			if err != nil {
-				return refused(err)
-			}
-			id, h, err := submitAuthority(ctx, c, &chain.Tx{Kind: chain.KindConsent, Group: a.sf.group, Subject: a.tx.ID(), Object: mustMarshal(cs)}, a.id)
-			if err != nil {
-				return err
-			}
-			n := 0
-			if op, err := c.Openings(ctx, txID); err == nil {
-				if got, err := client.Consents(op, a.cm.View.Ref); err == nil {
-					n = len(got)
+			return withNodeFor(cmd, &out, &af.node, af.timeout, func(ctx context.Context, c *client.Client) error {
+				a, err := loadAuthority(ctx, c, sharePath, af.identity, txID)
+				if err != nil {
+					return err
 				}
-			}
-			res := map[string]any{"tx": txID, "group": a.sf.group, "cref": a.cm.View.Ref, "authority": a.i, "label": a.sf.label, "consent_tx": id,
-				"height": h, "consents": n, "t": a.cm.Threshold()}
-			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				fmt.Fprintf(w, "authority %d (%s) consented at height %d to open %s; %d of t = %d consents on chain\n", a.i, a.sf.label, h, txID, n, a.cm.Threshold())
+				cs, err := groupsig.NewConsent(a.cm.Committee, a.tx.Epoch, a.tx.Auth, a.i, a.id)
+				if err != nil {
+					return refused(err)
+				}
+				id, h, err := submitAuthority(ctx, c, &chain.Tx{Kind: chain.KindConsent, Group: a.sf.group, Subject: a.tx.ID(), Object: mustMarshal(cs)}, a.id)
+				if err != nil {
+					return err
+				}
+				n := 0
+				if op, err := c.Openings(ctx, txID); err == nil {
+					if got, err := client.Consents(op, a.cm.View.Ref); err == nil {
+						n = len(got)
+					}
+				}
+				res := map[string]any{"tx": txID, "group": a.sf.group, "cref": a.cm.View.Ref, "authority": a.i, "label": a.sf.label, "consent_tx": id,
+					"height": h, "consents": n, "t": a.cm.Threshold()}
+				return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+					fmt.Fprintf(w, "authority %d (%s) consented at height %d to open %s; %d of t = %d consents on chain\n", a.i, a.sf.label, h, txID, n, a.cm.Threshold())
+				})
 			})
 		},
 	}
@@ -131,54 +124,47 @@ chain completes the opening: the signer becomes public.`,
 		Example: `  veil audit release --node $VEIL_NODE --tx 3fa2… --share regulator.share --identity regulator.id`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			c, err := af.node.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), af.timeout)
-			defer cancel()
-			a, err := loadAuthority(ctx, c, sharePath, af.identity, txID)
-			if err != nil {
-				return err
-			}
-			gk, err := c.GroupKey(ctx, a.tx.Group, a.tx.Epoch)
-			if err != nil {
-				return chainError(err)
-			}
-			op, err := c.Openings(ctx, txID)
-			if err != nil {
-				return chainError(err)
-			}
-			consents, err := client.Consents(op, a.cm.View.Ref)
-			if err != nil {
-				return badInput(err)
-			}
-			id := a.tx.ID()
-			var scope []byte
-			if groupsig.IsTagged(a.tx.Auth) {
-				scope = chain.TopicScope(a.tx.ChainID, a.tx.Topic)
-			}
-			p, err := groupsig.NewPartialOpening(gk, a.cm.Committee, a.sf.sh, id[:], scope, a.tx.Auth, consents, a.id, rand.Reader)
-			if err != nil {
-				return refused(fmt.Errorf("%w: %w", errReleaseRule, err))
-			}
-			ptx, h, err := submitAuthority(ctx, c, &chain.Tx{Kind: chain.KindPartialOpening, Group: a.sf.group, Subject: id, Object: mustMarshal(p)}, a.id)
-			if err != nil {
-				return err
-			}
-			res := map[string]any{"tx": txID, "group": a.sf.group, "cref": a.cm.View.Ref, "authority": a.i, "label": a.sf.label, "partial_tx": ptx,
-				"height": h, "opened": false}
-			if op, err := c.Openings(ctx, txID); err == nil && op.Opening != nil {
-				res["opened"], res["signer"], res["a"] = true, op.Opening.Label, op.Opening.A
-			}
-			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				fmt.Fprintf(w, "authority %d (%s) released its partial opening of %s at height %d\n", a.i, a.sf.label, txID, h)
-				if res["opened"] == true {
-					fmt.Fprintf(w, "  the opening is complete and PUBLIC: %s signed it ('veil audit openings --tx %s')\n", res["signer"], txID)
+			return withNodeFor(cmd, &out, &af.node, af.timeout, func(ctx context.Context, c *client.Client) error {
+				a, err := loadAuthority(ctx, c, sharePath, af.identity, txID)
+				if err != nil {
+					return err
 				}
+				gk, err := c.GroupKey(ctx, a.tx.Group, a.tx.Epoch)
+				if err != nil {
+					return chainError(err)
+				}
+				op, err := c.Openings(ctx, txID)
+				if err != nil {
+					return chainError(err)
+				}
+				consents, err := client.Consents(op, a.cm.View.Ref)
+				if err != nil {
+					return badInput(err)
+				}
+				id := a.tx.ID()
+				var scope []byte
+				if groupsig.IsTagged(a.tx.Auth) {
+					scope = chain.TopicScope(a.tx.ChainID, a.tx.Topic)
+				}
+				p, err := groupsig.NewPartialOpening(gk, a.cm.Committee, a.sf.sh, id[:], scope, a.tx.Auth, consents, a.id, rand.Reader)
+				if err != nil {
+					return refused(fmt.Errorf("%w: %w", errReleaseRule, err))
+				}
+				ptx, h, err := submitAuthority(ctx, c, &chain.Tx{Kind: chain.KindPartialOpening, Group: a.sf.group, Subject: id, Object: mustMarshal(p)}, a.id)
+				if err != nil {
+					return err
+				}
+				res := map[string]any{"tx": txID, "group": a.sf.group, "cref": a.cm.View.Ref, "authority": a.i, "label": a.sf.label, "partial_tx": ptx,
+					"height": h, "opened": false}
+				if op, err := c.Openings(ctx, txID); err == nil && op.Opening != nil {
+					res["opened"], res["signer"], res["a"] = true, op.Opening.Label, op.Opening.A
+				}
+				return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+					fmt.Fprintf(w, "authority %d (%s) released its partial opening of %s at height %d\n", a.i, a.sf.label, txID, h)
+					if res["opened"] == true {
+						fmt.Fprintf(w, "  the opening is complete and PUBLIC: %s signed it ('veil audit openings --tx %s')\n", res["signer"], txID)
+					}
+				})
 			})
 		},
 	}
