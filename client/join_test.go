@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,39 +12,14 @@ import (
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/node"
+	"github.com/veilchain/veil/node/nodetest"
 )
 
 // startNode runs a one-node local network with group "g" in-process.
 func startNode(t *testing.T) (*genesis.Layout, *Client) {
 	t.Helper()
-	l, err := node.InitLocal(t.TempDir(), node.LocalOptions{Nodes: 1, Groups: []string{"g"}, Tweak: func(c *node.Config) {
-		c.BlockInterval = node.Duration{Duration: 50 * time.Millisecond}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := node.ReadConfig(node.ConfigPath(l, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.New(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	c := New("http://" + n.APIAddr())
-	for i := 0; ; i++ {
-		if st, err := c.Status(ctx); err == nil && st.Leader != "" {
-			return l, c
-		}
-		if i > 600 {
-			t.Fatal("no leader")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	n := nodetest.Start(t, node.LocalOptions{Nodes: 1, Groups: []string{"g"}})
+	return n.Layout, New(n.URL(0))
 }
 
 // identity makes an identity key and its member certificate (DER).

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/node"
+	"github.com/veilchain/veil/node/nodetest"
 	"github.com/veilchain/veil/ui"
 )
 
@@ -36,37 +36,9 @@ type testNet struct {
 
 func startNet(t *testing.T) *testNet {
 	t.Helper()
-	l, err := node.InitLocal(t.TempDir(), node.LocalOptions{Nodes: 1, Groups: []string{"acme"}, Members: []string{"alice", "bob"}, Tweak: func(c *node.Config) {
-		c.BlockInterval = node.Duration{Duration: 50 * time.Millisecond}
-		c.LogLevel = "error"
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := node.ReadConfig(node.ConfigPath(l, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.New(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	tn := &testNet{l: l, url: "http://" + n.APIAddr()}
+	n := nodetest.Start(t, node.LocalOptions{Nodes: 1, Groups: []string{"acme"}, Members: []string{"alice", "bob"}})
+	tn := &testNet{l: n.Layout, url: n.URL(0)}
 	tn.c = client.New(tn.url)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if st, err := tn.c.Status(ctx); err == nil && st.Leader != "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no leader after 30 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	return tn
 }
 

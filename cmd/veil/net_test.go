@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/node"
+	"github.com/veilchain/veil/node/nodetest"
 )
 
 // testNet is a local network of in-process nodes.
@@ -25,39 +22,10 @@ type testNet struct {
 // (and founding members) and waits for a leader.
 func startNet(t *testing.T, n int, groups, members []string) *testNet {
 	t.Helper()
-	l, err := node.InitLocal(t.TempDir(), node.LocalOptions{Nodes: n, Groups: groups, Members: members, Tweak: func(c *node.Config) {
-		c.BlockInterval = node.Duration{Duration: 50 * time.Millisecond}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	tn := &testNet{l: l}
-	for i := 1; i <= n; i++ {
-		cfg, err := node.ReadConfig(node.ConfigPath(l, i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nd, err := node.New(cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- nd.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-done })
-		tn.urls = append(tn.urls, "http://"+nd.APIAddr())
-	}
-	c := client.New(tn.urls[0])
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if st, err := c.Status(ctx); err == nil && st.Leader != "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no leader after 30 s")
-		}
-		time.Sleep(50 * time.Millisecond)
+	net := nodetest.Start(t, node.LocalOptions{Nodes: n, Groups: groups, Members: members})
+	tn := &testNet{l: net.Layout}
+	for i := range net.Nodes {
+		tn.urls = append(tn.urls, net.URL(i))
 	}
 	return tn
 }
