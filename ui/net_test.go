@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -17,18 +15,17 @@ import (
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/node"
+	"github.com/veilchain/veil/node/nodetest"
 )
 
-// testNet is a real local network run in this process (node.InitLocal,
-// node.New, Run), and the keys of everyone outside it: the consortium
+// testNet is a real local network run in this process (nodetest.Start),
+// and the keys of everyone outside it: the consortium
 // admin, the chain CA, group acme's issuer and its founding members. It
 // acts on the network only through the nodes' HTTP API, as clients do.
 type testNet struct {
 	t       *testing.T
 	layout  *genesis.Layout
-	nodes   map[int]*node.Node
-	stops   map[int]context.CancelFunc
-	done    map[int]chan error
+	net     *nodetest.Network
 	admin   ed25519.PrivateKey
 	ca      *genesis.CA
 	ik      *groupsig.IssuerKey
@@ -43,15 +40,11 @@ const group = "acme"
 // observe), with group acme founded by members.
 func startNet(t *testing.T, n, validators int, members ...string) *testNet {
 	t.Helper()
-	l, err := node.InitLocal(t.TempDir(), node.LocalOptions{Nodes: n, Validators: validators, Groups: []string{group}, Members: members,
-		Tweak: func(c *node.Config) {
-			c.BlockInterval = node.Duration{Duration: 100 * time.Millisecond}
-			c.LogLevel = "error"
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn := &testNet{t: t, layout: l, nodes: map[int]*node.Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}, members: map[string]*groupsig.MemberFile{}}
+	net := nodetest.Start(t, node.LocalOptions{Nodes: n, Validators: validators, Groups: []string{group}, Members: members,
+		Tweak: func(c *node.Config) { c.BlockInterval = node.Duration{Duration: 100 * time.Millisecond} }})
+	l := net.Layout
+	var err error
+	tn := &testNet{t: t, layout: l, net: net, members: map[string]*groupsig.MemberFile{}}
 	if tn.admin, err = genesis.ReadPrivateKey(l.AdminKey()); err != nil {
 		t.Fatal(err)
 	}
@@ -69,42 +62,25 @@ func startNet(t *testing.T, n, validators int, members ...string) *testNet {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() {
-		for i := range tn.stops {
-			tn.stop(i)
-		}
-	})
-	for i := 1; i <= n; i++ {
-		cfg, err := node.ReadConfig(node.ConfigPath(l, i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nd, err := node.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatalf("node %d: %v", i, err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- nd.Run(ctx) }()
-		tn.nodes[i], tn.stops[i], tn.done[i] = nd, cancel, done
-	}
 	return tn
 }
 
-func (tn *testNet) stop(i int) {
-	cancel, done := tn.stops[i], tn.done[i]
-	if cancel == nil {
-		return
+// stop stops node i (1-based) and waits until it has stopped.
+func (tn *testNet) stop(i int) { tn.net.Stop(i - 1) }
+
+// live lists the nodes (1-based) not stopped.
+func (tn *testNet) live() []int {
+	var out []int
+	for i := range tn.net.Nodes {
+		if tn.net.Running(i) {
+			out = append(out, i+1)
+		}
 	}
-	delete(tn.stops, i)
-	cancel()
-	if err := <-done; err != nil {
-		tn.t.Logf("node %d stopped: %v", i, err)
-	}
+	return out
 }
 
 // url is node i's API (and console) base URL.
-func (tn *testNet) url(i int) string { return "http://" + tn.nodes[i].APIAddr() }
+func (tn *testNet) url(i int) string { return tn.net.URL(i - 1) }
 
 func (tn *testNet) c(i int) *client.Client { return client.New(tn.url(i)) }
 
@@ -113,7 +89,7 @@ func (tn *testNet) c(i int) *client.Client { return client.New(tn.url(i)) }
 func (tn *testNet) waitReady(ctx context.Context) {
 	tn.t.Helper()
 	waitFor(tn.t, ctx, "every node ready", func() bool {
-		for i := range tn.stops {
+		for _, i := range tn.live() {
 			resp, err := http.Get(tn.url(i) + "/readyz")
 			if err != nil {
 				return false
@@ -243,7 +219,7 @@ func (tn *testNet) commit(ctx context.Context, txs ...*chain.Tx) ([]string, uint
 		ids = append(ids, tn.submit(ctx, tx))
 	}
 	var top uint64
-	for i := range tn.stops {
+	for _, i := range tn.live() {
 		for _, id := range ids {
 			waitFor(tn.t, ctx, fmt.Sprintf("tx %.8s committed on node %d", id, i), func() bool {
 				r, err := tn.c(i).Tx(ctx, id)

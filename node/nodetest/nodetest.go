@@ -72,6 +72,9 @@ func Start(t testing.TB, opt node.LocalOptions) *Network {
 // URL is the API base URL of Nodes[i].
 func (n *Network) URL(i int) string { return "http://" + n.Nodes[i].APIAddr() }
 
+// Running reports whether Nodes[i] has not been stopped.
+func (n *Network) Running(i int) bool { return n.stops[i] != nil }
+
 // Stop stops Nodes[i] (again: nothing) and waits until it has stopped.
 func (n *Network) Stop(i int) {
 	cancel := n.stops[i]
