@@ -384,14 +384,32 @@ func (l *Ledger) Tx(id [32]byte) (*Tx, TxLocation, error) {
 	if err != nil {
 		return nil, TxLocation{}, err
 	}
-	b, err := l.Block(h)
+	// Only this transaction's part of the block is read and decoded.
+	part, err := l.db.BlockPart(h, i)
 	if err != nil {
-		return nil, TxLocation{}, err
+		return nil, TxLocation{}, fmt.Errorf("tx %x: %w", id[:8], err)
 	}
-	if int(i) >= len(b.Txs) {
-		return nil, TxLocation{}, fmt.Errorf("tx %x: index %d past block %d: %w", id[:8], i, h, storage.ErrCorrupt)
+	if len(part) < 4 || binary.BigEndian.Uint32(part) != uint32(len(part)-4) {
+		return nil, TxLocation{}, fmt.Errorf("tx %x: block %d part %d is not a framed transaction: %w", id[:8], h, i, storage.ErrCorrupt)
 	}
-	return b.Txs[i], TxLocation{Height: h, Index: i}, nil
+	tx, err := DecodeTx(part[4:])
+	if err != nil || tx.ID() != id {
+		return nil, TxLocation{}, fmt.Errorf("tx %x: block %d part %d does not hold it (%v): %w", id[:8], h, i, err, storage.ErrCorrupt)
+	}
+	return tx, TxLocation{Height: h, Index: i}, nil
+}
+
+// splitBlock cuts a block's canonical encoding (already decoded into b)
+// into its header and one part per transaction (u32 length ‖ encoding),
+// which storage keeps under keys of their own: head ‖ parts is raw.
+func splitBlock(raw []byte, b *Block) (head []byte, parts [][]byte) {
+	off := len(raw) - b.txBytes()
+	head, parts = raw[:off], make([][]byte, len(b.Txs))
+	for i, tx := range b.Txs {
+		parts[i] = raw[off : off+4+tx.Size()]
+		off += 4 + tx.Size()
+	}
+	return head, parts
 }
 
 // TopicTxs pages through the ids of committed transactions under topic,
@@ -792,7 +810,8 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 		batch.PutState([]byte(stateGroup+name), encodeGroupHeader(v.groups[name]))
 	}
 	out.Threshold = v.endThresholdBlock(b, batch)
-	batch.PutBlock(b.Height, hash, raw)
+	bhead, parts := splitBlock(raw, b)
+	batch.PutBlock(b.Height, hash, bhead, parts)
 	batch.PutState(resultsKey(b.Height), codeBytes)
 	batch.SetHead(b.Height, hash)
 	if err := batch.Commit(); err != nil {

@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
@@ -26,18 +27,32 @@ func (db *DB) NewBatch() *Batch {
 	return &Batch{db: db}
 }
 
-// PutBlock stores encodedBlock at height and indexes height by hash.
-func (b *Batch) PutBlock(height uint64, hash [32]byte, encodedBlock []byte) {
-	b.b.Put(blockKey(height), encodedBlock)
+// PutBlock stores block height as head followed by parts, in order, and
+// indexes height by hash. BlockByHeight returns head ‖ parts[0] ‖ … ‖
+// parts[n-1], byte for byte; BlockPart returns one part alone. The chain
+// passes the block's header as head and each transaction as a part, so a
+// transaction is read without its block. The head and every part go into
+// this batch, so a block is visible whole or not at all.
+func (b *Batch) PutBlock(height uint64, hash [32]byte, head []byte, parts [][]byte) {
+	if uint64(len(parts)) > math.MaxUint32 {
+		if b.err == nil {
+			b.err = fmt.Errorf("block %d: %d parts, more than 2^32-1", height, len(parts))
+		}
+		return
+	}
+	size := uint64(len(head))
+	for i, p := range parts {
+		size += uint64(len(p))
+		b.b.Put(partKey(height, uint32(i)), p)
+	}
+	b.b.Put(blockKey(height), appendBlockRecord(nil, head, uint32(len(parts)), size))
 	b.b.Put(hashKey(hash), be64(height))
 }
 
 // PutTx indexes transaction id at position index of block height.
 func (b *Batch) PutTx(id [32]byte, height uint64, index uint32) {
-	var v [12]byte
-	binary.BigEndian.PutUint64(v[:], height)
-	binary.BigEndian.PutUint32(v[8:], index)
-	b.b.Put(txKey(id), v[:])
+	var v [2 * binary.MaxVarintLen64]byte
+	b.b.Put(txKey(id), appendTxLocation(v[:0], height, index))
 }
 
 // AddTopicTx appends transaction id to topic's index at seq (see TopicSeq);

@@ -24,13 +24,18 @@ func BenchmarkCommitBlock1000(b *testing.B) {
 		block[i] = byte(rng.Uint32()) // incompressible, like signatures
 	}
 	topics := []string{"payments", "registry", "audit/2026", "x"}
+	// The chain stores a block as its header and one part per transaction.
+	parts := make([][]byte, 1000)
+	for i := range parts {
+		parts[i] = block[200+i*(len(block)-200)/1000 : 200+(i+1)*(len(block)-200)/1000]
+	}
 	batch := db.NewBatch()
 	fill := func(h uint64) {
 		var hash, id [32]byte
 		binary.BigEndian.PutUint64(hash[:], h)
 		hash[31] = 0xb1
 		binary.BigEndian.PutUint64(block, h)
-		batch.PutBlock(h, hash, block)
+		batch.PutBlock(h, hash, block[:200], parts)
 		for i := uint32(0); i < 1000; i++ {
 			binary.BigEndian.PutUint64(id[:], h)
 			binary.BigEndian.PutUint32(id[8:], i)

@@ -28,7 +28,7 @@ func buildClosedDB(t *testing.T) string {
 		}
 		b := db.NewBatch()
 		hash := hashOf("block", h)
-		b.PutBlock(h, hash, blk)
+		b.PutBlock(h, hash, blk[:100], [][]byte{blk[100:]})
 		b.PutTx(hashOf("tx", h), h, 0)
 		b.SetHead(h, hash)
 		if err := b.Commit(); err != nil {

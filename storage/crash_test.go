@@ -93,7 +93,8 @@ func makeCrashBlock(h uint64) crashBlock {
 func commitCrashBlock(db *DB, h uint64) error {
 	c := makeCrashBlock(h)
 	b := db.NewBatch()
-	b.PutBlock(h, c.hash, c.block)
+	head, parts := splitTestBlock(c.block, len(c.txs))
+	b.PutBlock(h, c.hash, head, parts)
 	for i, id := range c.txs {
 		b.PutTx(id, h, uint32(i))
 		for _, topic := range crashTopics(h) {
@@ -278,6 +279,14 @@ func verifyCrashDB(t *testing.T, k int, dir string, acked, verified int64) int64
 			if err != nil || gh != h || gi != uint32(i) {
 				return fmt.Errorf("tx %d of block %d: location %d/%d, %v", i, h, gh, gi, err)
 			}
+			// Each transaction's own part is there and is its slice of the block.
+			if part, err := db.BlockPart(h, uint32(i)); err != nil {
+				return fmt.Errorf("tx %d of block %d: part: %v", i, h, err)
+			} else if int64(h) > verified {
+				if _, parts := splitTestBlock(makeCrashBlock(h).block, crashTxCount(h)); !bytes.Equal(part, parts[i]) {
+					return fmt.Errorf("tx %d of block %d: part differs", i, h)
+				}
+			}
 			for _, topic := range crashTopics(h) {
 				wantTopic[topic]++
 			}
@@ -303,6 +312,11 @@ func verifyCrashDB(t *testing.T, k int, dir string, acked, verified int64) int64
 	for _, id := range c.txs {
 		if _, _, err := db.TxLocation(id); !errors.Is(err, ErrNotFound) {
 			fail("tx of block %d above head: %v", next, err)
+		}
+	}
+	for i := range c.txs {
+		if _, err := db.BlockPart(next, uint32(i)); !errors.Is(err, ErrNotFound) {
+			fail("part %d of block %d above head: %v", i, next, err)
 		}
 	}
 

@@ -14,6 +14,7 @@ import (
 const (
 	prefixMeta  = 'm'
 	prefixBlock = 'b'
+	prefixPart  = 'x'
 	prefixHash  = 'h'
 	prefixTx    = 't'
 	prefixTopic = 'i'
@@ -26,8 +27,16 @@ var (
 )
 
 // schemaVersion is stored at "m" "version"; Open refuses any other value so
-// an old binary never misreads a newer layout.
-const schemaVersion = 1
+// an old binary never misreads a newer layout. Version 2 stores a block as
+// its head and one key per transaction (version 1 stored one value per
+// block); a version-1 database is refused, not migrated: the node resyncs
+// from its peers (see ErrOldSchema).
+const schemaVersion = 2
+
+// ErrOldSchema is wrapped by Open's error for a database written by an
+// older layout. Nothing is migrated: move the directory away and let the
+// node resync its blocks from peers (block sync checks every hash).
+var ErrOldSchema = errors.New("chain database has an older layout (not migrated: move it away and resync from peers)")
 
 // MaxTopicLen is the longest topic, in bytes, the topic index accepts.
 const MaxTopicLen = 64
@@ -119,7 +128,9 @@ func (db *DB) checkVersion() error {
 	if len(v) != 4 {
 		return fmt.Errorf("schema version record has %d bytes: %w", len(v), ErrCorrupt)
 	}
-	if got := binary.BigEndian.Uint32(v); got != schemaVersion {
+	if got := binary.BigEndian.Uint32(v); got < schemaVersion {
+		return fmt.Errorf("schema version %d, this build reads version %d: %w", got, schemaVersion, ErrOldSchema)
+	} else if got != schemaVersion {
 		return fmt.Errorf("schema version %d, this build reads version %d", got, schemaVersion)
 	}
 	return nil
@@ -151,6 +162,21 @@ func blockKey(h uint64) []byte {
 	k[0] = prefixBlock
 	binary.BigEndian.PutUint64(k[1:], h)
 	return k
+}
+
+// partKey is "x" ‖ height ‖ index: the index-th part of block height's
+// body (a transaction, for the chain).
+func partKey(h uint64, i uint32) []byte {
+	k := make([]byte, 13)
+	k[0] = prefixPart
+	binary.BigEndian.PutUint64(k[1:], h)
+	binary.BigEndian.PutUint32(k[9:], i)
+	return k
+}
+
+// partRange covers every part of block height.
+func partRange(h uint64) *util.Range {
+	return util.BytesPrefix(partKey(h, 0)[:9])
 }
 
 func hashKey(hash [32]byte) []byte {
@@ -189,11 +215,61 @@ func (db *DB) Head() (height uint64, hash [32]byte, ok bool, err error) {
 	return binary.BigEndian.Uint64(v), hash, true, nil
 }
 
-// BlockByHeight returns the encoded block at height h.
+// BlockByHeight returns the encoded block at height h: exactly the bytes
+// given to Batch.PutBlock, its head followed by its parts in order.
 func (db *DB) BlockByHeight(h uint64) ([]byte, error) {
 	v, err := db.ldb.Get(blockKey(h), nil)
 	if err != nil {
 		return nil, fmt.Errorf("read block %d: %w", h, notFound(err))
+	}
+	blk, err := db.assemble(h, v)
+	if err != nil {
+		return nil, fmt.Errorf("read block %d: %w", h, err)
+	}
+	return blk, nil
+}
+
+// assemble rebuilds block h from its head record and its parts.
+func (db *DB) assemble(h uint64, rec []byte) ([]byte, error) {
+	head, parts, size, err := decodeBlockRecord(rec)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	blk := make([]byte, 0, size)
+	blk = append(blk, head...)
+	if parts == 0 {
+		if len(blk) != int(size) {
+			return nil, fmt.Errorf("%d bytes, record says %d: %w", len(blk), size, ErrCorrupt)
+		}
+		return blk, nil
+	}
+	it := db.ldb.NewIterator(partRange(h), nil)
+	defer it.Release()
+	n := uint32(0)
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 13 || binary.BigEndian.Uint32(k[9:]) != n {
+			return nil, fmt.Errorf("part %d: unexpected key %x: %w", n, k, ErrCorrupt)
+		}
+		blk = append(blk, it.Value()...)
+		n++
+	}
+	if err := it.Error(); err != nil {
+		return nil, wrapCorrupt(err)
+	}
+	if n != parts || uint64(len(blk)) != size {
+		return nil, fmt.Errorf("%d parts and %d bytes, record says %d and %d: %w", n, len(blk), parts, size, ErrCorrupt)
+	}
+	return blk, nil
+}
+
+// BlockPart returns part index of block height as given to Batch.PutBlock
+// (for the chain: one transaction). It reads that part alone, so its cost
+// does not grow with the block.
+func (db *DB) BlockPart(height uint64, index uint32) ([]byte, error) {
+	v, err := db.ldb.Get(partKey(height, index), nil)
+	if err != nil {
+		return nil, fmt.Errorf("read block %d part %d: %w", height, index, notFound(err))
 	}
 	return v, nil
 }
@@ -217,10 +293,11 @@ func (db *DB) TxLocation(id [32]byte) (height uint64, index uint32, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("read location of tx %x: %w", id, notFound(err))
 	}
-	if len(v) != 12 {
-		return 0, 0, fmt.Errorf("read location of tx %x: record has %d bytes: %w", id, len(v), ErrCorrupt)
+	height, index, err = decodeTxLocation(v)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read location of tx %x: %w: %w", id, ErrCorrupt, err)
 	}
-	return binary.BigEndian.Uint64(v), binary.BigEndian.Uint32(v[8:]), nil
+	return height, index, nil
 }
 
 // TopicTxs pages through the transactions indexed under topic, in seq order.
@@ -311,7 +388,12 @@ func (db *DB) IterateBlocks(from, to uint64, fn func(height uint64, block []byte
 		if len(k) != 9 {
 			return fmt.Errorf("iterate blocks: malformed key %x: %w", k, ErrCorrupt)
 		}
-		if err := fn(binary.BigEndian.Uint64(k[1:]), bytes.Clone(it.Value())); err != nil {
+		h := binary.BigEndian.Uint64(k[1:])
+		blk, err := db.assemble(h, it.Value())
+		if err != nil {
+			return fmt.Errorf("iterate blocks: block %d: %w", h, err)
+		}
+		if err := fn(h, blk); err != nil {
 			return err
 		}
 	}

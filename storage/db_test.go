@@ -53,7 +53,8 @@ func commitTestBlock(t testing.TB, db *DB, h uint64, n int) [32]byte {
 	b := db.NewBatch()
 	block := bytes.Repeat([]byte{byte(h)}, 100+int(h))
 	hash := hashOf("block", h)
-	b.PutBlock(h, hash, block)
+	head, parts := splitTestBlock(block, n)
+	b.PutBlock(h, hash, head, parts)
 	for i := 0; i < n; i++ {
 		id := hashOf("tx", h, i)
 		b.PutTx(id, h, uint32(i))
@@ -69,6 +70,28 @@ func commitTestBlock(t testing.TB, db *DB, h uint64, n int) [32]byte {
 		t.Fatalf("batch not reset after commit")
 	}
 	return hash
+}
+
+// splitTestBlock cuts blk into a head and n parts of unequal sizes (every
+// third one empty), as the chain cuts a block into its header and its
+// transactions; head ‖ parts is blk.
+func splitTestBlock(blk []byte, n int) (head []byte, parts [][]byte) {
+	if n == 0 {
+		return blk, nil
+	}
+	head, rest := blk[:len(blk)/3], blk[len(blk)/3:]
+	parts = make([][]byte, n)
+	for i := range parts {
+		k := len(rest)
+		if i < n-1 {
+			k = min(len(rest), 1+(i*7)%(len(rest)/n+1))
+			if i%3 == 1 {
+				k = 0
+			}
+		}
+		parts[i], rest = rest[:k], rest[k:]
+	}
+	return head, parts
 }
 
 func TestBlocksTxsHead(t *testing.T) {
@@ -272,6 +295,76 @@ func TestState(t *testing.T) {
 	}
 	if v, err := db.GetState([]byte("epoch")); err != nil || string(v) != "4" {
 		t.Fatalf("GetState(epoch) = %q, %v", v, err)
+	}
+}
+
+// TestBlockParts: a block reads back byte for byte as head ‖ parts, by
+// height and by iteration, each part reads alone, and a block of no parts
+// is its head.
+func TestBlockParts(t *testing.T) {
+	dir := t.TempDir()
+	db := openTestDB(t, dir)
+	blocks := map[uint64][]byte{}
+	for h, n := range []int{0, 1, 2, 7, 2000} {
+		blk := make([]byte, 50+n*37)
+		for i := range blk {
+			blk[i] = byte(i*31 + h)
+		}
+		head, parts := splitTestBlock(blk, n)
+		b := db.NewBatch()
+		b.PutBlock(uint64(h), hashOf("block", h), head, parts)
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		blocks[uint64(h)] = blk
+		for i, p := range parts {
+			got, err := db.BlockPart(uint64(h), uint32(i))
+			if err != nil || !bytes.Equal(got, p) {
+				t.Fatalf("block %d part %d: %x, %v", h, i, got, err)
+			}
+		}
+		if _, err := db.BlockPart(uint64(h), uint32(n)); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("block %d part %d past the end: %v", h, n, err)
+		}
+	}
+	for h, want := range blocks {
+		if got, err := db.BlockByHeight(h); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("BlockByHeight(%d): %d bytes, %v; want %d bytes", h, len(got), err, len(want))
+		}
+	}
+	n := 0
+	if err := db.IterateBlocks(0, 10, func(h uint64, blk []byte) error {
+		n++
+		if !bytes.Equal(blk, blocks[h]) {
+			return fmt.Errorf("block %d differs", h)
+		}
+		return nil
+	}); err != nil || n != len(blocks) {
+		t.Fatalf("IterateBlocks: %d blocks, %v", n, err)
+	}
+	// A part gone (as damage would leave it) is corruption, not a shorter block.
+	if err := db.ldb.Delete(partKey(3, 4), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.BlockByHeight(3); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("block with a part missing: %v", err)
+	}
+	db.Close()
+}
+
+// TestOldSchemaRefused: a version-1 database (one value per block) is
+// refused with ErrOldSchema and left untouched.
+func TestOldSchemaRefused(t *testing.T) {
+	dir := t.TempDir()
+	db := openTestDB(t, dir)
+	if err := db.ldb.Put(keyVersion, []byte{0, 0, 0, 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for range 2 {
+		if _, err := Open(dir, DefaultOptions()); !errors.Is(err, ErrOldSchema) || !strings.Contains(err.Error(), dir) {
+			t.Fatalf("Open of a version-1 database: %v", err)
+		}
 	}
 }
 
