@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/veilchain/veil/storage"
 )
 
 func TestThreeValidatorsAndAnObserver(t *testing.T) {
@@ -71,9 +72,11 @@ func TestFollowerCatchesUpThroughSnapshotAndBlockSync(t *testing.T) {
 	}
 	c := newTestCluster(t, 3, 0, func(cfg *Config) {
 		cfg.MaxBlockTxs = 1 // one block per transaction: many blocks quickly
-		cfg.SnapshotThreshold = 64
-		cfg.TrailingLogs = 16
-		cfg.SnapshotInterval = 200 * time.Millisecond
+		// Sized by bytes, as a node's default is: one-tx blocks are a few
+		// hundred bytes, so the log keeps tens of entries and the stopped
+		// follower falls far behind it.
+		cfg.LogPolicy = storage.RaftLogPolicy{MaxBytes: 32 << 10, KeepBytes: 8 << 10, MinEntries: 2}
+		cfg.LogCheckInterval = 100 * time.Millisecond
 	})
 	l := c.leader()
 	var follower *testNode
@@ -91,6 +94,12 @@ func TestFollowerCatchesUpThroughSnapshotAndBlockSync(t *testing.T) {
 		t.Logf("snapshot: %v", err)
 	}
 	t.Logf("%d blocks committed while %s was down", c.leader().ledger.Head().Height, follower.id)
+	// The leader's log was compacted by bytes: far fewer entries than blocks.
+	if entries, size := c.leader().logs.LogSize(); entries >= uint64(blocks)/2 {
+		t.Fatalf("leader's raft log holds %d entries (%d bytes) after %d blocks", entries, size, blocks)
+	} else {
+		t.Logf("leader's raft log: %d entries, %d bytes", entries, size)
+	}
 	began := time.Now()
 	c.start(follower)
 	c.waitCommitted(ids, 120*time.Second)

@@ -54,26 +54,34 @@ type Config struct {
 	LeaderLeaseTimeout time.Duration
 	CommitTimeout      time.Duration
 	ApplyTimeout       time.Duration
-	SnapshotInterval   time.Duration
-	SnapshotThreshold  uint64
-	TrailingLogs       uint64
+	// LogPolicy sizes the raft log by bytes: once it holds more than
+	// MaxBytes, the orderer takes a snapshot that keeps the newest entries
+	// worth KeepBytes (raft's TrailingLogs, derived from the mean entry
+	// size). A follower further behind gets the snapshot and block sync.
+	LogPolicy storage.RaftLogPolicy
+	// LogCheckInterval is how often the log's size is checked.
+	LogCheckInterval time.Duration
 
 	Logger *slog.Logger
 }
 
 // DefaultConfig returns LAN defaults: a block every 500 ms or at 2,000
-// transactions or 4 MiB, raft's default timeouts.
+// transactions or 4 MiB, raft's default timeouts, the raft log sized by
+// storage.DefaultRaftLogPolicy and checked every second.
 func DefaultConfig() Config {
 	rc := raft.DefaultConfig()
 	return Config{
 		BlockInterval: 500 * time.Millisecond, MaxBlockTxs: 2000, MaxBlockBytes: 4 << 20,
 		HeartbeatTimeout: rc.HeartbeatTimeout, ElectionTimeout: rc.ElectionTimeout,
 		LeaderLeaseTimeout: rc.LeaderLeaseTimeout, CommitTimeout: rc.CommitTimeout,
-		ApplyTimeout: 10 * time.Second, SnapshotInterval: rc.SnapshotInterval,
-		SnapshotThreshold: rc.SnapshotThreshold, TrailingLogs: rc.TrailingLogs,
+		ApplyTimeout: 10 * time.Second, LogPolicy: storage.DefaultRaftLogPolicy(), LogCheckInterval: time.Second,
 		Logger: slog.Default(),
 	}
 }
+
+// raftSnapshotThreshold turns raft's own entry-count trigger off in
+// effect: snapshots follow the log's bytes (Orderer.compactLog).
+const raftSnapshotThreshold = 1 << 62
 
 // Orderer orders blocks with raft: the leader cuts blocks from the mempool
 // and every node applies committed blocks to its ledger through the FSM.
@@ -84,6 +92,7 @@ type Orderer struct {
 	fsm    *fsm
 	ledger *chain.Ledger
 	pool   *chain.Mempool
+	logs   *storage.RaftStore
 	log    *slog.Logger
 
 	stop     chan struct{}
@@ -129,9 +138,16 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 	rc.Logger = hlog
 	rc.HeartbeatTimeout, rc.ElectionTimeout = cfg.HeartbeatTimeout, cfg.ElectionTimeout
 	rc.LeaderLeaseTimeout, rc.CommitTimeout = cfg.LeaderLeaseTimeout, cfg.CommitTimeout
-	rc.SnapshotInterval, rc.SnapshotThreshold, rc.TrailingLogs = cfg.SnapshotInterval, cfg.SnapshotThreshold, cfg.TrailingLogs
+	if cfg.LogPolicy.MaxBytes == 0 {
+		cfg.LogPolicy = storage.DefaultRaftLogPolicy()
+	}
+	if cfg.LogCheckInterval <= 0 {
+		cfg.LogCheckInterval = time.Second
+	}
+	rc.SnapshotThreshold = raftSnapshotThreshold
+	rc.TrailingLogs = max(1, cfg.LogPolicy.MinEntries) // compactLog sets it from the mean entry size
 
-	o := &Orderer{cfg: cfg, trans: trans, ledger: ledger, pool: pool, log: log, stop: make(chan struct{})}
+	o := &Orderer{cfg: cfg, trans: trans, ledger: ledger, pool: pool, logs: logs, log: log, stop: make(chan struct{})}
 	o.fsm = &fsm{ledger: ledger, fetcher: fetcher, onApplied: onApplied, log: log, stop: o.stop}
 
 	existing, err := raft.HasExistingState(logs, logs, snaps)
@@ -155,9 +171,49 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	o.raft = r
-	o.wg.Add(1)
+	o.wg.Add(2)
 	go o.produce()
+	go o.compactLog()
 	return o, nil
+}
+
+// compactLog keeps the raft log within cfg.LogPolicy: when the stored log
+// holds more than MaxBytes, it sets raft's TrailingLogs to the entries that
+// make KeepBytes at the log's mean entry size and takes a snapshot (the
+// chain head only), after which raft deletes the older entries.
+func (o *Orderer) compactLog() {
+	defer o.wg.Done()
+	tick := time.NewTicker(o.cfg.LogCheckInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-o.stop:
+			return
+		case <-tick.C:
+		}
+		entries, size := o.logs.LogSize()
+		keep, due := o.cfg.LogPolicy.Compact(entries, size)
+		if !due {
+			continue
+		}
+		rc := o.raft.ReloadableConfig()
+		rc.TrailingLogs = keep
+		if err := o.raft.ReloadConfig(rc); err != nil {
+			o.log.Warn("raft log compaction: set trailing logs", "err", err)
+			continue
+		}
+		err := o.raft.Snapshot().Error()
+		switch {
+		case errors.Is(err, raft.ErrNothingNewToSnapshot):
+			// Nothing applied since the last snapshot: the log is all
+			// unapplied or trailing entries, and stays until it is.
+		case err != nil:
+			o.log.Warn("raft log compaction: snapshot", "err", err)
+		default:
+			after, afterSize := o.logs.LogSize()
+			o.log.Debug("raft log compacted", "entries", entries, "bytes", size, "kept_entries", after, "kept_bytes", afterSize)
+		}
+	}
 }
 
 func (o *Orderer) isValidator() bool {

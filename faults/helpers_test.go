@@ -141,7 +141,7 @@ type netOptions struct {
 	Nodes, Validators int
 	Groups            []string
 	BlockInterval     time.Duration // default 150 ms
-	SnapshotEvery     uint64        // raft entries between snapshots (0: the node's default)
+	RaftLogBytes      uint64        // raft log bytes kept before a snapshot compacts it (0: the node's default)
 }
 
 type network struct {
@@ -173,8 +173,8 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 		Tweak: func(c *node.Config) {
 			c.BlockInterval = node.Duration{Duration: opt.BlockInterval}
 			c.LogLevel = "info"
-			if opt.SnapshotEvery > 0 {
-				c.SnapshotEvery = opt.SnapshotEvery
+			if opt.RaftLogBytes > 0 {
+				c.RaftLogBytes = opt.RaftLogBytes
 			}
 		}})
 	if err != nil {

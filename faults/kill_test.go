@@ -26,7 +26,7 @@ func TestKillLeaderAndFollowerUnderLoad(t *testing.T) {
 		{"5 validators", 5, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n := startNetwork(t, netOptions{Nodes: tc.nodes, Validators: tc.validators, Groups: []string{"acme"}, SnapshotEvery: 256})
+			n := startNetwork(t, netOptions{Nodes: tc.nodes, Validators: tc.validators, Groups: []string{"acme"}, RaftLogBytes: 1 << 20})
 			members := n.addMembers("acme", "alice", "bob", "carol", "dave")
 			w := n.watch()
 			ld := n.startLoad(loadOptions{Group: "acme", Members: members, Rate: 30, Payload: 128})
@@ -84,7 +84,7 @@ func TestKillDuringBlockWrites(t *testing.T) {
 	t.Logf("seed %d (rerun with -args -seed %d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 6))
 
-	n := startNetwork(t, netOptions{Nodes: 4, Validators: 3, Groups: []string{"acme"}, SnapshotEvery: 128})
+	n := startNetwork(t, netOptions{Nodes: 4, Validators: 3, Groups: []string{"acme"}, RaftLogBytes: 2 << 20})
 	members := n.addMembers("acme", "alice", "bob", "carol", "dave")
 	w := n.watch()
 	// Bigger transactions make bigger blocks: longer writes to land in.

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"github.com/veilchain/veil/storage"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -66,7 +67,7 @@ type Config struct {
 	Timing        string   `toml:"timing" help:"gossip and raft timing profile: lan or fast (tests, one machine)"`
 	LogLevel      string   `toml:"log_level" help:"debug, info, warn or error"`
 	LogFormat     string   `toml:"log_format" help:"text or json"`
-	SnapshotEvery uint64   `toml:"snapshot_threshold" help:"raft log entries between snapshots"`
+	RaftLogBytes  uint64   `toml:"raft_log_bytes" help:"raft log bytes kept: past this, a snapshot compacts it to the newest half (lagging followers catch up by block sync)"`
 }
 
 // DefaultConfig returns the defaults of every setting but the paths and
@@ -75,7 +76,7 @@ func DefaultConfig() Config {
 	return Config{
 		BlockInterval: Duration{500 * time.Millisecond}, MaxBlockTxs: 2000, MaxBlockBytes: 4 << 20,
 		MempoolMaxTxs: 20_000, MempoolMaxMiB: 64, SubmitRate: 2000, Timing: "lan",
-		LogLevel: "info", LogFormat: "text", SnapshotEvery: 8192,
+		LogLevel: "info", LogFormat: "text", RaftLogBytes: storage.DefaultRaftLogPolicy().MaxBytes,
 	}
 }
 

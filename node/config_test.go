@@ -20,12 +20,12 @@ func TestConfigPrecedenceAndStrictness(t *testing.T) {
 	if cfg.DataDir != filepath.Join(dir, "data") || cfg.BlockInterval.String() != "250ms" || cfg.MaxBlockTxs != 2000 {
 		t.Fatalf("config %+v", cfg)
 	}
-	for key, val := range map[string]string{"block_interval": "1s", "seeds": "a:1, b:2", "max_block_txs": "7", "submit_rate": "1.5", "snapshot_threshold": "9"} {
+	for key, val := range map[string]string{"block_interval": "1s", "seeds": "a:1, b:2", "max_block_txs": "7", "submit_rate": "1.5", "raft_log_bytes": "9"} {
 		if err := cfg.Set(key, val); err != nil {
 			t.Fatalf("%s: %v", key, err)
 		}
 	}
-	if cfg.BlockInterval.String() != "1s" || len(cfg.Seeds) != 2 || cfg.MaxBlockTxs != 7 || cfg.SubmitRate != 1.5 || cfg.SnapshotEvery != 9 {
+	if cfg.BlockInterval.String() != "1s" || len(cfg.Seeds) != 2 || cfg.MaxBlockTxs != 7 || cfg.SubmitRate != 1.5 || cfg.RaftLogBytes != 9 {
 		t.Fatalf("after Set: %+v", cfg)
 	}
 	if err := cfg.Set("max_block_txs", "many"); err == nil {

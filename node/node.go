@@ -163,10 +163,12 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		oc.Validators = append(oc.Validators, consensus.Peer{ID: v.ID, Addr: v.RaftAddr})
 	}
 	oc.BlockInterval, oc.MaxBlockTxs, oc.MaxBlockBytes = cfg.BlockInterval.Duration, cfg.MaxBlockTxs, cfg.MaxBlockBytes
-	oc.SnapshotThreshold, oc.TrailingLogs = cfg.SnapshotEvery, cfg.SnapshotEvery/2
+	if cfg.RaftLogBytes > 0 {
+		oc.LogPolicy.MaxBytes, oc.LogPolicy.KeepBytes = cfg.RaftLogBytes, cfg.RaftLogBytes/2
+	}
 	if cfg.Timing == "fast" {
 		oc.HeartbeatTimeout, oc.ElectionTimeout, oc.LeaderLeaseTimeout, oc.CommitTimeout = 400*time.Millisecond, 400*time.Millisecond, 200*time.Millisecond, 5*time.Millisecond
-		oc.SnapshotInterval = 2 * time.Second // raft checks the threshold this often
+		oc.LogCheckInterval = 200 * time.Millisecond
 	}
 	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {
 		return nil, err

@@ -174,10 +174,10 @@ func TestLedgerRulesAcrossNodes(t *testing.T) {
 // register, join records, revocation records and tally, and refuse the
 // repeated votes itself.
 func TestSnapshotRestoreKeepsTagsAndJoins(t *testing.T) {
-	const snapshotEvery = 16 // raft keeps half as many trailing entries
+	const snapshotEvery = 16 // entries past the stopped node's last that a snapshot must reach
 	ln := startLocalWith(t, 3, netOptions{members: []string{"alice", "bob", "carol"}, tweak: func(c *Config) {
-		c.SnapshotEvery = snapshotEvery
-		c.MaxBlockTxs = 1 // a block a transaction: many raft entries quickly
+		c.RaftLogBytes = 16 << 10 // one-tx blocks: a snapshot keeps about a dozen entries
+		c.MaxBlockTxs = 1         // a block a transaction: many raft entries quickly
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

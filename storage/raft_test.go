@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -356,5 +357,104 @@ func TestRaftStore_WithRaft(t *testing.T) {
 	defer store.Close()
 	if term, err := store.GetUint64([]byte("CurrentTerm")); err != nil || term < 2 {
 		t.Fatalf("CurrentTerm = %d, %v; want >= 2 after a restart", term, err)
+	}
+}
+
+// TestRaftLogSize: LogSize counts the encoded bytes of the stored entries
+// through stores, overwrites, truncations and a reopen, and a truncation's
+// disk is reclaimed (the background compaction drops the deleted blocks).
+func TestRaftLogSize(t *testing.T) {
+	dir := t.TempDir()
+	s := testRaftStore(t, dir)
+	data := make([]byte, 256<<10)
+	for i := range data {
+		data[i] = byte(i*131 + i>>8) // no long runs: snappy cannot shrink it much
+	}
+	var logs []*raft.Log
+	want := map[uint64]uint64{}
+	for i := uint64(1); i <= 40; i++ {
+		l := &raft.Log{Index: i, Term: 1, Type: raft.LogCommand, Data: data[:len(data)-int(i)], AppendedAt: time.Unix(1, 0)}
+		enc, _ := appendLog(nil, l)
+		want[i] = uint64(len(enc))
+		logs = append(logs, l)
+	}
+	if err := s.StoreLogs(logs); err != nil {
+		t.Fatal(err)
+	}
+	sum := func(lo, hi uint64) (n uint64) {
+		for i := lo; i <= hi; i++ {
+			n += want[i]
+		}
+		return n
+	}
+	check := func(s *RaftStore, lo, hi uint64) {
+		t.Helper()
+		if n, b := s.LogSize(); n != hi-lo+1 || b != sum(lo, hi) {
+			t.Fatalf("LogSize = %d entries, %d bytes; want %d, %d", n, b, hi-lo+1, sum(lo, hi))
+		}
+	}
+	check(s, 1, 40)
+	// Storing an index again replaces its bytes.
+	if err := s.StoreLog(logs[39]); err != nil {
+		t.Fatal(err)
+	}
+	check(s, 1, 40)
+	if err := s.DeleteRange(0, 37); err != nil {
+		t.Fatal(err)
+	}
+	check(s, 38, 40)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = testRaftStore(t, dir)
+	defer s.Close()
+	check(s, 38, 40)
+	if err := s.DeleteRange(38, 39); err != nil {
+		t.Fatal(err)
+	}
+	check(s, 40, 40)
+	// The 39 deleted entries (about 10 MiB) leave the disk: poll, since
+	// the compaction runs in the background.
+	var size int64
+	for range 300 {
+		if size = testDirBytes(t, dir); size < 2<<20 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("raft database still holds %d bytes for one live 256 KiB entry", size)
+}
+
+func testDirBytes(t testing.TB, dir string) int64 {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+func TestRaftLogPolicy(t *testing.T) {
+	p := RaftLogPolicy{MaxBytes: 4 << 20, KeepBytes: 2 << 20, MinEntries: 8}
+	for _, c := range []struct {
+		entries, size, keep uint64
+		due                 bool
+	}{
+		{0, 0, 0, false},
+		{10, 4 << 20, 0, false},     // at the limit, not over it
+		{5, 5 << 20, 8, true},       // 1 MiB entries: 2 of them, but at least 8
+		{5000, 5 << 20, 2001, true}, // 1,048 B entries: 2 MiB holds 2,001
+		{1 << 20, (4 << 20) + 1, 1 << 19, true},
+	} {
+		keep, due := p.Compact(c.entries, c.size)
+		if keep != c.keep || due != c.due {
+			t.Errorf("Compact(%d, %d) = %d, %v; want %d, %v", c.entries, c.size, keep, due, c.keep, c.due)
+		}
 	}
 }
