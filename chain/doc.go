@@ -140,8 +140,14 @@
 // a validator is applied whole: transactions that fail validation stay in
 // it, marked with their code, and have no effect. The block, its tx and
 // topic indexes, the state it changes, the codes and the new head are
-// written in one synced LevelDB batch. State keys (inside storage's state
-// space):
+// written in one synced LevelDB batch. The block goes to storage cut into
+// its header and one part per transaction (u32 length ‖ encoding), so
+// Ledger.Tx (GET /v1/txs/{id}) reads and decodes that transaction alone —
+// measured the same latency at 10- and 2,000-transaction blocks
+// (BenchmarkTxByID, interleaved ratio 0.9–1.1 on a loaded machine; the
+// whole-block decode it replaces took about 9 ms at 2,000, some 40 × its
+// 10-transaction time in the same run) — while RawBlock still returns the
+// applied bytes exactly. State keys (inside storage's state space):
 //
 //	"genesis"                       genesis hash
 //	"g/" ‖ name                     group: u64 epoch ‖ [32] issuer admin key ‖ [32] last

@@ -14,6 +14,18 @@
 // blocks it lacks through a BlockFetcher (block sync from peers), applies
 // them, and checks the head hash.
 //
+// So the raft log is only a catch-up window, and it is sized by bytes
+// (Config.LogPolicy, storage.RaftLogPolicy), not by entries: its entries
+// are whole blocks, from a few hundred bytes to MaxBlockBytes, and the
+// former 8,192-entry threshold kept up to 3–6 GB of full blocks, a second
+// copy of the chain (42 % of the disk at 100,000 transactions). Every
+// LogCheckInterval the orderer compares the stored log's bytes with
+// MaxBytes; past it, it sets raft's TrailingLogs to KeepBytes ÷ the mean
+// entry size and takes a snapshot, and raft truncates the log. raft's own
+// entry-count trigger is set out of reach. A follower that falls behind the
+// kept entries receives the snapshot and catches up by block sync
+// (TestFollowerCatchesUpThroughSnapshotAndBlockSync).
+//
 // Raft runs over mutual TLS (TLSStreamLayer) with certificates from the
 // chain CA; the raft log and stable store are storage.RaftStore, in a
 // directory apart from the chain database. Validators bootstrap the

@@ -27,6 +27,9 @@ go test -run '^$' -bench . -skip ApplyRevocation -benchtime 20x -count 1 ./chain
 go test -run '^$' -bench 'ApplyRevocation/members=(10|1000)$' -benchtime 20x -count 1 ./chain/ | tee "$WORK/revocation.txt" >&2
 go test -run '^$' -bench 'ApplyRevocation/members=10000$' -benchtime 3x -count 1 -timeout 30m ./chain/ | tee -a "$WORK/revocation.txt" >&2
 go test -run '^$' -bench 'CommitBlock1000' -benchtime 20x -count 1 ./storage/ | tee "$WORK/storage.txt" >&2
+# Disk per transaction at 100,000 v2 txs, and tx lookup by id at 10- vs 2,000-tx blocks.
+go test -run '^$' -bench 'DiskPerTx' -benchtime 1x -count 1 ./chain/ | tee "$WORK/disk.txt" >&2
+go test -run '^$' -bench 'TxByID/interleaved|RawBlock2000' -benchtime 5000x -count 1 ./chain/ | tee "$WORK/read.txt" >&2
 
 echo "== 4-node loopback network" >&2
 START=$(date +%s.%N)
@@ -63,6 +66,7 @@ def metrics(path):  # every metric of each benchmark line: {name: {unit: value}}
     return res
 g, c, s = (bench(f'{work}/{n}.txt') for n in ('groupsig', 'chain', 'storage'))
 rev = metrics(f'{work}/revocation.txt')
+disk, rd = metrics(f'{work}/disk.txt'), metrics(f'{work}/read.txt')
 mx, half, low = (json.load(open(f'{work}/{n}.json')) for n in ('max', 'half', 'low'))
 verify = g['Verify/bls12-381'] / 1e9  # the load signs untagged
 goals = {('bls12-381', 'Verify'): 1.35, ('bls12-381', 'VerifyTagged'): 1.5, ('bls12-381', 'Sign'): 1.3, ('bls12-381', 'CheckRevocation'): 0.5}
@@ -88,6 +92,10 @@ lines = [
  f'| mempool admission, verdict cached | {c["MempoolAdmitCached"]/1e3:.1f} µs/tx | {c["MempoolAdmitCached"]/c["Verify"]:.4f} × Verify |',
  f'| Apply of a 1,000-tx block, verdicts cached | {c["Apply1000Cached"]/1e6:.1f} ms | {c["Apply1000Cached"]/(1000*c["Verify"])*100:.2f} % of verifying its txs |',
  f'| LevelDB write of that block (one synced batch) | {s["CommitBlock1000"]/1e6:.1f} ms | {s["CommitBlock1000"]/(1000*c["Verify"])*100:.2f} % of verifying its txs |',
+ *[f'| disk at 100,000 v2 txs, 128-B {p} payload: chain + raft log | {d["B/tx"]:.0f} B/tx (chain {d["chain-B/tx"]:.0f}, raft log {d["raftlog-B/tx"]:.0f}) | {d["B/tx"]/d["tx-B/tx"]:.2f} × the tx encoding ({d["tx-B/tx"]:.0f} B){" (goal ≤ 600 B/tx: " + ("met" if d["B/tx"] <= 600 else "MISSED") + ")" if p == "zero" else ""} |'
+   for p, d in (('zero', disk.get('DiskPerTx/payload=zero128')), ('random', disk.get('DiskPerTx/payload=random128'))) if d],
+ f'| tx by id (GET /v1/txs/{{id}}), 2,000-tx vs 10-tx blocks | {rd["TxByID/interleaved"]["ns/lookup-block2000"]/1e3:.1f} vs {rd["TxByID/interleaved"]["ns/lookup-block10"]/1e3:.1f} µs | {rd["TxByID/interleaved"]["x2000/10"]:.2f} × (interleaved; goal ~1) |',
+ f'| raw 2,000-tx block read back (block sync) | {rd["RawBlock2000"]["ns/op"]/1e6:.2f} ms | {rd["RawBlock2000"]["ns/op"]/(2000*c["Verify"])*100:.2f} % of verifying its txs |',
  f'| 4-node network: time to form (start → leader and 3 peers) | {form:.2f} s | |',
  f'| 4-node network at saturation: committed on all nodes | {mx["committed_per_s"]:.1f} tx/s | pipeline efficiency {eff:.2f} (= tx/s × 4 nodes × Verify {verify*1e3:.2f} ms ÷ {cores} cores) |',
  f'| … submit→commit latency at saturation p50 / p95 / p99 | {mx["latency_p50_ms"]:.0f} / {mx["latency_p95_ms"]:.0f} / {mx["latency_p99_ms"]:.0f} ms | queueing: up to 1,000 txs outstanding |',
