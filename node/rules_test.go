@@ -176,8 +176,8 @@ func TestLedgerRulesAcrossNodes(t *testing.T) {
 func TestSnapshotRestoreKeepsTagsAndJoins(t *testing.T) {
 	const snapshotEvery = 16 // entries past the stopped node's last that a snapshot must reach
 	ln := startLocalWith(t, 3, netOptions{members: []string{"alice", "bob", "carol"}, tweak: func(c *Config) {
-		c.RaftLogBytes = 16 << 10 // one-tx blocks: a snapshot keeps about a dozen entries
-		c.MaxBlockTxs = 1         // a block a transaction: many raft entries quickly
+		c.RaftLogBytes = 8 << 10 // one-tx blocks: a snapshot keeps 4 KiB, fewer than snapshotEvery entries
+		c.MaxBlockTxs = 1        // a block a transaction: many raft entries quickly
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -203,7 +203,7 @@ func TestSnapshotRestoreKeepsTagsAndJoins(t *testing.T) {
 	k.waitCommitted(ctx, 1, fill...)
 	k.waitCommitted(ctx, 2, fill[len(fill)-1])
 	// The leader's log must be compacted past node 3's last entry: a
-	// snapshot at index S keeps entries from S - snapshotEvery/2 on.
+	// snapshot at index S keeps 4 KiB of entries, fewer than snapshotEvery.
 	waitFor(t, ctx, fmt.Sprintf("a raft snapshot on the leader past index %d", stoppedAt+snapshotEvery), func() bool {
 		return newestSnapshot(filepath.Join(ln.leader().cfg.DataDir, "raft", "snapshots", "snapshots")) > stoppedAt+snapshotEvery
 	})

@@ -25,7 +25,7 @@ import (
 func TestSnapshotRestoreKeepsThresholdState(t *testing.T) {
 	const snapshotEvery = 16
 	ln := startLocalWith(t, 3, netOptions{members: []string{"alice", "bob"}, tweak: func(c *Config) {
-		c.RaftLogBytes = 16 << 10 // one-tx blocks: a snapshot keeps about a dozen entries
+		c.RaftLogBytes = 8 << 10 // one-tx blocks: a snapshot keeps 4 KiB, fewer than snapshotEvery entries
 		c.MaxBlockTxs = 1
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
