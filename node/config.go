@@ -3,7 +3,6 @@ package node
 import (
 	"errors"
 	"fmt"
-	"github.com/veilchain/veil/storage"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/veilchain/veil/storage"
 )
 
 // Duration is a time.Duration written as "500ms", "2s" in config files.
