@@ -307,7 +307,7 @@ func encodeResponse(c curve, ref [32]byte, epoch uint64, label string, hreq [32]
 func certificateHolds(gk *GroupKey, a pointG1, x scalar, hy pointG1) bool {
 	c, t := gk.c, gk.g.tables(gk.c)
 	p := c.AddG1(c.VarMulVT(c.VarBase(a), x), c.NegG1(c.AddG1(gk.g1, hy)))
-	return c.IsOneGT(c.PairPrepared([]pointG1{a, p}, []prepared{t.w, t.g2}))
+	return c.IsOneGT(c.PairPreparedVT([]pointG1{a, p}, []prepared{t.w, t.g2}))
 }
 
 // Verify checks the response against its request and group: gref, label

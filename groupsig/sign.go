@@ -155,7 +155,7 @@ func Sign(gk *GroupKey, mk *MemberKey, msg, scope []byte, rand io.Reader) ([]byt
 	// T3^rx = A^rx · h^((α+β)·rx).
 	p1 := c.AddG1(c.AddG1(c.MulCT(mk.a, rx), c.FixedMulCT(t.h, c.Sub(c.Sub(c.Mul(ab, rx), rd1), rd2))), c.FixedMulCT(t.h0, c.Neg(ry)))
 	p2 := c.FixedMulCT(t.h, c.Neg(c.Add(ra, rb)))
-	r3 := c.PairPrepared([]pointG1{p1, p2}, []prepared{t.g2, t.w})
+	r3 := c.PairPreparedCT([]pointG1{p1, p2}, []prepared{t.g2, t.w})
 
 	pts := []pointG1{t1, t2, t3, r1, r2, r4, r5}
 	if bs != nil {
@@ -262,18 +262,20 @@ func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
 	t := gk.g.tables(c)
 	negC := c.Neg(s.ch)
 	vt1, vt2, vt3 := c.VarBase(s.t1), c.VarBase(s.t2), c.VarBase(s.t3)
+	sum := func(fs []fixedBase, fk []scalar, v varBase, vk scalar) pointG1 {
+		return c.SumVT(fs, fk, []varBase{v}, []scalar{vk})
+	}
 
 	// R1 = u^sα·T1^(−c), R2 = v^sβ·T2^(−c)
-	r1 := c.AddG1(c.FixedMulVT(t.u, s.sa), c.VarMulVT(vt1, negC))
-	r2 := c.AddG1(c.FixedMulVT(t.v, s.sb), c.VarMulVT(vt2, negC))
+	r1 := sum([]fixedBase{t.u}, []scalar{s.sa}, vt1, negC)
+	r2 := sum([]fixedBase{t.v}, []scalar{s.sb}, vt2, negC)
 	// R4 = T1^sx·u^(−sδ1), R5 = T2^sx·v^(−sδ2)
-	r4 := c.AddG1(c.VarMulVT(vt1, s.sx), c.FixedMulVT(t.u, c.Neg(s.sd1)))
-	r5 := c.AddG1(c.VarMulVT(vt2, s.sx), c.FixedMulVT(t.v, c.Neg(s.sd2)))
+	r4 := sum([]fixedBase{t.u}, []scalar{c.Neg(s.sd1)}, vt1, s.sx)
+	r5 := sum([]fixedBase{t.v}, []scalar{c.Neg(s.sd2)}, vt2, s.sx)
 	// R3 = e(T3^sx · h^(−sδ1−sδ2) · h0^(−sy) · g1_e^(−c), g2) · e(h^(−sα−sβ) · T3^c, w)
-	p1 := c.AddG1(c.AddG1(c.VarMulVT(vt3, s.sx), c.FixedMulVT(t.h, c.Neg(c.Add(s.sd1, s.sd2)))),
-		c.AddG1(c.FixedMulVT(t.h0, c.Neg(s.sy)), c.FixedMulVT(gk.g1Table(), negC)))
-	p2 := c.AddG1(c.FixedMulVT(t.h, c.Neg(c.Add(s.sa, s.sb))), c.VarMulVT(vt3, s.ch))
-	r3 := c.PairPrepared([]pointG1{p1, p2}, []prepared{t.g2, t.w})
+	p1 := sum([]fixedBase{t.h, t.h0, gk.g1Table()}, []scalar{c.Neg(c.Add(s.sd1, s.sd2)), c.Neg(s.sy), negC}, vt3, s.sx)
+	p2 := sum([]fixedBase{t.h}, []scalar{c.Neg(c.Add(s.sa, s.sb))}, vt3, s.ch)
+	r3 := c.PairPreparedVT([]pointG1{p1, p2}, []prepared{t.g2, t.w})
 
 	pts := []pointG1{r1, r2, r4, r5}
 	if bs != nil {

@@ -192,6 +192,21 @@ func (bnCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
 	return r
 }
 
+// SumVT is one GLV multiplication per term.
+func (bnCurve) SumVT(fs []FixedBase, fk []Scalar, vs []VarBase, vk []Scalar) PointG1 {
+	r := new(bnG1)
+	r.p.X.SetOne()
+	r.p.Y.SetOne()
+	var t bn254.G1Jac
+	for i := range fs {
+		r.p.AddAssign(t.ScalarMultiplication(&fs[i].(*bnFixed).p, bigOf(fk[i])))
+	}
+	for i := range vs {
+		r.p.AddAssign(t.ScalarMultiplication(&vs[i].(*bnVar).p, bigOf(vk[i])))
+	}
+	return r
+}
+
 func (bnCurve) G2Generator() PointG2 {
 	_, _, _, g2 := bn254.Generators()
 	return &bnG2{g2}
@@ -232,9 +247,12 @@ func (*bnPrep) isPrepared() {}
 
 func (bnCurve) Prepare(q PointG2) Prepared { return &bnPrep{lines: bn254.PrecomputeLines(*nq(q))} }
 
-// pairPrepared is gnark's PairFixedQ: the same pairing as bn254.Pair over
+// PairPreparedCT is PairPreparedVT: gnark promises no constant time.
+func (c bnCurve) PairPreparedCT(ps []PointG1, qs []Prepared) GT { return c.PairPreparedVT(ps, qs) }
+
+// pairPreparedVT is gnark's PairFixedQ: the same pairing as bn254.Pair over
 // lines precomputed once per key.
-func (bnCurve) PairPrepared(ps []PointG1, qs []Prepared) GT {
+func (bnCurve) PairPreparedVT(ps []PointG1, qs []Prepared) GT {
 	jac := make([]bn254.G1Jac, 0, len(ps))
 	lines := make([][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff, 0, len(ps))
 	for i := range ps {

@@ -73,6 +73,8 @@ type Curve interface {
 	VarBase(p PointG1) VarBase
 	VarMulVT(t VarBase, k Scalar) PointG1
 	MultiMulVT(ps []PointG1, ks []Scalar) PointG1
+	// SumVT is Σ fk_i·fs_i + Σ vk_j·vs_j in one pass (a verifier's R_i).
+	SumVT(fs []FixedBase, fk []Scalar, vs []VarBase, vk []Scalar) PointG1
 	// HashToG1 hashes msg to a point of G1 under dst (the curve's random
 	// oracle: RFC 9380 SSWU for BLS12-381, gnark's SVDW for BN254).
 	HashToG1(msg, dst []byte) PointG1
@@ -90,10 +92,12 @@ type Curve interface {
 	// inputs contribute 1.
 	PairProduct(ps []PointG1, qs []PointG2, signs []int) GT
 	// Prepare precomputes what pairing with a fixed G2 point (a key's g2
-	// and w) can; PairPrepared is Π e(P_i, Q_i) for prepared Q_i, equal to
-	// PairProduct with every sign +1.
+	// and w) can; PairPreparedCT and PairPreparedVT are Π e(P_i, Q_i) for
+	// prepared Q_i, equal to PairProduct with every sign +1 (CT for a
+	// signer's blinded points, VT for public ones).
 	Prepare(q PointG2) Prepared
-	PairPrepared(ps []PointG1, qs []Prepared) GT
+	PairPreparedCT(ps []PointG1, qs []Prepared) GT
+	PairPreparedVT(ps []PointG1, qs []Prepared) GT
 	IsOneGT(t GT) bool
 	AppendGT(b []byte, t GT) []byte
 }
