@@ -233,8 +233,10 @@ func SignatureSizes() []int {
 	return out
 }
 
-// verify recomputes R1..R6 from public data with variable-time arithmetic
-// over the group's fixed-base tables and one small table per T_i.
+// verify recomputes R1..R6 from public data with variable-time arithmetic:
+// each R_i (and each pairing input) is one SumVT over the group's
+// fixed-base tables and the small tables of T1, T2, T3 (τ and B_S), which
+// the decoder's subgroup checks half built.
 func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
 	if err := usable(gk); err != nil {
 		return err
@@ -249,13 +251,13 @@ func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
 	case scope != nil && s.kind != kindTagged:
 		return fmt.Errorf("%w: an untagged signature where scope %q requires a tag", ErrInvalidSignature, scope)
 	}
-	var bs pointG1
+	var vbs varBase
 	if scope != nil {
 		if err := CheckScope(scope); err != nil {
 			return err
 		}
 		var err error
-		if bs, err = gk.tagBase(scope); err != nil {
+		if vbs, err = gk.tagTable(scope); err != nil {
 			return err
 		}
 	}
@@ -278,9 +280,9 @@ func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
 	r3 := c.PairPreparedVT([]pointG1{p1, p2}, []prepared{t.g2, t.w})
 
 	pts := []pointG1{r1, r2, r4, r5}
-	if bs != nil {
+	if vbs != nil {
 		// R6 = B_S^sy·τ^(−c)
-		pts = append(pts, c.MultiMulVT([]pointG1{bs, s.tau}, []scalar{s.sy, negC}))
+		pts = append(pts, c.SumVT(nil, nil, []varBase{vbs, c.VarBase(s.tau)}, []scalar{s.sy, negC}))
 	}
 	if !c.Equal(signChallenge(gk, s.kind, signCtx(msg, scope), s.points(), c.CompressG1(pts...), r3), s.ch) {
 		return fmt.Errorf("%w: challenge does not match under group key epoch %d", ErrInvalidSignature, gk.epoch)

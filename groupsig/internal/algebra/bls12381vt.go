@@ -81,6 +81,19 @@ func mulByA(p *gnark.G1Jac) gnark.G1Jac {
 	return q
 }
 
+// mulByAAffine is mulByA with mixed additions.
+func mulByAAffine(p *gnark.G1Affine) gnark.G1Jac {
+	var q gnark.G1Jac
+	q.FromAffine(p)
+	for i := 62; i >= 0; i-- {
+		q.DoubleAssign()
+		if curveA>>uint(i)&1 == 1 {
+			q.AddMixed(p)
+		}
+	}
+	return q
+}
+
 // newVTBase builds the table of p with window w, given u = a·p if known.
 func newVTBase(p *gnark.G1Jac, u *gnark.G1Jac, w uint) *vtBase {
 	if p.Z.IsZero() {
@@ -277,9 +290,7 @@ func decodeG1(b []byte) (g1.Point, *gnark.G1Jac, error) {
 	if a.Y.LexicographicallyLargest() != (flags&0x20 != 0) {
 		a.Y.Neg(&a.Y)
 	}
-	var p gnark.G1Jac
-	p.FromAffine(&a)
-	u := mulByA(&p)
+	u := mulByAAffine(&a)
 	if !isPsi(mulByA(&u), &a) {
 		return g1.Point{}, nil, errSubgroup
 	}

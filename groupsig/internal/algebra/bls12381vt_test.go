@@ -354,3 +354,60 @@ func FuzzDecodeG1(f *testing.F) {
 		}
 	})
 }
+
+// Benchmarks of the parts of a verification; read them as ratios to
+// BenchmarkPairPreparedVT of the same run.
+
+func BenchmarkPairPreparedVT(b *testing.B) {
+	c := BLS12381
+	prep := []Prepared{c.Prepare(c.G2Generator()), c.Prepare(c.MulG2(c.G2Generator(), randBLSScalar(b)))}
+	ps := []PointG1{randBLSPoint(b), randBLSPoint(b)}
+	for b.Loop() {
+		c.PairPreparedVT(ps, prep)
+	}
+}
+
+func BenchmarkDecodeG1(b *testing.B) {
+	enc := circlOf(randBLSPoint(b)).BytesCompressed()
+	for b.Loop() {
+		if _, err := BLS12381.DecodeG1(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVarBase is the table of a decoded point (a·P known).
+func BenchmarkVarBase(b *testing.B) {
+	p, err := BLS12381.DecodeG1(circlOf(randBLSPoint(b)).BytesCompressed())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		BLS12381.VarBase(p)
+	}
+}
+
+// BenchmarkSumVT is R1 = u^sα·T1^(−c): one key point, one var base.
+func BenchmarkSumVT(b *testing.B) {
+	c := BLS12381
+	f, v := c.Fixed(randBLSPoint(b)), c.VarBase(randBLSPoint(b))
+	k, l := randBLSScalar(b), randBLSScalar(b)
+	for b.Loop() {
+		c.SumVT([]FixedBase{f}, []Scalar{k}, []VarBase{v}, []Scalar{l})
+	}
+}
+
+func BenchmarkFixedMulVT(b *testing.B) {
+	c := BLS12381
+	f, k := c.Fixed(randBLSPoint(b)), randBLSScalar(b)
+	for b.Loop() {
+		c.FixedMulVT(f, k)
+	}
+}
+
+func BenchmarkCompressG1x4(b *testing.B) {
+	ps := []PointG1{randBLSPoint(b), randBLSPoint(b), randBLSPoint(b), randBLSPoint(b)}
+	for b.Loop() {
+		BLS12381.CompressG1(ps...)
+	}
+}
