@@ -261,31 +261,38 @@ func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
 			return err
 		}
 	}
+	rs, p1, p2 := s.recompute(gk, vbs)
 	t := gk.g.tables(c)
+	r3 := c.PairPreparedVT([]pointG1{p1, p2}, []prepared{t.g2, t.w})
+	if !c.Equal(signChallenge(gk, s.kind, signCtx(msg, scope), s.points(), c.CompressG1(rs...), r3), s.ch) {
+		return fmt.Errorf("%w: challenge does not match under group key epoch %d", ErrInvalidSignature, gk.epoch)
+	}
+	return nil
+}
+
+// recompute returns R1, R2, R4, R5 [, R6] and the G1 inputs of R3 =
+// e(p1, g2)·e(p2, w), each one SumVT: vbs is B_S's table for a tagged
+// signature, nil otherwise.
+func (s *signature) recompute(gk *GroupKey, vbs varBase) (rs []pointG1, p1, p2 pointG1) {
+	c, t := gk.c, gk.g.tables(gk.c)
 	negC := c.Neg(s.ch)
 	vt1, vt2, vt3 := c.VarBase(s.t1), c.VarBase(s.t2), c.VarBase(s.t3)
 	sum := func(fs []fixedBase, fk []scalar, v varBase, vk scalar) pointG1 {
 		return c.SumVT(fs, fk, []varBase{v}, []scalar{vk})
 	}
-
 	// R1 = u^sα·T1^(−c), R2 = v^sβ·T2^(−c)
 	r1 := sum([]fixedBase{t.u}, []scalar{s.sa}, vt1, negC)
 	r2 := sum([]fixedBase{t.v}, []scalar{s.sb}, vt2, negC)
 	// R4 = T1^sx·u^(−sδ1), R5 = T2^sx·v^(−sδ2)
 	r4 := sum([]fixedBase{t.u}, []scalar{c.Neg(s.sd1)}, vt1, s.sx)
 	r5 := sum([]fixedBase{t.v}, []scalar{c.Neg(s.sd2)}, vt2, s.sx)
-	// R3 = e(T3^sx · h^(−sδ1−sδ2) · h0^(−sy) · g1_e^(−c), g2) · e(h^(−sα−sβ) · T3^c, w)
-	p1 := sum([]fixedBase{t.h, t.h0, gk.g1Table()}, []scalar{c.Neg(c.Add(s.sd1, s.sd2)), c.Neg(s.sy), negC}, vt3, s.sx)
-	p2 := sum([]fixedBase{t.h}, []scalar{c.Neg(c.Add(s.sa, s.sb))}, vt3, s.ch)
-	r3 := c.PairPreparedVT([]pointG1{p1, p2}, []prepared{t.g2, t.w})
-
-	pts := []pointG1{r1, r2, r4, r5}
+	// R3's p1 = T3^sx · h^(−sδ1−sδ2) · h0^(−sy) · g1_e^(−c), p2 = h^(−sα−sβ) · T3^c
+	p1 = sum([]fixedBase{t.h, t.h0, gk.g1Table()}, []scalar{c.Neg(c.Add(s.sd1, s.sd2)), c.Neg(s.sy), negC}, vt3, s.sx)
+	p2 = sum([]fixedBase{t.h}, []scalar{c.Neg(c.Add(s.sa, s.sb))}, vt3, s.ch)
+	rs = []pointG1{r1, r2, r4, r5}
 	if vbs != nil {
 		// R6 = B_S^sy·τ^(−c)
-		pts = append(pts, c.SumVT(nil, nil, []varBase{vbs, c.VarBase(s.tau)}, []scalar{s.sy, negC}))
+		rs = append(rs, c.SumVT(nil, nil, []varBase{vbs, c.VarBase(s.tau)}, []scalar{s.sy, negC}))
 	}
-	if !c.Equal(signChallenge(gk, s.kind, signCtx(msg, scope), s.points(), c.CompressG1(pts...), r3), s.ch) {
-		return fmt.Errorf("%w: challenge does not match under group key epoch %d", ErrInvalidSignature, gk.epoch)
-	}
-	return nil
+	return rs, p1, p2
 }
