@@ -133,15 +133,7 @@ func (blsCurve) FixedMulCT(t FixedBase, k Scalar) PointG1 {
 	return &blsG1{p: t.(*blsFixed).ct.MulCT(bs(k))}
 }
 
-func (c blsCurve) FixedMulVT(t FixedBase, k Scalar) PointG1 {
-	return c.SumVT([]FixedBase{t}, []Scalar{k}, nil, nil)
-}
-
 func (blsCurve) VarBase(p PointG1) VarBase { return &blsVar{varTable(p.(*blsG1))} }
-
-func (c blsCurve) VarMulVT(t VarBase, k Scalar) PointG1 {
-	return c.SumVT(nil, nil, []VarBase{t}, []Scalar{k})
-}
 
 func (blsCurve) SumVT(fs []FixedBase, fk []Scalar, vs []VarBase, vk []Scalar) PointG1 {
 	ts, ks := make([]*vtBase, 0, len(fs)+len(vs)), make([]*bls.Scalar, 0, len(fs)+len(vs))

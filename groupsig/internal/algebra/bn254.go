@@ -22,7 +22,7 @@ type (
 	bnGT     struct{ v bn254.GT }
 	bnFixed  struct {
 		p   bn254.G1Jac
-		tbl []bn254.G1Affine // comb for FixedMulVT, bnCombWindows × bnCombEntries
+		tbl []bn254.G1Affine // comb for SumVT, bnCombWindows × bnCombEntries
 	}
 	bnVar struct{ p bn254.G1Jac }
 )
@@ -168,7 +168,7 @@ func (bnCurve) MulCT(p PointG1, k Scalar) PointG1 {
 // A key point's "fixed base" keeps the point for FixedMulCT (gnark's GLV,
 // as everywhere on this suite) and a comb for public scalars: 32 windows
 // of signed 8-bit digits, entry m−1 of window j = m·2^(8j)·P (256 KiB), so
-// FixedMulVT is 32 mixed additions instead of a GLV multiplication.
+// each key-point term of SumVT is 32 mixed additions instead of a GLV multiplication.
 const (
 	bnCombWindow  = 8
 	bnCombWindows = 32 // r < 2^254
@@ -227,16 +227,7 @@ func (t *bnFixed) addComb(acc *bn254.G1Jac, k *fr.Element) {
 	// k < r < 2^254: the top window has 6 bits, so no carry is left.
 }
 
-func (c bnCurve) FixedMulVT(t FixedBase, k Scalar) PointG1 {
-	return c.SumVT([]FixedBase{t}, []Scalar{k}, nil, nil)
-}
-
 func (bnCurve) VarBase(p PointG1) VarBase { return &bnVar{*np(p)} }
-func (bnCurve) VarMulVT(t VarBase, k Scalar) PointG1 {
-	r := new(bnG1)
-	r.p.ScalarMultiplication(&t.(*bnVar).p, bigOf(k))
-	return r
-}
 
 func (bnCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
 	r := new(bnG1)

@@ -69,12 +69,13 @@ type Curve interface {
 	MulCT(p PointG1, k Scalar) PointG1
 	Fixed(p PointG1) FixedBase
 	FixedMulCT(t FixedBase, k Scalar) PointG1
-	FixedMulVT(t FixedBase, k Scalar) PointG1
+	// VarBase prepares a point for the SumVT calls of one check (a T_i
+	// used twice); SumVT is Σ fk_i·fs_i + Σ vk_j·vs_j in one pass (a
+	// verifier's R_i); MultiMulVT is Σ k_i·P_i for many points without
+	// tables (a revocation record's batch).
 	VarBase(p PointG1) VarBase
-	VarMulVT(t VarBase, k Scalar) PointG1
-	MultiMulVT(ps []PointG1, ks []Scalar) PointG1
-	// SumVT is Σ fk_i·fs_i + Σ vk_j·vs_j in one pass (a verifier's R_i).
 	SumVT(fs []FixedBase, fk []Scalar, vs []VarBase, vk []Scalar) PointG1
+	MultiMulVT(ps []PointG1, ks []Scalar) PointG1
 	// HashToG1 hashes msg to a point of G1 under dst (the curve's random
 	// oracle: RFC 9380 SSWU for BLS12-381, gnark's SVDW for BN254).
 	HashToG1(msg, dst []byte) PointG1
