@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/big"
 
+	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 )
@@ -229,8 +230,22 @@ func (t *bnFixed) addComb(acc *bn254.G1Jac, k *fr.Element) {
 
 func (bnCurve) VarBase(p PointG1) VarBase { return &bnVar{*np(p)} }
 
+// MultiMulVT is one GLV multiplication per point for a few points and
+// gnark's Pippenger MultiExp (on this goroutine) for many (a revocation
+// record's batched check).
 func (bnCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
 	r := new(bnG1)
+	if len(ps) >= pippengerFrom {
+		jac := make([]bn254.G1Jac, len(ps))
+		frs := make([]fr.Element, len(ks))
+		for i := range ps {
+			jac[i], frs[i] = *np(ps[i]), *ns(ks[i])
+		}
+		if _, err := r.p.MultiExp(bn254.BatchJacobianToAffineG1(jac), frs, ecc.MultiExpConfig{NbTasks: 1}); err != nil {
+			panic("algebra: gnark MultiExp: " + err.Error()) // lengths match by construction
+		}
+		return r
+	}
 	var t bn254.G1Jac
 	for i := range ps {
 		t.ScalarMultiplication(np(ps[i]), bigOf(ks[i]))

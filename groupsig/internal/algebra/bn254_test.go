@@ -53,3 +53,33 @@ func TestBN254CombMatchesGLV(t *testing.T) {
 		t.Fatal("comb of the identity")
 	}
 }
+
+// TestBN254MultiMulVT checks both of MultiMulVT's paths against the sum of
+// GLV multiplications.
+func TestBN254MultiMulVT(t *testing.T) {
+	c := BN254
+	for _, n := range []int{1, 3, pippengerFrom - 1, pippengerFrom, 40} {
+		ps, ks := make([]PointG1, n), make([]Scalar, n)
+		var want bn254.G1Jac
+		for i := range ps {
+			k, err := c.RandomScalar(rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ks[i], err = c.RandomScalar(rand.Reader); err != nil {
+				t.Fatal(err)
+			}
+			ps[i] = c.MulCT(c.G1Generator(), k)
+			var term bn254.G1Jac
+			term.ScalarMultiplication(np(ps[i]), bigOf(ks[i]))
+			if i == 0 {
+				want = term
+			} else {
+				want.AddAssign(&term)
+			}
+		}
+		if !c.EqualG1(c.MultiMulVT(ps, ks), &bnG1{want}) {
+			t.Fatalf("n = %d: MultiMulVT differs", n)
+		}
+	}
+}
