@@ -35,7 +35,8 @@ type (
 // pairing-friendly curve. Scalars are integers mod r; G1 points handed to a
 // scheme are always in the prime-order subgroup. Methods ending in CT take
 // secrets (constant time for BLS12-381; BN254 promises nothing, see
-// groupsig's doc); VT methods only public data.
+// groupsig's doc); VT methods only public data, and so do DecodeG1 and
+// CompressG1 (variable time: every G1 point the schemes encode is public).
 type Curve interface {
 	// Name is the curve's name, "bls12-381" or "bn254".
 	Name() string
