@@ -158,11 +158,12 @@
 // (square roots 2 %), T_i tables 6 %, compression, hashing and
 // allocation 3 % — about 2 × the bare prepared-line product, against
 // 60 % pairing (circl's final exponentiation 31 %), 22 % GLV/wNAF, 8 %
-// fixed-base combs and 7 % decoding before. Verify ≈ 0.5–0.6 × PairProduct2
-// and ≈ 1.9–2.0 × GnarkPairPrepared2, VerifyTagged ≈ 0.6 ×; Sign (still
-// constant time on circl and internal/bls12381g1) ≈ 1.0–1.2 ×, Open (it
-// verifies) ≈ 0.8 ×, CheckRevocation ≈ 0.05 × per re-issued member.
-// BN254: Verify ≈ 1.4 × its PairProduct2 (2.25 × before its key points
-// had combs), CheckRevocation ≈ 0.13 × per member (Pippenger). B_S is
-// hashed, and its table built, once per scope and cached.
+// fixed-base combs and 7 % decoding before. One run (2 s per benchmark):
+// Verify 0.51 × PairProduct2 and 1.92 × GnarkPairPrepared2 (1.26 × and
+// 3.8 × before), VerifyTagged 0.68 ×; Sign (still constant time on circl
+// and internal/bls12381g1) 0.97 ×, SignTagged 1.13 ×, Open (it verifies)
+// 0.91 ×, CheckRevocation 0.053 × per re-issued member. BN254: Verify
+// ≈ 1.6–1.8 × its PairProduct2 (≈ 2.1 × before its key points had combs,
+// same A/B run), CheckRevocation 0.11 × per member (Pippenger; 0.2 ×
+// before). B_S is hashed, and its table built, once per scope and cached.
 package groupsig
