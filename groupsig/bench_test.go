@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
+	gnark "github.com/consensys/gnark-crypto/ecc/bls12-381"
 	"github.com/consensys/gnark-crypto/ecc/bn254"
 )
 
@@ -51,6 +52,61 @@ func BenchmarkPairProduct2(b *testing.B) {
 			}
 			for b.Loop() {
 				if _, err := bn254.Pair(ps, qs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkGnarkPairPrepared2 is the floor of the verify fast path:
+// gnark-crypto's product of two pairings over lines precomputed for the
+// key's g2 and w (MillerLoopFixedQ and FinalExponentiation), on u and v,
+// called directly.
+func BenchmarkGnarkPairPrepared2(b *testing.B) {
+	forSuitesB(b, func(b *testing.B, s Suite) {
+		g := newTestGroup(b, s)
+		c := g.gk.c
+		enc := c.CompressG1(g.gk.g.u, g.gk.g.v)
+		g2, w := c.AppendG2(nil, c.G2Generator()), c.AppendG2(nil, g.gk.g.w)
+		switch s {
+		case SuiteBLS12381:
+			ps, qs := make([]gnark.G1Affine, 2), make([]gnark.G2Affine, 2)
+			for i, e := range [][]byte{enc[0], enc[1]} {
+				if _, err := ps[i].SetBytes(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i, e := range [][]byte{g2, w} {
+				if _, err := qs[i].SetBytes(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			lines := [][2][len(gnark.LoopCounter) - 1]gnark.LineEvaluationAff{gnark.PrecomputeLines(qs[0]), gnark.PrecomputeLines(qs[1])}
+			for b.Loop() {
+				l := [][2][len(gnark.LoopCounter) - 1]gnark.LineEvaluationAff{lines[0], lines[1]} // scaled in place
+				f, err := gnark.MillerLoopFixedQ(ps, l)
+				if err != nil {
+					b.Fatal(err)
+				}
+				gnark.FinalExponentiation(&f)
+			}
+		case SuiteBN254:
+			ps, qs := make([]bn254.G1Affine, 2), make([]bn254.G2Affine, 2)
+			for i, e := range [][]byte{enc[0], enc[1]} {
+				if _, err := ps[i].SetBytes(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i, e := range [][]byte{g2, w} {
+				if _, err := qs[i].SetBytes(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			lines := [][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff{bn254.PrecomputeLines(qs[0]), bn254.PrecomputeLines(qs[1])}
+			for b.Loop() {
+				l := [][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff{lines[0], lines[1]}
+				if _, err := bn254.PairFixedQ(ps, l); err != nil {
 					b.Fatal(err)
 				}
 			}

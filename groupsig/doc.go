@@ -86,9 +86,10 @@
 // # One algebra, two suites
 //
 // Everything is written once against the curve interface of
-// internal/algebra: suite 0x11 is
-// BLS12-381 (circl, with veil's own G1 arithmetic and Miller loop), suite
-// 0x12 BN254 (gnark-crypto v0.22.0) as §9 specifies it; the suite byte
+// internal/algebra: suite 0x11 is BLS12-381 (secrets on circl with veil's
+// own constant-time G1 and Miller loop, public data on the verify fast
+// path over gnark-crypto), suite 0x12 BN254 (gnark-crypto v0.22.0) as §9
+// specifies it; the suite byte
 // that starts every encoding picks the curve, and inputs of two suites are
 // refused with ErrWrongSuite. Hash to G1 is RFC 9380's SSWU suite for
 // BLS12-381 (circl G1.Hash) and gnark's bn254.HashToG1 (SVDW, Z = 1) for
@@ -136,19 +137,33 @@
 // after a bounded number of draws, never a hang. For BLS12-381 every
 // operation on γ, ξ1, ξ2, x, y, A, the shares, the dealer's
 // coefficients and the nonces is constant time (comb
-// tables and regular windows in G1, circl's G2 and scalar arithmetic);
-// verification, which handles public data only, is variable time. BN254
+// tables and regular windows in G1, the signer's own Miller loop, circl's
+// G2 and scalar arithmetic); verification and every other check of public
+// data (decoding, proofs of the issuer, opener, dealer and authorities,
+// join records, revocation records) run variable time on gnark-crypto. BN254
 // runs on gnark-crypto, which promises no constant time: do not run a
 // BN254 signer, issuer or opener where its timing can be measured.
 //
 // # Measured (2 cores, ratios to PairProduct2 from one run, BENCHMARKS.md)
 //
-// BLS12-381: Verify 1.25 ×, VerifyTagged 1.45 ×, Sign 1.06 ×, SignTagged
-// 1.18 ×, Open 1.64 ×, CheckRevocation 0.075 × per re-issued member
-// (batched). Verify is a pairing product over the key's precomputed lines
-// (about three quarters of circl's ProdPairFrac) plus about 0.4 ms of G1
-// work: six GLV/wNAF multiplications of T1..T3 and nine fixed-base ones
-// (comb tables for u, v, h, h0 per group and g1_e per epoch, built once
-// per key, ≈ 10 ms and 840 KiB each); decoding with subgroup checks is
-// 0.1 ms per point. B_S is hashed once per scope and cached.
+// BLS12-381 verifies on the fast path of internal/algebra: the pairing
+// product over the key's precomputed lines on gnark-crypto (the
+// baseline BenchmarkGnarkPairPrepared2, ≈ 0.26–0.3 × circl's
+// ProdPairFrac), then six SumVT sums (each a chain of 64 doublings
+// shared by a T_i and one to three key points: R1, R2, R4, R5 and the
+// pairing's two inputs), three decodings whose subgroup checks also give
+// z·T_i for the T_i's tables, four compressions and the hash. A CPU
+// profile of BenchmarkVerify/bls12-381 splits it pairing 49 % (Miller
+// loop 24 %, final exponentiation 23 %), SumVT 32 %, decoding 10 %
+// (square roots 2 %), T_i tables 6 %, compression, hashing and
+// allocation 3 % — about 2 × the bare prepared-line product, against
+// 60 % pairing (circl's final exponentiation 31 %), 22 % GLV/wNAF, 8 %
+// fixed-base combs and 7 % decoding before. One run (2 s per benchmark):
+// Verify 0.51 × PairProduct2 and 1.92 × GnarkPairPrepared2 (1.26 × and
+// 3.8 × before), VerifyTagged 0.68 ×; Sign (still constant time on circl
+// and internal/bls12381g1) 0.97 ×, SignTagged 1.13 ×, Open (it verifies)
+// 0.91 ×, CheckRevocation 0.053 × per re-issued member. BN254: Verify
+// ≈ 1.6–1.8 × its PairProduct2 (≈ 2.1 × before its key points had combs,
+// same A/B run), CheckRevocation 0.11 × per member (Pippenger; 0.2 ×
+// before). B_S is hashed, and its table built, once per scope and cached.
 package groupsig

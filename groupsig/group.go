@@ -388,9 +388,9 @@ func (p *OpenerProof) Verify(gk *GroupKey) error {
 		return err
 	}
 	c, t := gk.c, gk.g.tables(gk.c)
-	hc := c.FixedMulVT(t.h, c.Neg(p.ch))
-	k1 := c.AddG1(c.FixedMulVT(t.u, p.s1), hc)
-	k2 := c.AddG1(c.FixedMulVT(t.v, p.s2), hc)
+	negC := c.Neg(p.ch)
+	k1 := c.SumVT([]fixedBase{t.u, t.h}, []scalar{p.s1, negC}, nil, nil)
+	k2 := c.SumVT([]fixedBase{t.v, t.h}, []scalar{p.s2, negC}, nil, nil)
 	if !c.Equal(openerChallenge(gk, k1, k2), p.ch) {
 		return fmt.Errorf("%w: opener proof does not prove knowledge of ξ1, ξ2 for this group", ErrInvalidProof)
 	}

@@ -124,7 +124,7 @@ func (q *JoinRequest) Verify(gk *GroupKey) error {
 	c, t := gk.c, gk.g.tables(gk.c)
 	hy := q.H()
 	j := joinStatement(gk, q.label, q.idpk, hy)
-	k := c.AddG1(c.FixedMulVT(t.h0, q.s), c.VarMulVT(c.VarBase(q.hy), c.Neg(q.ch)))
+	k := c.SumVT([]fixedBase{t.h0}, []scalar{q.s}, []varBase{c.VarBase(q.hy)}, []scalar{c.Neg(q.ch)})
 	if !c.Equal(c.hashScalar(c.dst.join, c.appendG1(j, k)), q.ch) {
 		return fmt.Errorf("%w: join request's proof of y does not verify", ErrInvalidProof)
 	}
@@ -306,8 +306,8 @@ func encodeResponse(c curve, ref [32]byte, epoch uint64, label string, hreq [32]
 // over the key's lines: e(A, w) · e(A^x · (g1_e·H)^(−1), g2) = 1.
 func certificateHolds(gk *GroupKey, a pointG1, x scalar, hy pointG1) bool {
 	c, t := gk.c, gk.g.tables(gk.c)
-	p := c.AddG1(c.VarMulVT(c.VarBase(a), x), c.NegG1(c.AddG1(gk.g1, hy)))
-	return c.IsOneGT(c.PairPrepared([]pointG1{a, p}, []prepared{t.w, t.g2}))
+	p := c.AddG1(c.SumVT(nil, nil, []varBase{c.VarBase(a)}, []scalar{x}), c.NegG1(c.AddG1(gk.g1, hy)))
+	return c.IsOneGT(c.PairPreparedVT([]pointG1{a, p}, []prepared{t.w, t.g2}))
 }
 
 // Verify checks the response against its request and group: gref, label

@@ -119,9 +119,8 @@ func VerifyOpening(gk *GroupKey, msg, scope, sig []byte, o *Opening) error {
 	}
 	c, t := gk.c, gk.g.tables(gk.c)
 	negC := c.Neg(o.ch)
-	hc := c.FixedMulVT(t.h, negC)
-	k1 := c.AddG1(c.FixedMulVT(t.u, o.s1), hc)
-	k2 := c.AddG1(c.FixedMulVT(t.v, o.s2), hc)
+	k1 := c.SumVT([]fixedBase{t.u, t.h}, []scalar{o.s1, negC}, nil, nil)
+	k2 := c.SumVT([]fixedBase{t.v, t.h}, []scalar{o.s2, negC}, nil, nil)
 	k3 := c.MultiMulVT([]pointG1{s.t1, s.t2, c.AddG1(s.t3, c.NegG1(o.a))}, []scalar{o.s1, o.s2, negC})
 	if !c.Equal(openChallenge(gk, s.enc, signCtx(msg, scope), o.a, k1, k2, k3), o.ch) {
 		return fmt.Errorf("%w: the opening does not bind this signature to its A", ErrInvalidProof)

@@ -257,7 +257,7 @@ func batchCertificates(gk *GroupKey, rs []reissue, ms []*JoinRecord, rand io.Rea
 	pts, ks = append(pts, gk.g1), append(ks, c.Neg(sum))
 	pw := c.MultiMulVT(as, rho)
 	pg := c.MultiMulVT(pts, ks)
-	return c.IsOneGT(c.PairPrepared([]pointG1{pw, pg}, []prepared{t.w, t.g2})), nil
+	return c.IsOneGT(c.PairPreparedVT([]pointG1{pw, pg}, []prepared{t.w, t.g2})), nil
 }
 
 // Update moves the member key with label to the epoch of rec, the record

@@ -155,7 +155,7 @@ func Sign(gk *GroupKey, mk *MemberKey, msg, scope []byte, rand io.Reader) ([]byt
 	// T3^rx = A^rx · h^((α+β)·rx).
 	p1 := c.AddG1(c.AddG1(c.MulCT(mk.a, rx), c.FixedMulCT(t.h, c.Sub(c.Sub(c.Mul(ab, rx), rd1), rd2))), c.FixedMulCT(t.h0, c.Neg(ry)))
 	p2 := c.FixedMulCT(t.h, c.Neg(c.Add(ra, rb)))
-	r3 := c.PairPrepared([]pointG1{p1, p2}, []prepared{t.g2, t.w})
+	r3 := c.PairPreparedCT([]pointG1{p1, p2}, []prepared{t.g2, t.w})
 
 	pts := []pointG1{t1, t2, t3, r1, r2, r4, r5}
 	if bs != nil {
@@ -233,8 +233,10 @@ func SignatureSizes() []int {
 	return out
 }
 
-// verify recomputes R1..R6 from public data with variable-time arithmetic
-// over the group's fixed-base tables and one small table per T_i.
+// verify recomputes R1..R6 from public data with variable-time arithmetic:
+// each R_i (and each pairing input) is one SumVT over the group's
+// fixed-base tables and the small tables of T1, T2, T3 (τ and B_S), which
+// the decoder's subgroup checks half built.
 func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
 	if err := usable(gk); err != nil {
 		return err
@@ -249,39 +251,48 @@ func (s *signature) verify(gk *GroupKey, msg, scope []byte) error {
 	case scope != nil && s.kind != kindTagged:
 		return fmt.Errorf("%w: an untagged signature where scope %q requires a tag", ErrInvalidSignature, scope)
 	}
-	var bs pointG1
+	var vbs varBase
 	if scope != nil {
 		if err := CheckScope(scope); err != nil {
 			return err
 		}
 		var err error
-		if bs, err = gk.tagBase(scope); err != nil {
+		if vbs, err = gk.tagTable(scope); err != nil {
 			return err
 		}
 	}
+	rs, p1, p2 := s.recompute(gk, vbs)
 	t := gk.g.tables(c)
-	negC := c.Neg(s.ch)
-	vt1, vt2, vt3 := c.VarBase(s.t1), c.VarBase(s.t2), c.VarBase(s.t3)
-
-	// R1 = u^sα·T1^(−c), R2 = v^sβ·T2^(−c)
-	r1 := c.AddG1(c.FixedMulVT(t.u, s.sa), c.VarMulVT(vt1, negC))
-	r2 := c.AddG1(c.FixedMulVT(t.v, s.sb), c.VarMulVT(vt2, negC))
-	// R4 = T1^sx·u^(−sδ1), R5 = T2^sx·v^(−sδ2)
-	r4 := c.AddG1(c.VarMulVT(vt1, s.sx), c.FixedMulVT(t.u, c.Neg(s.sd1)))
-	r5 := c.AddG1(c.VarMulVT(vt2, s.sx), c.FixedMulVT(t.v, c.Neg(s.sd2)))
-	// R3 = e(T3^sx · h^(−sδ1−sδ2) · h0^(−sy) · g1_e^(−c), g2) · e(h^(−sα−sβ) · T3^c, w)
-	p1 := c.AddG1(c.AddG1(c.VarMulVT(vt3, s.sx), c.FixedMulVT(t.h, c.Neg(c.Add(s.sd1, s.sd2)))),
-		c.AddG1(c.FixedMulVT(t.h0, c.Neg(s.sy)), c.FixedMulVT(gk.g1Table(), negC)))
-	p2 := c.AddG1(c.FixedMulVT(t.h, c.Neg(c.Add(s.sa, s.sb))), c.VarMulVT(vt3, s.ch))
-	r3 := c.PairPrepared([]pointG1{p1, p2}, []prepared{t.g2, t.w})
-
-	pts := []pointG1{r1, r2, r4, r5}
-	if bs != nil {
-		// R6 = B_S^sy·τ^(−c)
-		pts = append(pts, c.MultiMulVT([]pointG1{bs, s.tau}, []scalar{s.sy, negC}))
-	}
-	if !c.Equal(signChallenge(gk, s.kind, signCtx(msg, scope), s.points(), c.CompressG1(pts...), r3), s.ch) {
+	r3 := c.PairPreparedVT([]pointG1{p1, p2}, []prepared{t.g2, t.w})
+	if !c.Equal(signChallenge(gk, s.kind, signCtx(msg, scope), s.points(), c.CompressG1(rs...), r3), s.ch) {
 		return fmt.Errorf("%w: challenge does not match under group key epoch %d", ErrInvalidSignature, gk.epoch)
 	}
 	return nil
+}
+
+// recompute returns R1, R2, R4, R5 [, R6] and the G1 inputs of R3 =
+// e(p1, g2)·e(p2, w), each one SumVT: vbs is B_S's table for a tagged
+// signature, nil otherwise.
+func (s *signature) recompute(gk *GroupKey, vbs varBase) (rs []pointG1, p1, p2 pointG1) {
+	c, t := gk.c, gk.g.tables(gk.c)
+	negC := c.Neg(s.ch)
+	vt1, vt2, vt3 := c.VarBase(s.t1), c.VarBase(s.t2), c.VarBase(s.t3)
+	sum := func(fs []fixedBase, fk []scalar, v varBase, vk scalar) pointG1 {
+		return c.SumVT(fs, fk, []varBase{v}, []scalar{vk})
+	}
+	// R1 = u^sα·T1^(−c), R2 = v^sβ·T2^(−c)
+	r1 := sum([]fixedBase{t.u}, []scalar{s.sa}, vt1, negC)
+	r2 := sum([]fixedBase{t.v}, []scalar{s.sb}, vt2, negC)
+	// R4 = T1^sx·u^(−sδ1), R5 = T2^sx·v^(−sδ2)
+	r4 := sum([]fixedBase{t.u}, []scalar{c.Neg(s.sd1)}, vt1, s.sx)
+	r5 := sum([]fixedBase{t.v}, []scalar{c.Neg(s.sd2)}, vt2, s.sx)
+	// R3's p1 = T3^sx · h^(−sδ1−sδ2) · h0^(−sy) · g1_e^(−c), p2 = h^(−sα−sβ) · T3^c
+	p1 = sum([]fixedBase{t.h, t.h0, gk.g1Table()}, []scalar{c.Neg(c.Add(s.sd1, s.sd2)), c.Neg(s.sy), negC}, vt3, s.sx)
+	p2 = sum([]fixedBase{t.h}, []scalar{c.Neg(c.Add(s.sa, s.sb))}, vt3, s.ch)
+	rs = []pointG1{r1, r2, r4, r5}
+	if vbs != nil {
+		// R6 = B_S^sy·τ^(−c)
+		rs = append(rs, c.SumVT(nil, nil, []varBase{vbs, c.VarBase(s.tau)}, []scalar{s.sy, negC}))
+	}
+	return rs, p1, p2
 }

@@ -56,6 +56,7 @@ type (
 	pointG2   = algebra.PointG2
 	gtElem    = algebra.GT
 	fixedBase = algebra.FixedBase
+	varBase   = algebra.VarBase
 	prepared  = algebra.Prepared
 )
 

@@ -245,9 +245,9 @@ func (cm *Committee) bind(gk *GroupKey) (*committeeKeys, error) {
 		return cm.st.keys, nil
 	}
 	c, t := gk.c, gk.g.tables(gk.c)
-	hc := c.FixedMulVT(t.h, c.Neg(cm.ch))
-	k1 := c.AddG1(c.FixedMulVT(t.u, cm.s1), hc)
-	k2 := c.AddG1(c.FixedMulVT(t.v, cm.s2), hc)
+	negC := c.Neg(cm.ch)
+	k1 := c.SumVT([]fixedBase{t.u, t.h}, []scalar{cm.s1, negC}, nil, nil)
+	k2 := c.SumVT([]fixedBase{t.v, t.h}, []scalar{cm.s2, negC}, nil, nil)
 	if !c.Equal(dealChallenge(gk, cm.enc[:cm.bodyLen], k1, k2), cm.ch) {
 		return nil, fmt.Errorf("%w: the committee's dealer proof does not prove knowledge of ξ1, ξ2 for this group", ErrInvalidProof)
 	}
@@ -781,8 +781,8 @@ func (p *ShareProof) Verify(gk *GroupKey, cm *Committee) error {
 	}
 	c, t := gk.c, gk.g.tables(gk.c)
 	negC := c.Neg(p.ch)
-	k1 := c.AddG1(c.FixedMulVT(t.u, p.s1), c.MultiMulVT([]pointG1{keys.y1[p.i-1]}, []scalar{negC}))
-	k2 := c.AddG1(c.FixedMulVT(t.v, p.s2), c.MultiMulVT([]pointG1{keys.y2[p.i-1]}, []scalar{negC}))
+	k1 := c.SumVT([]fixedBase{t.u}, []scalar{p.s1}, []varBase{c.VarBase(keys.y1[p.i-1])}, []scalar{negC})
+	k2 := c.SumVT([]fixedBase{t.v}, []scalar{p.s2}, []varBase{c.VarBase(keys.y2[p.i-1])}, []scalar{negC})
 	if !c.Equal(shareChallenge(gk, p.cref, p.i, k1, k2), p.ch) {
 		return &AuthorityError{Index: p.i, Err: fmt.Errorf("%w: the share proof does not prove knowledge of share %d", ErrInvalidProof, p.i)}
 	}

@@ -366,8 +366,8 @@ func checkEntry(gk *GroupKey, cm *Committee, keys *committeeKeys, h partialHeade
 	}
 	c, t := gk.c, gk.g.tables(gk.c)
 	negC := c.Neg(e.ch)
-	k1 := c.AddG1(c.FixedMulVT(t.u, e.s1), c.MultiMulVT([]pointG1{keys.y1[e.i-1]}, []scalar{negC}))
-	k2 := c.AddG1(c.FixedMulVT(t.v, e.s2), c.MultiMulVT([]pointG1{keys.y2[e.i-1]}, []scalar{negC}))
+	k1 := c.SumVT([]fixedBase{t.u}, []scalar{e.s1}, []varBase{c.VarBase(keys.y1[e.i-1])}, []scalar{negC})
+	k2 := c.SumVT([]fixedBase{t.v}, []scalar{e.s2}, []varBase{c.VarBase(keys.y2[e.i-1])}, []scalar{negC})
 	k3 := c.MultiMulVT([]pointG1{s.t1, s.t2, e.d}, []scalar{e.s1, e.s2, negC})
 	if !c.Equal(topenChallenge(gk, h.cref, e.i, s.enc, signCtx(sc.msg, sc.scope), e.d, k1, k2, k3), e.ch) {
 		return blame(fmt.Errorf("%w: the proof does not bind D_%d to share %d", ErrInvalidProof, e.i, e.i))

@@ -5,22 +5,35 @@ import (
 	"io"
 
 	bls "github.com/cloudflare/circl/ecc/bls12381"
+	gnark "github.com/consensys/gnark-crypto/ecc/bls12-381"
 	g1 "github.com/veilchain/veil/groupsig/internal/bls12381g1"
 	pair "github.com/veilchain/veil/groupsig/internal/bls12381pair"
 )
 
-// BLS12-381. G1 arithmetic runs on the internal bls12381g1
-// package (constant-time combs and regular windows for secrets, GLV/wNAF
-// for public data); G2, GT, scalars and the pairing are circl's.
+// BLS12-381. Secrets go through constant-time code only: the internal
+// bls12381g1 package (combs and regular windows, complete additions) for
+// G1, bls12381pair for the signer's pairing, circl for G2, scalars and GT.
+// Public data takes the verify fast path of bls12381vt.go (gnark-crypto).
 
 type (
 	blsScalar struct{ v bls.Scalar }
-	blsG1     struct{ p g1.Point }
-	blsG2     struct{ p bls.G2 }
-	blsGT     struct{ v *bls.Gt }
-	blsFixed  struct{ t *g1.FixedBase }
-	blsVar    struct{ t *g1.VarBase }
-	blsPrep   struct{ p *pair.Prepared }
+	// blsG1 is a point of G1; aP is a·P when the decoder's subgroup
+	// check computed it (for the point's var-base table).
+	blsG1 struct {
+		p  g1.Point
+		aP *gnark.G1Jac
+	}
+	blsG2    struct{ p bls.G2 }
+	blsGT    struct{ v *bls.Gt }
+	blsFixed struct {
+		ct *g1.FixedBase
+		vt *vtBase
+	}
+	blsVar  struct{ t *vtBase }
+	blsPrep struct {
+		ct *pair.Prepared
+		vt *[2][len(gnark.LoopCounter) - 1]gnark.LineEvaluationAff
+	}
 )
 
 func (*blsPrep) isPrepared() {}
@@ -84,15 +97,15 @@ func (blsCurve) Neg(a Scalar) Scalar {
 func (blsCurve) Inv(a Scalar) Scalar         { s := new(blsScalar); s.v.Inv(bs(a)); return s }
 func (blsCurve) IsZero(a Scalar) bool        { return bs(a).IsZero() == 1 }
 func (blsCurve) Equal(a, b Scalar) bool      { return bs(a).IsEqual(bs(b)) == 1 }
-func (blsCurve) G1Generator() PointG1        { return &blsG1{g1.Generator()} }
+func (blsCurve) G1Generator() PointG1        { return &blsG1{p: g1.Generator()} }
 func (blsCurve) IsIdentityG1(p PointG1) bool { return bp(p).IsIdentity() }
 
 func (blsCurve) DecodeG1(b []byte) (PointG1, error) {
-	p, err := g1.Decompress(b)
+	p, aP, err := decodeG1(b)
 	if err != nil {
 		return nil, err
 	}
-	return &blsG1{p}, nil
+	return &blsG1{p: p, aP: aP}, nil
 }
 
 func (blsCurve) CompressG1(ps ...PointG1) [][]byte {
@@ -100,12 +113,7 @@ func (blsCurve) CompressG1(ps ...PointG1) [][]byte {
 	for i, p := range ps {
 		in[i] = bp(p)
 	}
-	enc := g1.BatchCompress(in)
-	out := make([][]byte, len(enc))
-	for i := range enc {
-		out[i] = enc[i][:]
-	}
-	return out
+	return compressG1(in)
 }
 
 func (blsCurve) AddG1(a, b PointG1) PointG1 { r := new(blsG1); r.p.Add(bp(a), bp(b)); return r }
@@ -113,27 +121,35 @@ func (blsCurve) NegG1(a PointG1) PointG1    { r := new(blsG1); r.p.Neg(bp(a)); r
 func (blsCurve) EqualG1(a, b PointG1) bool  { return bp(a).Equal(bp(b)) }
 
 // mulCT is a regular-window multiplication: constant time in k.
-func (blsCurve) MulCT(p PointG1, k Scalar) PointG1 { return &blsG1{g1.MulCT(bp(p), bs(k))} }
+func (blsCurve) MulCT(p PointG1, k Scalar) PointG1 { return &blsG1{p: g1.MulCT(bp(p), bs(k))} }
 
-// fixed builds the comb tables of a key point (≈10 ms, 840 KiB).
-func (blsCurve) Fixed(p PointG1) FixedBase { return &blsFixed{g1.NewFixedBase(bp(p))} }
+// fixed builds both tables of a key point: the constant-time comb
+// (bls12381g1, 129 KiB) and the VT table (192 KiB), ≈5 ms.
+func (blsCurve) Fixed(p PointG1) FixedBase {
+	return &blsFixed{ct: g1.NewFixedBase(bp(p)), vt: fixedVT(bp(p))}
+}
+
 func (blsCurve) FixedMulCT(t FixedBase, k Scalar) PointG1 {
-	return &blsG1{t.(*blsFixed).t.MulCT(bs(k))}
+	return &blsG1{p: t.(*blsFixed).ct.MulCT(bs(k))}
 }
-func (blsCurve) FixedMulVT(t FixedBase, k Scalar) PointG1 {
-	return &blsG1{t.(*blsFixed).t.MulVT(bs(k))}
-}
-func (blsCurve) VarBase(p PointG1) VarBase { return &blsVar{g1.NewVarBase(bp(p))} }
-func (blsCurve) VarMulVT(t VarBase, k Scalar) PointG1 {
-	return &blsG1{t.(*blsVar).t.MulVT(bs(k))}
+
+func (blsCurve) VarBase(p PointG1) VarBase { return &blsVar{varTable(p.(*blsG1))} }
+
+func (blsCurve) SumVT(fs []FixedBase, fk []Scalar, vs []VarBase, vk []Scalar) PointG1 {
+	ts, ks := make([]*vtBase, 0, len(fs)+len(vs)), make([]*bls.Scalar, 0, len(fs)+len(vs))
+	for i := range fs {
+		ts, ks = append(ts, fs[i].(*blsFixed).vt), append(ks, bs(fk[i]))
+	}
+	for i := range vs {
+		ts, ks = append(ts, vs[i].(*blsVar).t), append(ks, bs(vk[i]))
+	}
+	r := sumVT(ts, ks)
+	return &blsG1{p: g1.FromGnark(&r)}
 }
 
 func (blsCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
-	pp, kk := make([]*g1.Point, len(ps)), make([]*bls.Scalar, len(ks))
-	for i := range ps {
-		pp[i], kk[i] = bp(ps[i]), bs(ks[i])
-	}
-	return &blsG1{g1.MultiMulVT(pp, kk)}
+	r := multiMulVT(ps, ks)
+	return &blsG1{p: g1.FromGnark(&r)}
 }
 
 func (blsCurve) G2Generator() PointG2        { return &blsG2{*bls.G2Generator()} }
@@ -158,25 +174,31 @@ func (blsCurve) MulG2(p PointG2, k Scalar) PointG2 {
 	return r
 }
 
-// prepare precomputes q's Miller-loop lines (q is a key point, never the
+// prepare precomputes q's Miller-loop lines twice: for the signer's
+// constant-time loop and for gnark's (q is a key point, never the
 // identity: decoders refuse it).
 func (blsCurve) Prepare(q PointG2) Prepared {
-	p, err := pair.Prepare(bq(q))
+	ct, err := pair.Prepare(bq(q))
 	if err != nil {
 		panic("groupsig: prepare a key's G2 point: " + err.Error())
 	}
-	return &blsPrep{p}
+	vt, err := prepareVT(bq(q))
+	if err != nil {
+		panic("groupsig: prepare a key's G2 point: " + err.Error())
+	}
+	return &blsPrep{ct: ct, vt: vt}
 }
 
-// pairPrepared runs one Miller loop for all pairs over precomputed lines
-// and circl's final exponentiation: byte for byte circl's ProdPairFrac
-// (the internal package's tests pin that), about a quarter cheaper.
-func (blsCurve) PairPrepared(ps []PointG1, qs []Prepared) GT {
+// pairPreparedCT runs one Miller loop for all pairs over precomputed lines
+// and circl's final exponentiation, in constant time: byte for byte circl's
+// ProdPairFrac (the internal package's tests pin that), about a quarter
+// cheaper.
+func (blsCurve) PairPreparedCT(ps []PointG1, qs []Prepared) GT {
 	pts := make([]*g1.Point, 0, len(ps))
 	pq := make([]*pair.Prepared, 0, len(ps))
 	for i := range ps {
 		if !bp(ps[i]).IsIdentity() {
-			pts, pq = append(pts, bp(ps[i])), append(pq, qs[i].(*blsPrep).p)
+			pts, pq = append(pts, bp(ps[i])), append(pq, qs[i].(*blsPrep).ct)
 		}
 	}
 	if len(pts) == 0 {
@@ -186,6 +208,10 @@ func (blsCurve) PairPrepared(ps []PointG1, qs []Prepared) GT {
 	}
 	xs, ys, _ := g1.BatchAffine(pts)
 	return &blsGT{pair.Product(xs, ys, pq)}
+}
+
+func (blsCurve) PairPreparedVT(ps []PointG1, qs []Prepared) GT {
+	return &blsGT{pairPreparedVT(ps, qs)}
 }
 
 // pairProduct is circl's ProdPairFrac: e is the cube of the reduced
@@ -211,7 +237,7 @@ func (blsCurve) PairProduct(ps []PointG1, qs []PointG2, signs []int) GT {
 func (blsCurve) HashToG1(msg, dst []byte) PointG1 {
 	var q bls.G1
 	q.Hash(msg, dst)
-	return &blsG1{g1.FromCircl(&q)}
+	return &blsG1{p: g1.FromCircl(&q)}
 }
 
 func (blsCurve) IsOneGT(t GT) bool { return t.(*blsGT).v.IsIdentity() }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/big"
 
+	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 )
@@ -20,8 +21,11 @@ type (
 	bnG1     struct{ p bn254.G1Jac }
 	bnG2     struct{ p bn254.G2Affine }
 	bnGT     struct{ v bn254.GT }
-	bnFixed  struct{ p bn254.G1Jac }
-	bnVar    struct{ p bn254.G1Jac }
+	bnFixed  struct {
+		p   bn254.G1Jac
+		tbl []bn254.G1Affine // comb for SumVT, bnCombWindows × bnCombEntries
+	}
+	bnVar struct{ p bn254.G1Jac }
 )
 
 func (*bnScalar) isScalar() {}
@@ -162,24 +166,86 @@ func (bnCurve) MulCT(p PointG1, k Scalar) PointG1 {
 	return r
 }
 
-// gnark has no fixed-base tables for arbitrary points: a "fixed base" is
-// the point itself, multiplied with GLV.
-func (bnCurve) Fixed(p PointG1) FixedBase { return &bnFixed{*np(p)} }
+// A key point's "fixed base" keeps the point for FixedMulCT (gnark's GLV,
+// as everywhere on this suite) and a comb for public scalars: 32 windows
+// of signed 8-bit digits, entry m−1 of window j = m·2^(8j)·P (256 KiB), so
+// each key-point term of SumVT is 32 mixed additions instead of a GLV multiplication.
+const (
+	bnCombWindow  = 8
+	bnCombWindows = 32 // r < 2^254
+	bnCombEntries = 1 << (bnCombWindow - 1)
+)
+
+func (bnCurve) Fixed(p PointG1) FixedBase {
+	t := &bnFixed{p: *np(p)}
+	if t.p.Z.IsZero() {
+		return t
+	}
+	all := make([]bn254.G1Jac, bnCombWindows*bnCombEntries)
+	base := t.p
+	for j := range bnCombWindows {
+		row := all[j*bnCombEntries : (j+1)*bnCombEntries]
+		row[0] = base
+		for m := 1; m < bnCombEntries; m++ {
+			row[m].Set(&row[m-1]).AddAssign(&base)
+		}
+		base.Double(&row[bnCombEntries-1]) // 2^(8(j+1))·P
+	}
+	t.tbl = bn254.BatchJacobianToAffineG1(all)
+	return t
+}
+
 func (bnCurve) FixedMulCT(t FixedBase, k Scalar) PointG1 {
 	r := new(bnG1)
 	r.p.ScalarMultiplication(&t.(*bnFixed).p, bigOf(k))
 	return r
 }
-func (c bnCurve) FixedMulVT(t FixedBase, k Scalar) PointG1 { return c.FixedMulCT(t, k) }
-func (bnCurve) VarBase(p PointG1) VarBase                  { return &bnVar{*np(p)} }
-func (bnCurve) VarMulVT(t VarBase, k Scalar) PointG1 {
-	r := new(bnG1)
-	r.p.ScalarMultiplication(&t.(*bnVar).p, bigOf(k))
-	return r
+
+// addComb adds k·P to acc from the comb (variable time).
+func (t *bnFixed) addComb(acc *bn254.G1Jac, k *fr.Element) {
+	if t.tbl == nil {
+		return // the identity
+	}
+	l := k.Bits() // canonical, little-endian
+	carry := uint64(0)
+	for j := range bnCombWindows {
+		bit := uint(j * bnCombWindow) // windows never straddle a limb
+		d := int(l[bit/64]>>(bit%64)&(1<<bnCombWindow-1) + carry)
+		carry = 0
+		if d > bnCombEntries {
+			d -= 1 << bnCombWindow
+			carry = 1
+		}
+		switch {
+		case d > 0:
+			acc.AddMixed(&t.tbl[j*bnCombEntries+d-1])
+		case d < 0:
+			var n bn254.G1Affine
+			n.Neg(&t.tbl[j*bnCombEntries-d-1])
+			acc.AddMixed(&n)
+		}
+	}
+	// k < r < 2^254: the top window has 6 bits, so no carry is left.
 }
 
+func (bnCurve) VarBase(p PointG1) VarBase { return &bnVar{*np(p)} }
+
+// MultiMulVT is one GLV multiplication per point for a few points and
+// gnark's Pippenger MultiExp (on this goroutine) for many (a revocation
+// record's batched check).
 func (bnCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
 	r := new(bnG1)
+	if len(ps) >= pippengerFrom {
+		jac := make([]bn254.G1Jac, len(ps))
+		frs := make([]fr.Element, len(ks))
+		for i := range ps {
+			jac[i], frs[i] = *np(ps[i]), *ns(ks[i])
+		}
+		if _, err := r.p.MultiExp(bn254.BatchJacobianToAffineG1(jac), frs, ecc.MultiExpConfig{NbTasks: 1}); err != nil {
+			panic("algebra: gnark MultiExp: " + err.Error()) // lengths match by construction
+		}
+		return r
+	}
 	var t bn254.G1Jac
 	for i := range ps {
 		t.ScalarMultiplication(np(ps[i]), bigOf(ks[i]))
@@ -188,6 +254,22 @@ func (bnCurve) MultiMulVT(ps []PointG1, ks []Scalar) PointG1 {
 		} else {
 			r.p.AddAssign(&t)
 		}
+	}
+	return r
+}
+
+// SumVT adds each key point's multiple from its comb and one GLV
+// multiplication per var base.
+func (bnCurve) SumVT(fs []FixedBase, fk []Scalar, vs []VarBase, vk []Scalar) PointG1 {
+	r := new(bnG1)
+	r.p.X.SetOne()
+	r.p.Y.SetOne()
+	var t bn254.G1Jac
+	for i := range fs {
+		fs[i].(*bnFixed).addComb(&r.p, ns(fk[i]))
+	}
+	for i := range vs {
+		r.p.AddAssign(t.ScalarMultiplication(&vs[i].(*bnVar).p, bigOf(vk[i])))
 	}
 	return r
 }
@@ -232,9 +314,12 @@ func (*bnPrep) isPrepared() {}
 
 func (bnCurve) Prepare(q PointG2) Prepared { return &bnPrep{lines: bn254.PrecomputeLines(*nq(q))} }
 
-// pairPrepared is gnark's PairFixedQ: the same pairing as bn254.Pair over
+// PairPreparedCT is PairPreparedVT: gnark promises no constant time.
+func (c bnCurve) PairPreparedCT(ps []PointG1, qs []Prepared) GT { return c.PairPreparedVT(ps, qs) }
+
+// pairPreparedVT is gnark's PairFixedQ: the same pairing as bn254.Pair over
 // lines precomputed once per key.
-func (bnCurve) PairPrepared(ps []PointG1, qs []Prepared) GT {
+func (bnCurve) PairPreparedVT(ps []PointG1, qs []Prepared) GT {
 	jac := make([]bn254.G1Jac, 0, len(ps))
 	lines := make([][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff, 0, len(ps))
 	for i := range ps {

@@ -35,7 +35,8 @@ type (
 // pairing-friendly curve. Scalars are integers mod r; G1 points handed to a
 // scheme are always in the prime-order subgroup. Methods ending in CT take
 // secrets (constant time for BLS12-381; BN254 promises nothing, see
-// groupsig's doc); VT methods only public data.
+// groupsig's doc); VT methods only public data, and so do DecodeG1 and
+// CompressG1 (variable time: every G1 point the schemes encode is public).
 type Curve interface {
 	// Name is the curve's name, "bls12-381" or "bn254".
 	Name() string
@@ -69,9 +70,12 @@ type Curve interface {
 	MulCT(p PointG1, k Scalar) PointG1
 	Fixed(p PointG1) FixedBase
 	FixedMulCT(t FixedBase, k Scalar) PointG1
-	FixedMulVT(t FixedBase, k Scalar) PointG1
+	// VarBase prepares a point for the SumVT calls of one check (a T_i
+	// used twice); SumVT is Σ fk_i·fs_i + Σ vk_j·vs_j in one pass (a
+	// verifier's R_i); MultiMulVT is Σ k_i·P_i for many points without
+	// tables (a revocation record's batch).
 	VarBase(p PointG1) VarBase
-	VarMulVT(t VarBase, k Scalar) PointG1
+	SumVT(fs []FixedBase, fk []Scalar, vs []VarBase, vk []Scalar) PointG1
 	MultiMulVT(ps []PointG1, ks []Scalar) PointG1
 	// HashToG1 hashes msg to a point of G1 under dst (the curve's random
 	// oracle: RFC 9380 SSWU for BLS12-381, gnark's SVDW for BN254).
@@ -90,10 +94,12 @@ type Curve interface {
 	// inputs contribute 1.
 	PairProduct(ps []PointG1, qs []PointG2, signs []int) GT
 	// Prepare precomputes what pairing with a fixed G2 point (a key's g2
-	// and w) can; PairPrepared is Π e(P_i, Q_i) for prepared Q_i, equal to
-	// PairProduct with every sign +1.
+	// and w) can; PairPreparedCT and PairPreparedVT are Π e(P_i, Q_i) for
+	// prepared Q_i, equal to PairProduct with every sign +1 (CT for a
+	// signer's blinded points, VT for public ones).
 	Prepare(q PointG2) Prepared
-	PairPrepared(ps []PointG1, qs []Prepared) GT
+	PairPreparedCT(ps []PointG1, qs []Prepared) GT
+	PairPreparedVT(ps []PointG1, qs []Prepared) GT
 	IsOneGT(t GT) bool
 	AppendGT(b []byte, t GT) []byte
 }

@@ -8,34 +8,17 @@ import (
 	"github.com/cloudflare/circl/ecc/bls12381/ff"
 )
 
-// CompressedSize is the length of a compressed G1 encoding.
-const CompressedSize = 48
-
 var (
-	// ErrLength is returned by Decompress for inputs that are not 48 bytes.
-	ErrLength = errors.New("bls12381g1: compressed point must be 48 bytes")
-	// ErrEncoding is returned by Decompress for malformed encodings (flag
-	// bits, non-canonical x, or an x with no curve point).
-	ErrEncoding = errors.New("bls12381g1: invalid point encoding")
-	// ErrSubgroup is returned by Decompress for curve points outside G1.
-	ErrSubgroup = errors.New("bls12381g1: point not in the prime-order subgroup")
+	errLength   = errors.New("bls12381g1: uncompressed point must be 96 bytes")
+	errEncoding = errors.New("bls12381g1: invalid point encoding")
 )
 
-var (
-	curveB ff.Fp
-	// glvBeta is the cube root of unity with φ(x,y) = (glvBeta·x, y) = [z²-1]P.
-	glvBeta ff.Fp
-	// sgBeta = glvBeta², for which φ'(P) = [-z²]P on G1 (Scott's check).
-	sgBeta ff.Fp
-)
+// glvBeta is the cube root of unity with φ(x,y) = (glvBeta·x, y) = [z²-1]P
+// (circl's g1Sigma.beta0 = 2^(2(p-1)/3)), for MulCT's GLV split.
+var glvBeta ff.Fp
 
 func init() {
-	curveB.SetUint64(4)
-	// glvBeta is circl's g1Sigma.beta0 = 2^(2(p-1)/3); sgBeta is beta1 = glvBeta².
 	if err := glvBeta.SetString("0x1a0111ea397fe699ec02408663d4de85aa0d857d89759ad4897d29650fb85f9b409427eb4f49fffd8bfd00000000aaac"); err != nil {
-		panic(err)
-	}
-	if err := sgBeta.SetString("0x5f19672fdf76ce51ba69c6076a0f77eaddb3a93be6f89688de17d813620a00022e01fffffffefffe"); err != nil {
 		panic(err)
 	}
 }
@@ -44,7 +27,7 @@ func init() {
 // any validation (the input comes from a valid circl point).
 func pointFromUncompressed(b []byte) (Point, error) {
 	if len(b) != 2*ff.FpSize {
-		return Point{}, ErrLength
+		return Point{}, errLength
 	}
 	if b[0]&0x40 != 0 {
 		return Identity(), nil
@@ -54,10 +37,10 @@ func pointFromUncompressed(b []byte) (Point, error) {
 	xb[0] &= 0x1F
 	var p Point
 	if err := p.x.UnmarshalBinary(xb[:]); err != nil {
-		return Point{}, ErrEncoding
+		return Point{}, errEncoding
 	}
 	if err := p.y.UnmarshalBinary(b[ff.FpSize:]); err != nil {
-		return Point{}, ErrEncoding
+		return Point{}, errEncoding
 	}
 	p.z = fpOne
 	return p, nil
@@ -126,46 +109,6 @@ func checkCirclLayout() bool {
 	return q.IsOnG1() && q.IsEqual(want)
 }
 
-// compressAffine encodes a finite affine point.
-func compressAffine(a *affine) [CompressedSize]byte {
-	var out [CompressedSize]byte
-	xb, _ := a.x.MarshalBinary()
-	copy(out[:], xb)
-	out[0] |= 0x80 | byte(a.y.IsNegative())<<5
-	return out
-}
-
-func compressedIdentity() [CompressedSize]byte {
-	var out [CompressedSize]byte
-	out[0] = 0xC0
-	return out
-}
-
-// Compress returns the 48-byte ZCash/IETF compressed encoding of p,
-// byte-identical to circl's BytesCompressed.
-func (p *Point) Compress() [CompressedSize]byte {
-	if p.IsIdentity() {
-		return compressedIdentity()
-	}
-	a := p.toAffine()
-	return compressAffine(&a)
-}
-
-// BatchCompress compresses all points using a single field inversion
-// (Montgomery's trick). Identity points are allowed.
-func BatchCompress(ps []*Point) [][CompressedSize]byte {
-	out := make([][CompressedSize]byte, len(ps))
-	for i, a := range batchAffine(ps) {
-		if ps[i].IsIdentity() {
-			out[i] = compressedIdentity()
-		} else {
-			out[i] = compressAffine(&a)
-		}
-	}
-	return out
-}
-
-// BatchAffine returns the affine coordinates (x, y) of each point with one
 // field inversion for all; ok[i] is false for the identity.
 func BatchAffine(ps []*Point) (xs, ys []ff.Fp, ok []bool) {
 	xs, ys, ok = make([]ff.Fp, len(ps)), make([]ff.Fp, len(ps)), make([]bool, len(ps))
@@ -209,100 +152,4 @@ func batchAffine(ps []*Point) []affine {
 		out[i].y.Mul(&p.y, &zi)
 	}
 	return out
-}
-
-// Decompress decodes a 48-byte ZCash/IETF compressed G1 point, accepting
-// exactly what circl's G1.SetBytes accepts for 48-byte inputs: the
-// compression flag must be set, the infinity encoding must be 0xC0 followed
-// by zeros, x must be canonical (< p) and on the curve, and the point must
-// be in the prime-order subgroup. The identity decodes to the identity; the
-// caller decides whether to refuse it. Variable time (public data).
-func Decompress(b []byte) (Point, error) {
-	if len(b) != CompressedSize {
-		return Point{}, ErrLength
-	}
-	flags := b[0] & 0xE0
-	if flags&0x80 == 0 || flags == 0xE0 {
-		return Point{}, ErrEncoding
-	}
-	if flags&0x40 != 0 {
-		if b[0]&0x1F != 0 {
-			return Point{}, ErrEncoding
-		}
-		for _, v := range b[1:] {
-			if v != 0 {
-				return Point{}, ErrEncoding
-			}
-		}
-		return Identity(), nil
-	}
-	var xb [CompressedSize]byte
-	copy(xb[:], b)
-	xb[0] &= 0x1F
-	var a affine
-	if err := a.x.UnmarshalBinary(xb[:]); err != nil {
-		return Point{}, ErrEncoding
-	}
-	var rhs ff.Fp
-	rhs.Sqr(&a.x)
-	rhs.Mul(&rhs, &a.x)
-	rhs.Add(&rhs, &curveB)
-	if sqrt(&a.y, &rhs) == 0 {
-		return Point{}, ErrEncoding
-	}
-	if a.y.IsNegative() != int(flags>>5&1) {
-		a.y.Neg()
-	}
-	if !inSubgroup(&a) {
-		return Point{}, ErrSubgroup
-	}
-	return a.toPoint(), nil
-}
-
-// mulAbsZ returns [|z|]q (variable time; |z| = 0xd201000000010000).
-func mulAbsZ(q *jac) jac {
-	p := *q
-	for i := 62; i >= 0; i-- {
-		p.double(&p)
-		if absZ>>uint(i)&1 == 1 {
-			p.add(&p, q)
-		}
-	}
-	return p
-}
-
-// mulAbsZAffine returns [|z|]a for an affine a (variable time).
-func mulAbsZAffine(a *affine) jac {
-	var p jac
-	p.setAffine(a)
-	for i := 62; i >= 0; i-- {
-		p.double(&p)
-		if absZ>>uint(i)&1 == 1 {
-			p.addAffine(&p, a)
-		}
-	}
-	return p
-}
-
-// inSubgroup reports whether the affine curve point a lies in G1, using
-// Scott's test (eprint 2021/1130): P ∈ G1 ⇔ φ'(P) = [-z²]P, where
-// φ'(x,y) = (sgBeta·x, y). Variable time.
-func inSubgroup(a *affine) bool {
-	q := mulAbsZAffine(a)
-	q = mulAbsZ(&q) // [z²]P
-	if q.isIdentity() {
-		return false
-	}
-	// [z²]P == -φ'(P) ⇔ X == sgBeta·x·Z² and Y == -y·Z³.
-	var zz, t ff.Fp
-	zz.Sqr(&q.z)
-	t.Mul(&sgBeta, &a.x)
-	t.Mul(&t, &zz)
-	if t.IsEqual(&q.x) == 0 {
-		return false
-	}
-	zz.Mul(&zz, &q.z)
-	t.Mul(&a.y, &zz)
-	t.Neg()
-	return t.IsEqual(&q.y) == 1
 }

@@ -8,13 +8,6 @@ import (
 )
 
 const (
-	// Variable-time table: 29 windows of w = 9 bits, signed digits in
-	// [-2^(w-1), 2^(w-1)]; entry m-1 of window j holds m·2^(wj)·P. w = 8
-	// halves the memory (~390 KiB) for ~10% more time; w = 10 doubles it
-	// for ~15% less.
-	fbVTWindow  = 9
-	fbVTWindows = (255 + fbVTWindow - 1) / fbVTWindow
-	fbVTEntries = 1 << (fbVTWindow - 1)
 	// Constant-time table: 43 windows of 6 bits with regular odd digits in
 	// [-63, 63]; entry i of window j holds (2i+1)·2^(6j)·P, i = 0..31.
 	// (w = 6 minimises additions plus full-window scans.)
@@ -23,17 +16,16 @@ const (
 	fbCTEntries = 1 << (fbCTWindow - 1)
 )
 
-// FixedBase holds precomputed affine tables for one point (about 840 KiB:
-// 712 KiB for MulVT, 129 KiB for MulCT), built once per key by NewFixedBase
-// (~10 ms), giving scalar multiplications without any point doubling. It is
-// safe for concurrent use after construction.
+// FixedBase holds the precomputed affine comb of one point (129 KiB),
+// built once per key by NewFixedBase (≈2 ms), giving constant-time
+// multiplications without any point doubling. It is safe for concurrent
+// use after construction. (Public multiplications run in package algebra.)
 type FixedBase struct {
 	identity bool
-	vt       []affine // fbVTWindows × fbVTEntries
 	ct       []affine // fbCTWindows × fbCTEntries
 }
 
-// NewFixedBase precomputes the tables for p (about 10 ms). p must be in G1.
+// NewFixedBase precomputes the table for p. p must be in G1.
 func NewFixedBase(p *Point) *FixedBase {
 	t := &FixedBase{}
 	if p.IsIdentity() {
@@ -50,30 +42,18 @@ func NewFixedBase(p *Point) *FixedBase {
 	pow2 := make([]affine, 256)
 	batchNormalize(pow2, pw)
 
-	nvt := fbVTWindows * fbVTEntries
 	nct := fbCTWindows * fbCTEntries
-	all := make([]jac, nvt+nct)
-	for j := 0; j < fbVTWindows; j++ {
-		base := &pow2[fbVTWindow*j]
-		row := all[j*fbVTEntries : (j+1)*fbVTEntries]
-		row[0].setAffine(base)
-		row[1].setAffine(&pow2[fbVTWindow*j+1])
-		for m := 2; m < fbVTEntries; m++ {
-			row[m].addAffine(&row[m-1], base)
-		}
-	}
+	all := make([]jac, nct)
 	for j := 0; j < fbCTWindows; j++ {
 		twice := &pow2[fbCTWindow*j+1]
-		row := all[nvt+j*fbCTEntries : nvt+(j+1)*fbCTEntries]
+		row := all[j*fbCTEntries : (j+1)*fbCTEntries]
 		row[0].setAffine(&pow2[fbCTWindow*j])
 		for i := 1; i < fbCTEntries; i++ {
 			row[i].addAffine(&row[i-1], twice)
 		}
 	}
-	aff := make([]affine, nvt+nct)
-	batchNormalize(aff, all)
-	t.vt = aff[:nvt:nvt]
-	t.ct = aff[nvt:]
+	t.ct = make([]affine, nct)
+	batchNormalize(t.ct, all)
 	return t
 }
 
@@ -119,42 +99,4 @@ func (t *FixedBase) MulCT(k *ff.Scalar) Point {
 	}
 	acc.condNeg(even)
 	return acc
-}
-
-// MulVT returns k·P in variable time (public scalars only): 29 signed 9-bit
-// digits, one mixed Jacobian addition per nonzero digit, no doublings.
-func (t *FixedBase) MulVT(k *ff.Scalar) Point {
-	if t.identity {
-		return Identity()
-	}
-	l := scalarLimbs(k)
-	var acc jac
-	acc.setIdentity()
-	carry := uint64(0)
-	const mask = 1<<fbVTWindow - 1
-	for j := 0; j < fbVTWindows; j++ {
-		bit := uint(j * fbVTWindow)
-		w := l[bit/64] >> (bit % 64)
-		if bit%64+fbVTWindow > 64 && bit/64 < 3 {
-			w |= l[bit/64+1] << (64 - bit%64)
-		}
-		d := int((w & mask) + carry)
-		carry = 0
-		if d > fbVTEntries {
-			d -= 1 << fbVTWindow
-			carry = 1
-		}
-		if d == 0 {
-			continue
-		}
-		row := t.vt[j*fbVTEntries : (j+1)*fbVTEntries]
-		if d > 0 {
-			acc.addAffine(&acc, &row[d-1])
-		} else {
-			acc.addAffineNeg(&acc, &row[-d-1])
-		}
-	}
-	// k < r < 2^255 and the top window has at most fbVTWindow-1 bits, so
-	// no carry is left.
-	return acc.toPoint()
 }

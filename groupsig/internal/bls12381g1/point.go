@@ -193,5 +193,3 @@ func (p *Point) toAffine() affine {
 	a.y.Mul(&p.y, &inv)
 	return a
 }
-
-func (a *affine) toPoint() Point { return Point{x: a.x, y: a.y, z: fpOne} }

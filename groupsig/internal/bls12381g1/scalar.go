@@ -137,36 +137,3 @@ func ctAbs(d int32) (uint32, int) {
 }
 
 // wnaf returns the width-w NAF of k (digits least significant first; every
-// nonzero digit is odd with |d| < 2^(w-1)). Variable time.
-func wnaf(k [2]uint64, w uint, out []int8) int {
-	x := [3]uint64{k[0], k[1], 0}
-	full := int64(1) << w
-	half := int64(1) << (w - 1)
-	mask := uint64(full - 1)
-	n := 0
-	for x[0]|x[1]|x[2] != 0 {
-		var d int64
-		if x[0]&1 == 1 {
-			d = int64(x[0] & mask)
-			if d >= half {
-				d -= full
-			}
-			var c uint64
-			if d > 0 {
-				x[0], c = bits.Sub64(x[0], uint64(d), 0)
-				x[1], c = bits.Sub64(x[1], 0, c)
-				x[2] -= c
-			} else {
-				x[0], c = bits.Add64(x[0], uint64(-d), 0)
-				x[1], c = bits.Add64(x[1], 0, c)
-				x[2] += c
-			}
-		}
-		out[n] = int8(d)
-		n++
-		x[0] = x[0]>>1 | x[1]<<63
-		x[1] = x[1]>>1 | x[2]<<63
-		x[2] >>= 1
-	}
-	return n
-}

@@ -10,7 +10,9 @@
 // and one loop's 63 Fp12 squarings. Like circl's pairing it uses circl's
 // constant-time field arithmetic and does not branch on its inputs (but
 // for circl's guard against a zero line, which needs the identity), so the
-// signer may pass its blinded values.
+// signer may pass its blinded values: it is package algebra's
+// PairPreparedCT, the signer's product. Public products (verification,
+// join and revocation checks) run on gnark-crypto there, several times faster.
 package bls12381pair
 
 import (
