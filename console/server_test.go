@@ -81,7 +81,9 @@ func TestConsoleOpensChecksAndLogs(t *testing.T) {
 	}
 
 	bundles := map[string][]byte{}
-	for label, id := range map[string]string{"alice": alice, "bob": bob} {
+	// In a fixed order: the log is checked below as alice's, then bob's.
+	for _, o := range []struct{ label, id string }{{"alice", alice}, {"bob", bob}} {
+		label, id := o.label, o.id
 		st, r := postJSON(t, ts.URL+"/audit/open", `{"tx":"`+strings.ToUpper(id)+`"}`)
 		if st != 200 || r["label"] != label || r["tx"] != id || r["group"] != "acme" || r["threshold"] != false || r["cert_checked"] != true {
 			t.Fatalf("open %s: %d %v", label, st, r)
