@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/veilchain/veil/chain"
@@ -21,6 +22,20 @@ const (
 	maxBlocksPerReq      = 512
 	maxBlockReply        = 12 << 20
 )
+
+// gossipCounters count the transaction copies this node sends beyond its
+// pushes (which p2p counts as Stats.GossipSent): with them, copies per
+// transaction across a network is a plain sum over its nodes' metrics.
+type gossipCounters struct {
+	pulledOut atomic.Uint64 // transactions sent in answer to a peer's pull
+	pulledIn  atomic.Uint64 // transactions admitted from this node's pulls
+}
+
+// txCopiesSent is how many transaction copies this node has sent to
+// peers: gossip pushes plus answers to anti-entropy pulls.
+func (n *Node) txCopiesSent() uint64 {
+	return n.cluster.Stats().GossipSent + n.gossip.pulledOut.Load()
+}
 
 func (n *Node) registerHandlers() {
 	n.cluster.Handle(kindTx, func(_ string, msg []byte) {
@@ -45,6 +60,7 @@ func (n *Node) registerHandlers() {
 		for i := 0; i < len(req); i += 32 {
 			if tx, ok := n.pool.Get([32]byte(req[i : i+32])); ok {
 				out = appendChunk(out, tx.Encode())
+				n.gossip.pulledOut.Add(1)
 			}
 		}
 		return out, nil
@@ -203,6 +219,7 @@ func (n *Node) pullFrom(ctx context.Context, peer string) error {
 			admitted++
 		}
 	}
+	n.gossip.pulledIn.Add(uint64(admitted))
 	if admitted > 0 {
 		n.log.Debug("anti-entropy repaired gossip gaps", "peer", peer, "txs", admitted)
 	}

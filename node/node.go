@@ -55,6 +55,7 @@ type Node struct {
 	api      *api.Server
 	role     string
 	txIn     chan []byte
+	gossip   gossipCounters
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -115,11 +116,13 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 
 	n.hub = api.NewHub()
 	n.metrics = api.NewMetrics(api.Gauges{
-		Height:        func() float64 { return float64(n.ledger.Head().Height) },
-		Mempool:       func() float64 { return float64(n.pool.Len()) },
-		Peers:         func() float64 { return float64(n.alivePeers()) },
-		GossipDropped: func() float64 { return float64(n.cluster.Stats().GossipDropped) },
-		EventDrops:    func() float64 { return float64(n.hub.Drops()) },
+		Height:         func() float64 { return float64(n.ledger.Head().Height) },
+		Mempool:        func() float64 { return float64(n.pool.Len()) },
+		Peers:          func() float64 { return float64(n.alivePeers()) },
+		GossipDropped:  func() float64 { return float64(n.cluster.Stats().GossipDropped) },
+		EventDrops:     func() float64 { return float64(n.hub.Drops()) },
+		TxCopiesPushed: func() float64 { return float64(n.cluster.Stats().GossipSent) },
+		TxCopiesPulled: func() float64 { return float64(n.gossip.pulledOut.Load()) },
 	})
 	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, OnVerify: n.metrics.ObserveVerify}); err != nil {
 		return nil, err
