@@ -116,7 +116,7 @@ lines = ['', f'## Gossip at {n} nodes', '',
  f'| … submit→commit latency p50 / p95 / p99 | {load["latency_p50_ms"]:.0f} / {load["latency_p95_ms"]:.0f} / {load["latency_p99_ms"]:.0f} ms | p50 = {load["latency_p50_ms"]/block_ms:.2f} × block interval ({block_ms:.0f} ms) |',
  f'| … copies per tx (nodes\' veil_gossip_tx_copies_sent_total) | {tot:.2f} (push {per["push"]:.2f}, pull {per["pull"]:.2f}) | {tot/(n-1):.2f} × (n − 1); goal ≤ 2 (n − 1) = {2*(n-1)}: {"met" if tot <= 2*(n-1) else "MISSED"} |',
  f'| … CPU of all nodes under that load | {load_cpu:.2f} cores | {load_cpu/cores*100:.0f} % of the machine' + (f'; CPU pressure at the end (PSI some, avg60): {psi} %' if psi else '') + ' |',
- f'| … raft elections started during the run (node logs) | {elections} | a follower that misses the leader for a heartbeat timeout starts one |',
+ f'| … raft elections started, formation included (node logs) | {elections} | a follower that misses the leader for a heartbeat timeout starts one |',
  f'| … RSS per node at the end: min / median / max (peak) | {rss[0]:.0f} / {statistics.median(rss):.0f} / {rss[-1]:.0f} ({hwm:.0f}) MiB | |', '']
 open(out, 'a').write('\n'.join(lines))
 print('\n'.join(lines))
