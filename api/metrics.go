@@ -16,6 +16,10 @@ type Gauges struct {
 	Peers         func() float64
 	GossipDropped func() float64
 	EventDrops    func() float64
+	// TxCopiesPushed and TxCopiesPulled count transaction copies this node
+	// sent to peers, by gossip push and in answer to anti-entropy pulls.
+	TxCopiesPushed func() float64
+	TxCopiesPulled func() float64
 }
 
 // Metrics are one node's Prometheus metrics, on a registry of its own (so
@@ -51,6 +55,12 @@ func NewMetrics(g Gauges) *Metrics {
 	gauge("veil_peers", "Alive peers in the gossip cluster.", g.Peers)
 	gauge("veil_gossip_dropped_total", "Gossip messages dropped because the inbound queue was full.", g.GossipDropped)
 	gauge("veil_event_subscribers_dropped_total", "Event-stream clients dropped as slow consumers.", g.EventDrops)
+	for path, f := range map[string]func() float64{"push": g.TxCopiesPushed, "pull": g.TxCopiesPulled} {
+		if f != nil {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "veil_gossip_tx_copies_sent_total",
+				Help: "Transaction copies sent to peers, by path: gossip push or answer to an anti-entropy pull.", ConstLabels: prometheus.Labels{"path": path}}, f))
+		}
+	}
 	return m
 }
 

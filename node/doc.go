@@ -3,13 +3,25 @@
 // (transactions, anti-entropy and block sync on package p2p), raft
 // ordering (package consensus), and the HTTP API, with a graceful stop.
 //
-// Gossip: a transaction admitted through the API or from gossip is
-// re-broadcast the first time this node admits it; gossiped transactions
-// are admitted in batches so their signatures verify on all cores; every
-// second a node pulls a random peer's pending ids and fetches what it
-// lacks, which repairs messages memberlist lost. Block sync serves raft
-// snapshot restores. The leader adds certified observers that appear in
-// gossip to raft as non-voters, and removes them once gone for good.
+// Gossip: only the node that admits a transaction from its API pushes it,
+// one copy to every live member (n−1 copies); receivers admit it in
+// batches, so their signatures verify on all cores, and never push it on.
+// Once a second each node (skipping up to three seconds while pushes still
+// queue for admission) pulls a random peer's pending ids and fetches, half
+// a second later, those it still lacks, so that pushes in flight are not
+// fetched twice; a node that missed a push (down, joining, a lost
+// connection, a full queue) gets the transaction from whichever peer it
+// asks next. Measured by TestGossipDeliversEverywhereWithBoundedCopies
+// (one node misses half the pushes; every transaction reaches every node):
+// 3.0, 7.0–7.3 and 15.0–15.2 copies a transaction at 4, 8 and 16 nodes,
+// against 9.5, 49.6 and 225 when every node re-broadcast on first
+// admission (n·(n−1) in steady state); on a 16-node network of processes
+// at 20 tx/s, 15.25–15.76. veil_gossip_tx_copies_sent_total{path="push"|
+// "pull"} counts the copies a node sends.
+//
+// Block sync serves raft snapshot restores. The leader adds certified
+// observers that appear in gossip to raft as non-voters, and removes them
+// once gone for good.
 //
 // Disk: the data directory holds the chain database (chain/), the raft log
 // and stable store (raft-log/) and raft's snapshots (raft/). The raft log

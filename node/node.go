@@ -55,6 +55,7 @@ type Node struct {
 	api      *api.Server
 	role     string
 	txIn     chan []byte
+	gossip   gossipCounters
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -115,11 +116,13 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 
 	n.hub = api.NewHub()
 	n.metrics = api.NewMetrics(api.Gauges{
-		Height:        func() float64 { return float64(n.ledger.Head().Height) },
-		Mempool:       func() float64 { return float64(n.pool.Len()) },
-		Peers:         func() float64 { return float64(n.alivePeers()) },
-		GossipDropped: func() float64 { return float64(n.cluster.Stats().GossipDropped) },
-		EventDrops:    func() float64 { return float64(n.hub.Drops()) },
+		Height:         func() float64 { return float64(n.ledger.Head().Height) },
+		Mempool:        func() float64 { return float64(n.pool.Len()) },
+		Peers:          func() float64 { return float64(n.alivePeers()) },
+		GossipDropped:  func() float64 { return float64(n.cluster.Stats().GossipDropped) },
+		EventDrops:     func() float64 { return float64(n.hub.Drops()) },
+		TxCopiesPushed: func() float64 { return float64(n.cluster.Stats().GossipSent) },
+		TxCopiesPulled: func() float64 { return float64(n.gossip.pulledOut.Load()) },
 	})
 	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, OnVerify: n.metrics.ObserveVerify}); err != nil {
 		return nil, err
@@ -167,7 +170,11 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		oc.LogPolicy.MaxBytes, oc.LogPolicy.KeepBytes = cfg.RaftLogBytes, cfg.RaftLogBytes/2
 	}
 	if cfg.Timing == "fast" {
-		oc.HeartbeatTimeout, oc.ElectionTimeout, oc.LeaderLeaseTimeout, oc.CommitTimeout = 400*time.Millisecond, 400*time.Millisecond, 200*time.Millisecond, 5*time.Millisecond
+		// CommitTimeout is also how often an idle leader sends every
+		// follower an empty AppendEntries: at 5 ms the leader of an idle
+		// 16-node network used 21 % of a core and each follower 3 %; at
+		// raft's default of 50 ms, 12 % and 1.9 %.
+		oc.HeartbeatTimeout, oc.ElectionTimeout, oc.LeaderLeaseTimeout, oc.CommitTimeout = 400*time.Millisecond, 400*time.Millisecond, 200*time.Millisecond, 50*time.Millisecond
 		oc.LogCheckInterval = 200 * time.Millisecond
 	}
 	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {

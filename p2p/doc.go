@@ -54,7 +54,10 @@
 // A copy is still lost if the connection to that member fails at that moment,
 // if its outbound or inbound queue is full (counted in [Stats]), or if this
 // node does not yet know a member that just joined. So the layer above must
-// re-broadcast an item the first time it admits it, and periodically pull
-// missing items by id (anti-entropy on mempool ids, using [Cluster.Request]
-// or [Cluster.SendTo]); duplicates it causes are its own to drop by id.
+// periodically pull missing items by id (anti-entropy, using
+// [Cluster.Request]); duplicates it causes are its own to drop by id. It
+// need not, and veil's node does not, re-broadcast what it receives: with
+// every receiver pushing again an item costs n·(n−1) copies instead of n−1
+// (at 16 nodes 240 copies a transaction instead of 15), and the pull
+// repairs the rare miss. [Stats.GossipSent] counts the copies pushed.
 package p2p

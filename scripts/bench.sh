@@ -129,3 +129,7 @@ if big:
 open(out, 'w').write('\n'.join(lines))
 print('\n'.join(lines))
 PY
+
+# Gossip copies per transaction at 4, 8 and 16 nodes and a 16-node network
+# under steady load: a section of its own, appended to $OUT.
+"$(dirname "$0")/bench-gossip.sh" "$VEIL" "$OUT"

@@ -35,7 +35,7 @@ func newTestnetUpCmd() *cobra.Command {
 		Use:   "up",
 		Short: "Create (if absent) and run a local network until Ctrl-C",
 		Long: `Create a local network in --dir if it holds none (as 'veil genesis init'
-with fast timing), start one 'veil node start' process per node on free
+with --timing, fast by default), start one 'veil node start' process per node on free
 loopback ports, print each node's API URL once it answers, and stop them
 all gracefully on Ctrl-C (SIGINT) or SIGTERM. Run again, it resumes from
 the data in --dir. Each node logs to DIR/nodes/node-N/node.log.
@@ -53,7 +53,6 @@ LABEL.GROUP.key); other members join by transaction ('veil group join').`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			opt.Timing = "fast"
 			l, err := node.InitLocal(dir, opt)
 			if err != nil {
 				return badInput(err)
@@ -140,6 +139,8 @@ LABEL.GROUP.key); other members join by transaction ('veil group join').`,
 	cmd.Flags().StringSliceVar(&opt.Groups, "group", nil, "groups that exist from genesis (when creating)")
 	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, when creating): keys in DIR/members")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id (when creating)")
+	cmd.Flags().IntVar(&opt.Validators, "validators", 0, "voting nodes, the others observers (when creating; 0: all of up to 3 nodes, 3 of 4, 5 of 5 or more)")
+	cmd.Flags().StringVar(&opt.Timing, "timing", "fast", `raft and memberlist timing (when creating): "fast" (200 ms blocks) or "lan" (production defaults, 500 ms blocks)`)
 	return cmd
 }
 
