@@ -62,9 +62,14 @@ type VerifierConfig struct {
 	OnVerify func(Priority, time.Duration)
 }
 
-// DefaultVerifierConfig returns one worker a core and an API queue of
-// 8 verifications a worker: at about 1 ms a verification, a submission
+// DefaultVerifierConfig returns one worker a core and an API queue of 8
+// verifications a worker: at about 1 ms a verification, a submission
 // waits at most ~10 ms behind other submissions before the node says busy.
+//
+// The workers run at the process's priority. Lowering their threads'
+// nice value was tried and left out: a niced thread that the kernel does
+// not schedule still holds its P, so raft's goroutines wait for it, and
+// so does every garbage collection's stop-the-world.
 func DefaultVerifierConfig() VerifierConfig {
 	w := runtime.GOMAXPROCS(0)
 	return VerifierConfig{Workers: w, APIQueue: 8 * w}

@@ -10,4 +10,13 @@
 // lacks, which repairs messages memberlist lost. Block sync serves raft
 // snapshot restores. The leader adds certified observers that appear in
 // gossip to raft as non-voters, and removes them once gone for good.
+//
+// Verification: the ledger owns the node's one verification pool
+// (chain.Verifier with chain.DefaultVerifierConfig: a worker a core),
+// shared by block apply, gossip admission and API submissions in that
+// order of priority; the API sheds submissions with 503 busy when its
+// share is full. The node exports the pool's and raft's figures:
+// veil_signature_verifications_total{path}, veil_verify_queue_depth
+// {priority}, veil_api_busy_total, veil_raft_leader_changes_total,
+// veil_raft_term and veil_raft_state.
 package node
