@@ -38,7 +38,7 @@ type Config struct {
 	// it can queue (default 1,000).
 	MaxPending int
 	// BusyRetry is how long a submission answered 503 busy waits before
-	// it is sent again (default 20 ms: a node sheds load for about one
+	// it is sent again (default 50 ms: a node sheds load for about one
 	// block's verification, not the second its Retry-After rounds up to).
 	BusyRetry time.Duration
 	// Progress, if set, is called as transactions are signed, submitted
@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.MaxPending = 1000
 	}
 	if cfg.BusyRetry <= 0 {
-		cfg.BusyRetry = 20 * time.Millisecond
+		cfg.BusyRetry = 50 * time.Millisecond
 	}
 	clients := make([]*client.Client, len(cfg.Nodes))
 	for i, u := range cfg.Nodes {
