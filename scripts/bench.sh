@@ -35,6 +35,7 @@ go test -run '^$' -bench 'CommitBlock1000' -benchtime 20x -count 1 ./storage/ | 
 # /metrics again.
 cat >"$WORK/watch.py" <<'PY'
 import json, os, re, sys, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
 nodes = [u if u.startswith('http') else 'http://' + u for u in sys.argv[1].split(',')]
 out, pid = sys.argv[2], int(sys.argv[3])
 def get(url):
@@ -60,10 +61,12 @@ while alive(pid):
     if api_verified(now) > api_verified(before): break
     before = now
     time.sleep(0.2)
-samples, t0 = [], time.time()
+samples, t0, pool = [], time.time(), ThreadPoolExecutor(len(nodes))
 while alive(pid):
     try:
-        hs = [json.loads(get(u + '/v1/status'))['height'] for u in nodes]
+        # All nodes at once: read one after another, the heights would
+        # differ by the requests' latency, not by lag.
+        hs = list(pool.map(lambda u: json.loads(get(u + '/v1/status'))['height'], nodes))
         samples.append(hs)
     except Exception:
         pass
