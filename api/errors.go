@@ -13,6 +13,10 @@ const (
 	CodeNotFound    = "not_found"
 	CodeRateLimited = "rate_limited"
 	CodeMempoolFull = "mempool_full"
+	// CodeBusy (503, with Retry-After): the node's verification pool has
+	// no room for API work now; retry shortly. Not a refusal of the
+	// transaction.
+	CodeBusy        = "busy"
 	CodeBadRequest  = "bad_request"
 	CodeUnavailable = "unavailable"
 )
@@ -29,6 +33,11 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // writeTxError maps a submission error to its status and stable code.
 func writeTxError(w http.ResponseWriter, err error) string {
+	if errors.Is(err, chain.ErrBusy) {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, CodeBusy, err.Error())
+		return CodeBusy
+	}
 	if errors.Is(err, chain.ErrMempoolFull) {
 		writeError(w, http.StatusServiceUnavailable, CodeMempoolFull, err.Error())
 		return CodeMempoolFull

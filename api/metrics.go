@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/veilchain/veil/chain"
 )
 
 // Gauges are read when /metrics is scraped.
@@ -20,6 +21,13 @@ type Gauges struct {
 	// sent to peers, by gossip push and in answer to anti-entropy pulls.
 	TxCopiesPushed func() float64
 	TxCopiesPulled func() float64
+	// VerifyQueue is the verification pool's queue depth at a priority.
+	VerifyQueue func(chain.Priority) float64
+	// RaftLeaderChanges counts the leaders this node has observed taking
+	// office (a counter); RaftTerm and RaftState read raft.
+	RaftLeaderChanges func() float64
+	RaftTerm          func() float64
+	RaftState         func() float64
 }
 
 // Metrics are one node's Prometheus metrics, on a registry of its own (so
@@ -29,6 +37,8 @@ type Metrics struct {
 	admittedTx  prometheus.Counter
 	refusedTx   *prometheus.CounterVec
 	verify      prometheus.Histogram
+	verified    [len(chain.Priorities)]prometheus.Counter // by path, indexed by chain.Priority
+	busy        prometheus.Counter
 	blockCommit prometheus.Histogram
 }
 
@@ -44,7 +54,24 @@ func NewMetrics(g Gauges) *Metrics {
 		blockCommit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "veil_block_commit_seconds", Help: "Time from a block's proposal to its application on this node.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 	}
-	reg.MustRegister(m.admittedTx, m.refusedTx, m.verify, m.blockCommit, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.busy = prometheus.NewCounter(prometheus.CounterOpts{Name: "veil_api_busy_total", Help: "Submissions answered 503 busy: the verification pool's API share was full."})
+	verified := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "veil_signature_verifications_total",
+		Help: "Group signature verifications actually run (cached verdicts and joined in-flight ones excluded), by the path that needed it: apply, gossip, api."}, []string{"path"})
+	for _, p := range chain.Priorities {
+		m.verified[p] = verified.WithLabelValues(p.String()) // every path present from the start
+	}
+	reg.MustRegister(m.admittedTx, m.refusedTx, m.verify, verified, m.busy, m.blockCommit, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if g.VerifyQueue != nil {
+		for _, p := range chain.Priorities {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veil_verify_queue_depth",
+				Help: "Verifications waiting for a worker of the pool, by priority (apply > gossip > api).", ConstLabels: prometheus.Labels{"priority": p.String()}},
+				func() float64 { return g.VerifyQueue(p) }))
+		}
+	}
+	if g.RaftLeaderChanges != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "veil_raft_leader_changes_total",
+			Help: "Raft leaders this node has observed taking office, the first election included."}, g.RaftLeaderChanges))
+	}
 	gauge := func(name, help string, f func() float64) {
 		if f != nil {
 			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
@@ -61,6 +88,8 @@ func NewMetrics(g Gauges) *Metrics {
 				Help: "Transaction copies sent to peers, by path: gossip push or answer to an anti-entropy pull.", ConstLabels: prometheus.Labels{"path": path}}, f))
 		}
 	}
+	gauge("veil_raft_term", "This node's current raft term.", g.RaftTerm)
+	gauge("veil_raft_state", "This node's raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown.", g.RaftState)
 	return m
 }
 
@@ -79,10 +108,18 @@ func (m *Metrics) refused(code string) {
 	}
 }
 
-// ObserveVerify records one signature verification (chain.Config.OnVerify).
-func (m *Metrics) ObserveVerify(d time.Duration) {
+// ObserveVerify records one signature verification the pool ran, for
+// path p (chain.VerifierConfig.OnVerify).
+func (m *Metrics) ObserveVerify(p chain.Priority, d time.Duration) {
 	if m != nil {
+		m.verified[p].Inc()
 		m.verify.Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) busied() {
+	if m != nil {
+		m.busy.Inc()
 	}
 }
 

@@ -209,7 +209,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		err = s.b.Submit(r.Context(), tx)
 	}
 	if err != nil {
-		s.metrics.refused(writeTxError(w, err))
+		if code := writeTxError(w, err); code == CodeBusy {
+			s.metrics.busied() // shed load, not a refusal of the transaction
+		} else {
+			s.metrics.refused(code)
+		}
 		return
 	}
 	s.metrics.admitted()

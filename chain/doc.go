@@ -129,10 +129,30 @@
 // Expiry is the last height it may be committed at and may lie at most the
 // genesis expiry window (default 1,000 blocks) past the head.
 //
-// Group signatures are verified once per node: the mempool verifies at
-// admission and the verdict cache remembers the outcome by (id, signature
-// bytes); Apply finds it there (and verifies, on all cores, only what it
-// has not seen).
+// Group signatures are verified once per node, on one bounded pool
+// (Verifier, one worker a core): group signature verification is 95–98.5 %
+// of a node's CPU, and when API handlers, the gossip batcher and Apply
+// each verified on goroutines of their own, a 1.8 ms verification took
+// 10–48 ms of wall time, followers lagged 7–20 blocks and the leader lost
+// its quorum in 2 of 3 saturation runs. Workers take the oldest job of
+// the highest priority — block apply (PriorityApply), then gossip
+// admission (PriorityGossip, Mempool.AddBatch), then API submissions
+// (PriorityAPI, Mempool.Add) — and are never pre-empted, so lower-priority
+// work delays a block by at most one verification per worker. API work
+// waits in a bounded queue; past it admission fails at once with ErrBusy
+// (the API's 503 busy) rather than verify late. A verification is keyed
+// by the verdict cache's key (id, signature bytes): a request for a
+// signature already queued or running joins it (promoting it to the
+// higher priority), and the verdict cache remembers the outcome, so a
+// transaction that arrives by API, gossip and in a block is verified
+// once. Capacity (mempool_full), duplicates and pending claims are
+// checked before the signature. Apply verifies what has no verdict at apply
+// priority; VerifyAhead queues the signatures of blocks about to be
+// applied (block sync, raft batches), so sync verifies the next blocks
+// while the current one commits: BenchmarkSync (50 blocks of 20 txs)
+// measured 0.96 of the verify-bound ceiling (the same signatures verified
+// bare on every core) with it, 0.83 block by block; with blocks of 100
+// both reach ~0.95, since a block's own signatures fill the cores.
 //
 // # State
 //

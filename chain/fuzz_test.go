@@ -119,7 +119,7 @@ func stateSeeds(t testing.TB) [][]byte {
 	j := &joinEntry{rec: m.Record, cert: m.Cert, org: m.Org, height: 3, revokedAt: 2}
 	p := &pendingJoin{req: m.Record.Request, cert: m.Cert, org: m.Org, height: 4}
 	tp := &topicState{rule: TopicRule{Groups: []string{"acme"}, Tagged: true, Closes: 9}, height: 2, tally: 5}
-	g, _ := fx.ledger.currentView().group("acme")
+	g, _ := fx.ledger.currentView(PriorityAPI).group("acme")
 	return [][]byte{j.encode(), p.encode(), tp.encode(), encodeGroupHeader(g)}
 }
 

@@ -9,14 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
-	"golang.org/x/sync/errgroup"
 )
 
 // Config tunes a Ledger.
@@ -24,18 +21,17 @@ type Config struct {
 	// VerdictCacheSize bounds the remembered signature verdicts; it should
 	// hold at least a full mempool plus a few blocks.
 	VerdictCacheSize int
-	// Workers is how many signatures are verified at once.
-	Workers int
+	// Verifier sizes the node's one verification pool (see Verifier),
+	// which block apply, gossip and API admission share.
+	Verifier VerifierConfig
 	// Logger receives the ledger's logs.
 	Logger *slog.Logger
-	// OnVerify, if set, is told how long each group signature check took
-	// (for a latency histogram).
-	OnVerify func(time.Duration)
 }
 
-// DefaultConfig returns the defaults: 200,000 verdicts, one worker a core.
+// DefaultConfig returns the defaults: 200,000 verdicts and
+// DefaultVerifierConfig.
 func DefaultConfig() Config {
-	return Config{VerdictCacheSize: 200_000, Workers: runtime.GOMAXPROCS(0), Logger: slog.Default()}
+	return Config{VerdictCacheSize: 200_000, Verifier: DefaultVerifierConfig(), Logger: slog.Default()}
 }
 
 // Head is the newest committed block.
@@ -55,9 +51,8 @@ type Ledger struct {
 	ca         *x509.Certificate // member identities chain to it
 	cfg        Config
 	verdicts   *VerdictCache
+	verifier   *Verifier
 	validators map[string]ed25519.PublicKey
-
-	verifications atomic.Int64 // group signatures verified, ever
 
 	applyMu sync.Mutex
 	mu      sync.RWMutex // guards head, groups and topics; their values are never mutated once published
@@ -91,13 +86,11 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 	if cfg.VerdictCacheSize <= 0 {
 		cfg.VerdictCacheSize = def.VerdictCacheSize
 	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = def.Workers
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger
 	}
-	l := &Ledger{db: db, gen: gen, ca: ca, cfg: cfg, verdicts: NewVerdictCache(cfg.VerdictCacheSize),
+	verdicts := NewVerdictCache(cfg.VerdictCacheSize)
+	l := &Ledger{db: db, gen: gen, ca: ca, cfg: cfg, verdicts: verdicts, verifier: NewVerifier(cfg.Verifier, verdicts),
 		validators: map[string]ed25519.PublicKey{}, groups: map[string]*group{}, topics: map[string]*topicState{}, revoked: map[string]bool{}}
 	for _, v := range gen.Validators {
 		l.validators[v.ID] = v.PublicKey
@@ -237,6 +230,10 @@ func (l *Ledger) CA() *x509.Certificate { return l.ca }
 // Verdicts is the ledger's signature verdict cache, shared with the
 // mempool.
 func (l *Ledger) Verdicts() *VerdictCache { return l.verdicts }
+
+// Verifier is the node's verification pool, shared by Apply, the mempool
+// and (through it) gossip and API admission.
+func (l *Ledger) Verifier() *Verifier { return l.verifier }
 
 // Head returns the newest committed block.
 func (l *Ledger) Head() Head {
@@ -435,6 +432,9 @@ type view struct {
 	// so that applying it does not redo the work.
 	checked map[[32]byte]any
 	th      *thresholdView // the block's threshold changes (threshold.go)
+	// prio is the verification pool's priority for this view's
+	// signatures: PriorityApply inside a block, else the admission path's.
+	prio Priority
 }
 
 func (v *view) nodeRevoked(id string) bool {
@@ -446,10 +446,10 @@ func (v *view) nodeRevoked(id string) bool {
 	return v.l.revoked[id]
 }
 
-func (l *Ledger) currentView() *view {
+func (l *Ledger) currentView(p Priority) *view {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return &view{l: l, base: l.head.Height, at: time.Now()}
+	return &view{l: l, base: l.head.Height, at: time.Now(), prio: p}
 }
 
 func (v *view) group(name string) (*group, bool) {
@@ -508,10 +508,11 @@ func (v *view) remember(tx *Tx, what any) {
 }
 
 // CheckTx validates tx against the current chain state for admission to
-// the mempool, verifying its signature unless a verdict is remembered. It
-// does not know what is pending: the mempool checks that.
+// the mempool, verifying its signature on the pool at PriorityAPI unless
+// a verdict is remembered (so it may fail with ErrBusy). It does not know
+// what is pending: the mempool checks that.
 func (l *Ledger) CheckTx(tx *Tx) error {
-	return l.currentView().check(tx)
+	return l.currentView(PriorityAPI).check(tx)
 }
 
 // check applies every rule; on success it returns nil and, for a
@@ -521,7 +522,7 @@ func (v *view) check(tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	if err := v.l.checkAuth(tx, key, v); err != nil {
+	if err := v.checkAuth(context.Background(), tx, key); err != nil {
 		return err
 	}
 	return v.checkTag(tx, key)
@@ -685,16 +686,19 @@ type revocation struct {
 }
 
 // checkAuth checks an anonymous transaction's group signature under key
-// (cached verdicts first). Ed25519 signatures are checked by precheck
-// before anything costly: a forged admin transaction must not buy seconds
-// of pairing checks (a revocation record of 10,000 members costs ~2.5 s).
-func (l *Ledger) checkAuth(tx *Tx, key *groupsig.GroupKey, v *view) error {
+// on the verification pool at the view's priority (cached verdicts
+// first). Ed25519 signatures are checked by precheck before anything
+// costly: a forged admin transaction must not buy seconds of pairing
+// checks (a revocation record of 10,000 members costs ~2.5 s). Inside a
+// block (PriorityApply, a context that never ends) Verify cannot fail, so
+// a code recorded in a block never depends on this node's load.
+func (v *view) checkAuth(ctx context.Context, tx *Tx, key *groupsig.GroupKey) error {
 	if tx.Kind != KindAnonymous {
 		return nil
 	}
-	valid, ok := l.verdicts.Get(tx)
-	if !ok {
-		valid = l.verify(key, tx)
+	valid, err := v.l.verifier.Verify(ctx, v.prio, tx, key)
+	if err != nil {
+		return err
 	}
 	if !valid {
 		return errorf(ErrBadSignature, "group signature does not verify under %q epoch %d", tx.Group, tx.Epoch)
@@ -702,27 +706,16 @@ func (l *Ledger) checkAuth(tx *Tx, key *groupsig.GroupKey, v *view) error {
 	return nil
 }
 
-// verify checks an anonymous transaction's group signature — with the
-// topic's scope when it is tagged — and remembers the verdict.
-func (l *Ledger) verify(key *groupsig.GroupKey, tx *Tx) bool {
-	l.verifications.Add(1)
-	id := tx.ID()
-	var scope []byte
-	if groupsig.IsTagged(tx.Auth) {
-		scope = TopicScope(tx.ChainID, tx.Topic)
+// Verifications counts the group signatures this ledger's pool has
+// verified; with the verdict cache and the pool's in-flight joining, each
+// transaction is verified once per node.
+func (l *Ledger) Verifications() int64 {
+	var n int64
+	for _, p := range Priorities {
+		n += l.verifier.Verified(p)
 	}
-	start := time.Now()
-	_, err := groupsig.Verify(key, id[:], scope, tx.Auth)
-	if l.cfg.OnVerify != nil {
-		l.cfg.OnVerify(time.Since(start))
-	}
-	l.verdicts.Put(tx, err == nil)
-	return err == nil
+	return n
 }
-
-// Verifications counts the group signatures this ledger has verified; with
-// the verdict cache, each transaction is verified once per node.
-func (l *Ledger) Verifications() int64 { return l.verifications.Load() }
 
 // Applied is the outcome of applying one block.
 type Applied struct {
@@ -879,29 +872,47 @@ func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
 	return nil
 }
 
-// preverify verifies, on all workers, the group signatures of a block's
-// transactions that have no remembered verdict, so that the sequential
-// pass finds every verdict in the cache.
+// preverify verifies on the pool, at PriorityApply, the group signatures
+// of a block's transactions that have no remembered verdict (joining
+// those already under way), so that the sequential pass finds every
+// verdict in the cache.
 func (l *Ledger) preverify(ctx context.Context, txs []*Tx) {
-	g, _ := errgroup.WithContext(ctx)
-	g.SetLimit(l.cfg.Workers)
+	l.verifyAhead(txs)
 	for _, tx := range txs {
 		if tx.Kind != KindAnonymous {
 			continue
 		}
-		if _, ok := l.verdicts.Get(tx); ok {
+		if key, err := l.GroupKey(tx.Group, tx.Epoch); err == nil {
+			_, _ = l.verifier.Verify(ctx, PriorityApply, tx, key)
+		} // else the sequential pass reports it
+	}
+}
+
+// verifyAhead queues, at PriorityApply, the signatures of txs that have
+// no verdict, without waiting. A transaction whose group or epoch does not
+// exist yet (an earlier block of the batch adds it) is left to Apply.
+func (l *Ledger) verifyAhead(txs []*Tx) {
+	for _, tx := range txs {
+		if tx.Kind != KindAnonymous {
 			continue
 		}
-		key, err := l.GroupKey(tx.Group, tx.Epoch)
-		if err != nil {
-			continue // the sequential pass reports it
+		if key, err := l.GroupKey(tx.Group, tx.Epoch); err == nil {
+			l.verifier.Prefetch(PriorityApply, tx, key)
 		}
-		g.Go(func() error {
-			l.verify(key, tx)
-			return nil
-		})
 	}
-	_ = g.Wait()
+}
+
+// VerifyAhead queues, at PriorityApply, the verification of the group
+// signatures in blocks about to be applied (block sync, a batch of raft
+// entries), so that the pool verifies the next blocks while Apply commits
+// the current one. It does not wait; raws that do not decode are left to
+// Apply to refuse.
+func (l *Ledger) VerifyAhead(raws [][]byte) {
+	for _, raw := range raws {
+		if b, err := DecodeBlock(raw); err == nil {
+			l.verifyAhead(b.Txs)
+		}
+	}
 }
 
 // applyGroupTx makes a checked group transaction's change in the view and

@@ -5,10 +5,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/veilchain/veil/groupsig"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
+	"github.com/veilchain/veil/groupsig"
 )
 
 // ErrMempoolFull refuses a transaction when the mempool is at its count or
@@ -49,10 +48,11 @@ func claimOf(tx *Tx) string {
 }
 
 // Mempool holds valid transactions waiting for a block, first in first
-// out, each once. Admission checks every rule against chain state and
-// verifies the signature once; the verdict is remembered in the ledger's
-// cache, so applying the block later does not verify it again. It is safe
-// for concurrent use.
+// out, each once. Admission checks capacity and the cheap rules first,
+// then verifies the signature once on the ledger's Verifier (gossip at
+// PriorityGossip, API at PriorityAPI); the verdict is remembered in the
+// ledger's cache, so applying the block later does not verify it again.
+// It is safe for concurrent use.
 type Mempool struct {
 	ledger *Ledger
 	cfg    MempoolConfig
@@ -79,17 +79,58 @@ func NewMempool(ledger *Ledger, cfg MempoolConfig) *Mempool {
 	return &Mempool{ledger: ledger, cfg: cfg, byID: map[[32]byte]*poolEntry{}, claims: map[string]*poolEntry{}, added: make(chan struct{}, 1)}
 }
 
-// Add validates tx and queues it. It returns nil if tx was admitted now,
-// an error wrapping ErrDuplicate if it is already pending or committed,
-// ErrMempoolFull, or the validation error.
+// Add validates tx and queues it (an API submission: its signature is
+// verified on the ledger's pool at PriorityAPI). It returns nil if tx was
+// admitted now, an error wrapping ErrDuplicate if it is already pending or
+// committed, ErrMempoolFull, ErrBusy, or the validation error. Capacity
+// and pending claims are checked before the signature, so a full mempool
+// costs no verification.
 func (m *Mempool) Add(tx *Tx) error {
 	if m.Has(tx.ID()) {
 		return m.pendingDup(tx)
+	}
+	if err := m.room(tx, 0, 0); err != nil {
+		return err
 	}
 	if err := m.ledger.CheckTx(tx); err != nil {
 		return err
 	}
 	return m.insert(tx)
+}
+
+// room refuses tx, before anything costly, if the mempool could not take
+// it after extraTxs more transactions of extraBytes (those of its batch
+// ahead of it), or if a pending transaction holds its claim. insert checks
+// again under the same lock as it adds.
+func (m *Mempool) room(tx *Tx, extraTxs, extraBytes int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.fullLocked(tx, extraTxs, extraBytes); err != nil {
+		return err
+	}
+	return m.claimedLocked(tx, claimOf(tx))
+}
+
+func (m *Mempool) fullLocked(tx *Tx, extraTxs, extraBytes int) error {
+	if m.live+extraTxs >= m.cfg.MaxTxs || m.bytes+extraBytes+tx.Size() > m.cfg.MaxBytes {
+		return fmt.Errorf("%w: %d transactions, %d bytes pending", ErrMempoolFull, m.live+extraTxs, m.bytes+extraBytes)
+	}
+	return nil
+}
+
+func (m *Mempool) claimedLocked(tx *Tx, claim string) error {
+	if claim == "" {
+		return nil
+	}
+	other, ok := m.claims[claim]
+	if !ok {
+		return nil
+	}
+	oid := other.tx.ID()
+	if tx.Kind == KindAnonymous {
+		return errorf(ErrAlreadyActed, "this member of %q has a pending action on topic %q (transaction %x)", tx.Group, tx.Topic, oid[:8])
+	}
+	return errorf(ErrDuplicate, "this join request to %q is already pending (transaction %x)", tx.Group, oid[:8])
 }
 
 func (m *Mempool) pendingDup(tx *Tx) error {
@@ -115,18 +156,14 @@ func (m *Mempool) insert(tx *Tx) error {
 			return errorf(ErrAlreadyActed, "this member of %q acted on topic %q while the transaction was being checked", tx.Group, tx.Topic)
 		}
 	}
-	if m.live >= m.cfg.MaxTxs || m.bytes+tx.Size() > m.cfg.MaxBytes {
-		return fmt.Errorf("%w: %d transactions, %d bytes pending", ErrMempoolFull, m.live, m.bytes)
+	if err := m.fullLocked(tx, 0, 0); err != nil {
+		return err
 	}
 	e := &poolEntry{tx: tx, claim: claimOf(tx)}
+	if err := m.claimedLocked(tx, e.claim); err != nil {
+		return err
+	}
 	if e.claim != "" {
-		if other, ok := m.claims[e.claim]; ok {
-			oid := other.tx.ID()
-			if tx.Kind == KindAnonymous {
-				return errorf(ErrAlreadyActed, "this member of %q has a pending action on topic %q (transaction %x)", tx.Group, tx.Topic, oid[:8])
-			}
-			return errorf(ErrDuplicate, "this join request to %q is already pending (transaction %x)", tx.Group, oid[:8])
-		}
 		m.claims[e.claim] = e
 	}
 	m.byID[tx.ID()] = e
@@ -145,35 +182,42 @@ func (m *Mempool) insert(tx *Tx) error {
 // holds a full one instead of polling.
 func (m *Mempool) Added() <-chan struct{} { return m.added }
 
-// AddBatch admits transactions that arrived together (from gossip),
-// verifying their signatures on all the ledger's workers. It returns one
-// result per transaction, as Add would.
+// AddBatch admits transactions that arrived together (from gossip or
+// anti-entropy), verifying their signatures on the ledger's pool at
+// PriorityGossip: all are queued at once, so they verify on every worker
+// the pool can spare from block apply. Capacity, duplicates and the cheap
+// rules are checked first, so nothing is verified that could not be
+// admitted. It returns one result per transaction, as Add would.
 func (m *Mempool) AddBatch(ctx context.Context, txs []*Tx) []error {
 	errs := make([]error, len(txs))
-	v := m.ledger.currentView()
-	g, _ := errgroup.WithContext(ctx)
-	g.SetLimit(m.ledger.cfg.Workers)
+	keys := make([]*groupsig.GroupKey, len(txs))
+	v := m.ledger.currentView(PriorityGossip)
 	seen := make(map[[32]byte]bool, len(txs))
+	ahead, aheadBytes := 0, 0
 	for i, tx := range txs {
 		if seen[tx.ID()] || m.Has(tx.ID()) {
 			errs[i] = m.pendingDup(tx)
 			continue
 		}
 		seen[tx.ID()] = true
-		key, err := v.precheck(tx)
-		if err != nil {
-			errs[i] = err
+		if errs[i] = m.room(tx, ahead, aheadBytes); errs[i] != nil {
 			continue
 		}
-		g.Go(func() error {
-			if errs[i] = m.ledger.checkAuth(tx, key, v); errs[i] == nil {
-				errs[i] = v.checkTag(tx, key)
-			}
-			return nil
-		})
+		if keys[i], errs[i] = v.precheck(tx); errs[i] != nil {
+			continue
+		}
+		ahead, aheadBytes = ahead+1, aheadBytes+tx.Size()
+		if keys[i] != nil {
+			m.ledger.verifier.Prefetch(PriorityGossip, tx, keys[i])
+		}
 	}
-	_ = g.Wait()
 	for i, tx := range txs {
+		if errs[i] != nil {
+			continue
+		}
+		if errs[i] = v.checkAuth(ctx, tx, keys[i]); errs[i] == nil {
+			errs[i] = v.checkTag(tx, keys[i])
+		}
 		if errs[i] == nil {
 			errs[i] = m.insert(tx)
 		}

@@ -36,6 +36,19 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter is the server's Retry-After (sent with 503 busy), or 0.
+	RetryAfter time.Duration
+}
+
+// Retryable reports whether the refusal is about the node's load, not the
+// transaction: busy (its verification pool has no room for submissions),
+// mempool_full or rate_limited. The same submission may succeed later.
+func (e *Error) Retryable() bool {
+	switch e.Code {
+	case "busy", "mempool_full", "rate_limited":
+		return true
+	}
+	return false
 }
 
 // Error formats the refusal as "code: message".
@@ -75,7 +88,11 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if resp.StatusCode >= 300 {
 		var eb api.ErrorBody
 		if json.Unmarshal(data, &eb) == nil && eb.Error.Code != "" {
-			return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+			e := &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+			if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+				e.RetryAfter = time.Duration(secs) * time.Second
+			}
+			return e
 		}
 		return &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(data))}
 	}

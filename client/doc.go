@@ -1,7 +1,9 @@
 // Package client is the Go client of a veil node's HTTP API (package api):
 // submit transactions, read blocks, transactions, groups and status, and
 // follow the event stream. The veil CLI uses it; so can applications.
-// Refusals come back as *Error with the API's stable code (IsCode).
+// Refusals come back as *Error with the API's stable code (IsCode);
+// Error.Retryable marks those about the node's load rather than the
+// transaction (busy, with RetryAfter; mempool_full; rate_limited).
 // threshold.go reads a group's opening committees and a transaction's
 // openings; no share or identity key ever goes to a node.
 package client

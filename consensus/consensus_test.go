@@ -46,6 +46,13 @@ func TestLeaderCrashElectsANewLeaderAndLosesNothing(t *testing.T) {
 	ids := c.submit(20)
 	c.waitCommitted(ids, 20*time.Second)
 	old := c.leader()
+	changes, term := map[*testNode]int64{}, old.orderer.Term()
+	for _, n := range c.nodes {
+		if n.orderer.LeaderChanges() < 1 {
+			t.Fatalf("%s saw no leader take office", n.id)
+		}
+		changes[n] = n.orderer.LeaderChanges()
+	}
 	crashed := time.Now()
 	c.stop(old, true)
 	var next *testNode
@@ -55,6 +62,18 @@ func TestLeaderCrashElectsANewLeaderAndLosesNothing(t *testing.T) {
 	t.Logf("new leader %s after %v", next.id, time.Since(crashed).Round(time.Millisecond))
 	if time.Since(crashed) > 5*time.Second {
 		t.Fatalf("new leader took %v", time.Since(crashed))
+	}
+	if next.orderer.Term() <= term {
+		t.Fatalf("new leader at term %d, the old one was at %d", next.orderer.Term(), term)
+	}
+	// Every survivor counts the new leader (veil_raft_leader_changes_total).
+	for n, before := range changes {
+		for n != old && n.orderer.LeaderChanges() == before && time.Since(crashed) < 20*time.Second {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n != old && n.orderer.LeaderChanges() == before {
+			t.Fatalf("%s did not count the new leader", n.id)
+		}
 	}
 	more := c.submit(20)
 	c.waitCommitted(append(ids, more...), 20*time.Second)

@@ -12,7 +12,15 @@
 // A raft snapshot records only the chain head (height and hash): the blocks
 // are already in LevelDB. A node that restores a snapshot fetches the
 // blocks it lacks through a BlockFetcher (block sync from peers), applies
-// them, and checks the head hash.
+// them, and checks the head hash. Both there and in raft's batches of
+// committed entries (the FSM is a raft.BatchingFSM), the signatures of
+// every block of the batch are queued on the ledger's verification pool
+// first (chain.Ledger.VerifyAhead), so the pool verifies the later blocks
+// while the earlier ones commit: sync uses every core.
+//
+// The Orderer counts the leaders it sees take office (a raft observer of
+// LeaderObservation; LeaderChanges, exported as
+// veil_raft_leader_changes_total) and reports raft's term and state.
 //
 // So the raft log is only a catch-up window, and it is sized by bytes
 // (Config.LogPolicy, storage.RaftLogPolicy), not by entries: its entries

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -98,6 +99,9 @@ type Orderer struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
+
+	leaderChanges atomic.Int64 // leaders observed taking office
+	observer      *raft.Observer
 }
 
 // New starts raft for this node. logs is the node's raft log and stable
@@ -171,7 +175,14 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	o.raft = r
-	o.wg.Add(2)
+	obs := make(chan raft.Observation, 16)
+	o.observer = raft.NewObserver(obs, false, func(ob *raft.Observation) bool {
+		_, ok := ob.Data.(raft.LeaderObservation)
+		return ok
+	})
+	r.RegisterObserver(o.observer)
+	o.wg.Add(3)
+	go o.watchLeader(obs)
 	go o.produce()
 	go o.compactLog()
 	return o, nil
@@ -215,6 +226,34 @@ func (o *Orderer) compactLog() {
 		}
 	}
 }
+
+// watchLeader counts the leaders this node sees take office. raft emits
+// a LeaderObservation whenever the leader it knows changes, "" (none)
+// included; a leader that steps down and is re-elected counts again.
+func (o *Orderer) watchLeader(obs <-chan raft.Observation) {
+	defer o.wg.Done()
+	for {
+		select {
+		case <-o.stop:
+			return
+		case ob := <-obs:
+			if lo := ob.Data.(raft.LeaderObservation); lo.LeaderID != "" {
+				o.leaderChanges.Add(1)
+				o.log.Info("raft leader", "leader", string(lo.LeaderID), "term", o.raft.CurrentTerm())
+			}
+		}
+	}
+}
+
+// LeaderChanges counts the leaders this node has seen take office since
+// it started, the first election included (veil_raft_leader_changes_total).
+func (o *Orderer) LeaderChanges() int64 { return o.leaderChanges.Load() }
+
+// Term is this node's current raft term.
+func (o *Orderer) Term() uint64 { return o.raft.CurrentTerm() }
+
+// State is this node's raft state (follower, candidate, leader, shutdown).
+func (o *Orderer) State() raft.RaftState { return o.raft.State() }
 
 func (o *Orderer) isValidator() bool {
 	for _, p := range o.cfg.Validators {
@@ -260,6 +299,7 @@ func (o *Orderer) RemoveServer(id string) error {
 func (o *Orderer) Stop() error {
 	o.stopOnce.Do(func() { close(o.stop) })
 	o.wg.Wait()
+	o.raft.DeregisterObserver(o.observer)
 	if o.IsLeader() {
 		if err := o.raft.LeadershipTransfer().Error(); err != nil {
 			o.log.Warn("leadership transfer on stop failed", "err", err)

@@ -4,5 +4,8 @@
 // at a fixed rate, or at "max" with a bounded number outstanding, and
 // followed on every node's event stream: latency runs from submission to
 // the first commit, throughput counts a transaction once every node has
-// committed it. `veil bench` is its command line.
+// committed it. A submission answered 503 busy (the node shed load: its
+// verification pool serves blocks and gossip first) is counted in Busy
+// and sent again after BusyRetry; it is neither refused nor lost.
+// `veil bench` is its command line.
 package loadgen

@@ -37,6 +37,10 @@ type Config struct {
 	// committed: the run measures what the network sustains, not how much
 	// it can queue (default 1,000).
 	MaxPending int
+	// BusyRetry is how long a submission answered 503 busy waits before
+	// it is sent again (default 50 ms: a node sheds load for about one
+	// block's verification, not the second its Retry-After rounds up to).
+	BusyRetry time.Duration
 	// Progress, if set, is called as transactions are signed, submitted
 	// and committed.
 	Progress func(stage string, done, total int)
@@ -44,17 +48,20 @@ type Config struct {
 
 // Report is what a run measured.
 type Report struct {
-	Submitted    int            `json:"submitted"`
-	Committed    int            `json:"committed"` // on every node followed
-	Refused      map[string]int `json:"refused"`
-	Lost         int            `json:"lost"`    // accepted but not committed on every node by the end
-	Seconds      float64        `json:"seconds"` // first submission to the last commit on the slowest node
-	SubmitRate   float64        `json:"submitted_per_s"`
-	CommitRate   float64        `json:"committed_per_s"`
-	LatencyP50ms float64        `json:"latency_p50_ms"`
-	LatencyP95ms float64        `json:"latency_p95_ms"`
-	LatencyP99ms float64        `json:"latency_p99_ms"`
-	SignSeconds  float64        `json:"sign_seconds"`
+	Submitted int            `json:"submitted"`
+	Committed int            `json:"committed"` // on every node followed
+	Refused   map[string]int `json:"refused"`
+	// Busy counts 503 busy answers (the node shed load): each was retried
+	// after BusyRetry, so it is neither refused nor lost.
+	Busy         int     `json:"busy"`
+	Lost         int     `json:"lost"`    // accepted but not committed on every node by the end
+	Seconds      float64 `json:"seconds"` // first submission to the last commit on the slowest node
+	SubmitRate   float64 `json:"submitted_per_s"`
+	CommitRate   float64 `json:"committed_per_s"`
+	LatencyP50ms float64 `json:"latency_p50_ms"`
+	LatencyP95ms float64 `json:"latency_p95_ms"`
+	LatencyP99ms float64 `json:"latency_p99_ms"`
+	SignSeconds  float64 `json:"sign_seconds"`
 }
 
 // Run signs, submits and follows transactions, and reports.
@@ -67,6 +74,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 1000
+	}
+	if cfg.BusyRetry <= 0 {
+		cfg.BusyRetry = 50 * time.Millisecond
 	}
 	clients := make([]*client.Client, len(cfg.Nodes))
 	for i, u := range cfg.Nodes {
@@ -165,8 +175,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			sentAt[key] = time.Now()
 			mu.Unlock()
 			_, err := clients[i%len(clients)].Submit(ctx, tx)
+			for client.IsCode(err, "busy") {
+				mu.Lock()
+				rep.Busy++
+				mu.Unlock()
+				if time.Now().Add(cfg.BusyRetry).After(deadline) {
+					break
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(cfg.BusyRetry):
+				}
+				if ctx.Err() != nil {
+					break
+				}
+				_, err = clients[i%len(clients)].Submit(ctx, tx)
+			}
 			mu.Lock()
 			defer mu.Unlock()
+			if client.IsCode(err, "busy") { // still busy at the deadline: not sent
+				delete(sentAt, key)
+				return
+			}
 			if err != nil {
 				delete(sentAt, key)
 				var ae *client.Error

@@ -30,4 +30,13 @@
 // by block sync. Measured at 100,000 v2 transactions the directory holds
 // about 540 B/tx, the raft log about 17 of them (889 and 397 with the
 // former 8,192-entry snapshot threshold); see package storage.
+//
+// Verification: the ledger owns the node's one verification pool
+// (chain.Verifier with chain.DefaultVerifierConfig: a worker a core),
+// shared by block apply, gossip admission and API submissions in that
+// order of priority; the API sheds submissions with 503 busy when its
+// share is full. The node exports the pool's and raft's figures:
+// veil_signature_verifications_total{path}, veil_verify_queue_depth
+// {priority}, veil_api_busy_total, veil_raft_leader_changes_total,
+// veil_raft_term and veil_raft_state.
 package node

@@ -123,8 +123,15 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		EventDrops:     func() float64 { return float64(n.hub.Drops()) },
 		TxCopiesPushed: func() float64 { return float64(n.cluster.Stats().GossipSent) },
 		TxCopiesPulled: func() float64 { return float64(n.gossip.pulledOut.Load()) },
+		VerifyQueue:    func(p chain.Priority) float64 { return float64(n.ledger.Verifier().QueueDepth(p)) },
+		// raft exists once New returns; /metrics is served only after.
+		RaftLeaderChanges: func() float64 { return float64(n.orderer.LeaderChanges()) },
+		RaftTerm:          func() float64 { return float64(n.orderer.Term()) },
+		RaftState:         func() float64 { return float64(n.orderer.State()) },
 	})
-	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, OnVerify: n.metrics.ObserveVerify}); err != nil {
+	vc := chain.DefaultVerifierConfig()
+	vc.OnVerify = n.metrics.ObserveVerify
+	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, Verifier: vc}); err != nil {
 		return nil, err
 	}
 	n.pool = chain.NewMempool(n.ledger, chain.MempoolConfig{MaxTxs: cfg.MempoolMaxTxs, MaxBytes: cfg.MempoolMaxMiB << 20})

@@ -68,7 +68,7 @@ registry (--dir) and admin key (--admin-key).`,
 				return badInput(err)
 			}
 			return out.print(cmd.OutOrStdout(), rep, func(w io.Writer) {
-				fmt.Fprintf(w, "\nsubmitted %d (%.1f/s), committed %d, lost %d, refused %v\n", rep.Submitted, rep.SubmitRate, rep.Committed, rep.Lost, rep.Refused)
+				fmt.Fprintf(w, "\nsubmitted %d (%.1f/s), committed %d, lost %d, refused %v, busy (retried) %d\n", rep.Submitted, rep.SubmitRate, rep.Committed, rep.Lost, rep.Refused, rep.Busy)
 				fmt.Fprintf(w, "committed %.1f tx/s; submit→commit latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n", rep.CommitRate, rep.LatencyP50ms, rep.LatencyP95ms, rep.LatencyP99ms)
 			})
 		},
