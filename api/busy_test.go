@@ -40,11 +40,17 @@ func TestSubmitBusyWhenAPIShareFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	genuine := e.anon("alice", "t", "x")
-	// Block work that outlasts the test's submissions by far: API work
-	// waits behind all of it.
-	for _, tx := range copies(t, genuine, 80*v.Workers(), 1) {
-		v.Prefetch(chain.PriorityApply, tx, key)
+	// Block work, kept topped up while the test submits: API work waits
+	// behind all of it however slow the machine is (a fixed backlog
+	// drained first on a loaded machine once verification got faster).
+	backlog, next := copies(t, genuine, 4000, 1), 0
+	topUp := func() {
+		for v.QueueDepth(chain.PriorityApply) < 40*v.Workers() && next < len(backlog) {
+			v.Prefetch(chain.PriorityApply, backlog[next], key)
+			next++
+		}
 	}
+	topUp()
 	type answer struct {
 		status     int
 		code       string
@@ -66,6 +72,7 @@ func TestSubmitBusyWhenAPIShareFull(t *testing.T) {
 	defer wg.Wait() // the queued submissions end once the backlog is verified
 	subs := copies(t, genuine, 1000, 2)
 	for i, tx := range subs {
+		topUp()
 		got := make(chan answer, 1)
 		wg.Add(1)
 		go func() { defer wg.Done(); got <- post(tx) }()
@@ -95,6 +102,7 @@ func TestSubmitBusyWhenAPIShareFull(t *testing.T) {
 				}
 				return
 			default:
+				topUp()
 				queued = v.QueueDepth(chain.PriorityAPI) == i+1
 				time.Sleep(100 * time.Microsecond)
 			}
