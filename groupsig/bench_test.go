@@ -39,17 +39,7 @@ func BenchmarkPairProduct2(b *testing.B) {
 				bls.ProdPairFrac([]*bls.G1{&p1, &p2}, []*bls.G2{&q1, &q2}, []int{1, 1})
 			}
 		case SuiteBN254:
-			ps, qs := make([]bn254.G1Affine, 2), make([]bn254.G2Affine, 2)
-			for i, e := range [][]byte{enc[0], enc[1]} {
-				if _, err := ps[i].SetBytes(e); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for i, e := range [][]byte{g2, w} {
-				if _, err := qs[i].SetBytes(e); err != nil {
-					b.Fatal(err)
-				}
-			}
+			ps, qs := setBytesAll[bn254.G1Affine](b, enc[0], enc[1]), setBytesAll[bn254.G2Affine](b, g2, w)
 			for b.Loop() {
 				if _, err := bn254.Pair(ps, qs); err != nil {
 					b.Fatal(err)
@@ -71,17 +61,7 @@ func BenchmarkGnarkPairPrepared2(b *testing.B) {
 		g2, w := c.AppendG2(nil, c.G2Generator()), c.AppendG2(nil, g.gk.g.w)
 		switch s {
 		case SuiteBLS12381:
-			ps, qs := make([]gnark.G1Affine, 2), make([]gnark.G2Affine, 2)
-			for i, e := range [][]byte{enc[0], enc[1]} {
-				if _, err := ps[i].SetBytes(e); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for i, e := range [][]byte{g2, w} {
-				if _, err := qs[i].SetBytes(e); err != nil {
-					b.Fatal(err)
-				}
-			}
+			ps, qs := setBytesAll[gnark.G1Affine](b, enc[0], enc[1]), setBytesAll[gnark.G2Affine](b, g2, w)
 			lines := [][2][len(gnark.LoopCounter) - 1]gnark.LineEvaluationAff{gnark.PrecomputeLines(qs[0]), gnark.PrecomputeLines(qs[1])}
 			for b.Loop() {
 				l := [][2][len(gnark.LoopCounter) - 1]gnark.LineEvaluationAff{lines[0], lines[1]} // scaled in place
@@ -92,17 +72,7 @@ func BenchmarkGnarkPairPrepared2(b *testing.B) {
 				gnark.FinalExponentiation(&f)
 			}
 		case SuiteBN254:
-			ps, qs := make([]bn254.G1Affine, 2), make([]bn254.G2Affine, 2)
-			for i, e := range [][]byte{enc[0], enc[1]} {
-				if _, err := ps[i].SetBytes(e); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for i, e := range [][]byte{g2, w} {
-				if _, err := qs[i].SetBytes(e); err != nil {
-					b.Fatal(err)
-				}
-			}
+			ps, qs := setBytesAll[bn254.G1Affine](b, enc[0], enc[1]), setBytesAll[bn254.G2Affine](b, g2, w)
 			lines := [][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff{bn254.PrecomputeLines(qs[0]), bn254.PrecomputeLines(qs[1])}
 			for b.Loop() {
 				l := [][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff{lines[0], lines[1]}
@@ -112,6 +82,20 @@ func BenchmarkGnarkPairPrepared2(b *testing.B) {
 			}
 		}
 	})
+}
+
+// setBytesAll decodes each encoding into a gnark-crypto point (or fails b).
+func setBytesAll[P any, PP interface {
+	*P
+	SetBytes([]byte) (int, error)
+}](b *testing.B, encs ...[]byte) []P {
+	out := make([]P, len(encs))
+	for i, e := range encs {
+		if _, err := PP(&out[i]).SetBytes(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return out
 }
 
 var benchMsg = []byte("benchmark message of a typical transaction hash size.")
