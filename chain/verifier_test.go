@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/storage"
 )
 
 // forgeries returns n copies of tx under fresh nonces: their ids differ,
@@ -211,5 +212,45 @@ func TestMempoolFullCostsNoVerification(t *testing.T) {
 	}
 	if got := f.ledger.Verifications() - before; got != 0 {
 		t.Fatalf("a full mempool cost %d verifications", got)
+	}
+}
+
+// TestVerifyAheadSkipsAppliedBlocks: raft replays entries already applied
+// on every restart; their signatures (whose verdicts a restarted node no
+// longer remembers) are not verified again.
+func TestVerifyAheadSkipsAppliedBlocks(t *testing.T) {
+	f := newFixture(t, "alice")
+	raw := f.block(f.anonTx("alice", "t", "replayed"))
+	dir := t.TempDir()
+	open := func() (*storage.DB, *Ledger) {
+		db, err := storage.Open(dir, storage.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := Open(db, f.gen, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db, l
+	}
+	db, l := open()
+	if _, err := l.Apply(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	if l.Verifications() != 1 {
+		t.Fatalf("%d verifications applying the block, want 1", l.Verifications())
+	}
+	db.Close()
+	db, l = open() // a restart: an empty verdict cache
+	defer db.Close()
+	l.VerifyAhead([][]byte{raw})
+	l.verifier.mu.Lock()
+	queued := len(l.verifier.flights)
+	l.verifier.mu.Unlock()
+	if queued != 0 || l.Verifications() != 0 {
+		t.Fatalf("verify-ahead of an applied block: %d queued, %d verified; want none", queued, l.Verifications())
+	}
+	if _, err := l.Apply(context.Background(), raw); !errors.Is(err, ErrAlreadyApplied) {
+		t.Fatalf("replayed block: %v, want ErrAlreadyApplied", err)
 	}
 }
