@@ -244,3 +244,6 @@ PY
 # Gossip copies per transaction at 4, 8 and 16 nodes and a 16-node network
 # under steady load: a section of its own, appended to $OUT.
 "$(dirname "$0")/bench-gossip.sh" "$VEIL" "$OUT"
+
+# A new observer catching up from genesis by snapshot and block sync.
+"$(dirname "$0")/bench-catchup.sh" "$VEIL" "$OUT"
