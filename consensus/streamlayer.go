@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -13,10 +14,76 @@ import (
 // the listener requires a client certificate that chains to the chain CA
 // (serverTLS decides), and Dial checks the server's certificate with the
 // config clientTLS returns for the target address.
+//
+// Close also closes the accepted connections and waits (up to
+// closeWait) until raft's handler of each has returned: raft's transport
+// serves heartbeats on its connection goroutines, outside Raft.Shutdown,
+// so a heartbeat under way when the node closed its raft store panicked
+// the process ("failed to save current term: leveldb: closed").
 type TLSStreamLayer struct {
 	net.Listener
 	advertise net.Addr
 	clientTLS func(raft.ServerAddress) *tls.Config
+
+	mu       sync.Mutex
+	accepted map[*servedConn]struct{}
+	handlers sync.WaitGroup
+}
+
+// closeWait bounds how long Close waits for raft's connection handlers.
+const closeWait = 5 * time.Second
+
+// servedConn is an accepted connection; raft's handler closes it when it
+// returns, which is what Close waits for.
+type servedConn struct {
+	net.Conn
+	layer *TLSStreamLayer
+	once  sync.Once
+}
+
+// Close closes the connection and marks its handler done.
+func (c *servedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.layer.mu.Lock()
+		delete(c.layer.accepted, c)
+		c.layer.mu.Unlock()
+		c.layer.handlers.Done()
+	})
+	return err
+}
+
+// Accept waits for the next connection and tracks it until raft's
+// handler closes it.
+func (s *TLSStreamLayer) Accept() (net.Conn, error) {
+	conn, err := s.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	c := &servedConn{Conn: conn, layer: s}
+	s.mu.Lock()
+	s.accepted[c] = struct{}{}
+	s.handlers.Add(1)
+	s.mu.Unlock()
+	return c, nil
+}
+
+// Close stops accepting, closes every accepted connection and waits until
+// raft's handlers of them have returned.
+func (s *TLSStreamLayer) Close() error {
+	err := s.Listener.Close()
+	s.mu.Lock()
+	for c := range s.accepted {
+		c.Conn.Close() // the handler's read fails; it closes c on return
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.handlers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+	}
+	return err
 }
 
 // NewTLSStreamLayer listens on bind. advertise is the address other
@@ -29,7 +96,7 @@ func NewTLSStreamLayer(bind string, advertise net.Addr, serverTLS *tls.Config, c
 	if advertise == nil {
 		advertise = ln.Addr()
 	}
-	return &TLSStreamLayer{Listener: ln, advertise: advertise, clientTLS: clientTLS}, nil
+	return &TLSStreamLayer{Listener: ln, advertise: advertise, clientTLS: clientTLS, accepted: map[*servedConn]struct{}{}}, nil
 }
 
 // Addr is the advertised address.
