@@ -31,6 +31,14 @@ TESTNET_PID=
 CONSOLE_PID=
 JOIN_PIDS=()
 cleanup() {
+  local rc=$?
+  # A failed run leaves no directory behind: show what the nodes said.
+  if [ "$rc" -ne 0 ] && [ -d "$NET/nodes" ]; then
+    for log in "$NET"/nodes/*/node.log; do
+      echo "== $log: its last warnings and errors" >&2
+      grep -E 'level=(WARN|ERROR)' "$log" | tail -20 >&2 || true
+    done
+  fi
   for p in "${JOIN_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "$CONSOLE_PID" ] && kill -INT "$CONSOLE_PID" 2>/dev/null && wait "$CONSOLE_PID" 2>/dev/null || true
   if [ -n "$TESTNET_PID" ] && kill -0 "$TESTNET_PID" 2>/dev/null; then
