@@ -24,10 +24,7 @@ func forSuitesB(b *testing.B, f func(b *testing.B, s Suite)) {
 // bn254.Pair) on the key's points, called directly.
 func BenchmarkPairProduct2(b *testing.B) {
 	forSuitesB(b, func(b *testing.B, s Suite) {
-		g := newTestGroup(b, s)
-		c := g.gk.c
-		enc := c.CompressG1(g.gk.g.u, g.gk.g.v)
-		g2, w := c.AppendG2(nil, c.G2Generator()), c.AppendG2(nil, g.gk.g.w)
+		enc, g2, w := keyPointBytes(b, s)
 		switch s {
 		case SuiteBLS12381:
 			var p1, p2 bls.G1
@@ -55,10 +52,7 @@ func BenchmarkPairProduct2(b *testing.B) {
 // called directly.
 func BenchmarkGnarkPairPrepared2(b *testing.B) {
 	forSuitesB(b, func(b *testing.B, s Suite) {
-		g := newTestGroup(b, s)
-		c := g.gk.c
-		enc := c.CompressG1(g.gk.g.u, g.gk.g.v)
-		g2, w := c.AppendG2(nil, c.G2Generator()), c.AppendG2(nil, g.gk.g.w)
+		enc, g2, w := keyPointBytes(b, s)
 		switch s {
 		case SuiteBLS12381:
 			ps, qs := setBytesAll[gnark.G1Affine](b, enc[0], enc[1]), setBytesAll[gnark.G2Affine](b, g2, w)
@@ -82,6 +76,14 @@ func BenchmarkGnarkPairPrepared2(b *testing.B) {
 			}
 		}
 	})
+}
+
+// keyPointBytes encodes a fresh group key's u and v (G1) and g2 and w
+// (G2), for the baselines that pair them with a library directly.
+func keyPointBytes(b *testing.B, s Suite) (enc [][]byte, g2, w []byte) {
+	g := newTestGroup(b, s)
+	c := g.gk.c
+	return c.CompressG1(g.gk.g.u, g.gk.g.v), c.AppendG2(nil, c.G2Generator()), c.AppendG2(nil, g.gk.g.w)
 }
 
 // setBytesAll decodes each encoding into a gnark-crypto point (or fails b).
