@@ -637,19 +637,12 @@ func (v *view) precheck(tx *Tx) (*groupsig.GroupKey, error) {
 		if tx.Epoch > g.epoch() {
 			return nil, errorf(ErrUnknownGroup, "group %q has no epoch %d yet", tx.Group, tx.Epoch)
 		}
+		var rule *TopicRule
 		if t, ok := v.topic(tx.Topic); ok {
-			switch {
-			case !t.rule.Allows(tx.Group):
-				return nil, errorf(ErrNotAllowed, "topic %q does not take transactions of group %q", tx.Topic, tx.Group)
-			case t.rule.Closes != 0 && next > t.rule.Closes:
-				return nil, errorf(ErrTopicClosed, "topic %q closed at height %d", tx.Topic, t.rule.Closes)
-			case t.rule.Tagged && !groupsig.IsTagged(tx.Auth):
-				return nil, errorf(ErrTagRequired, "topic %q takes one action per member: sign with its tag", tx.Topic)
-			case !t.rule.Tagged && groupsig.IsTagged(tx.Auth):
-				return nil, errorf(ErrMalformed, "topic %q takes untagged signatures", tx.Topic)
-			}
-		} else if groupsig.IsTagged(tx.Auth) {
-			return nil, errorf(ErrMalformed, "topic %q has no rule and takes untagged signatures", tx.Topic)
+			rule = &t.rule
+		}
+		if err := checkTopicRule(rule, tx, next); err != nil {
+			return nil, err
 		}
 		return g.key, nil
 	case KindJoinRequest:
@@ -677,6 +670,39 @@ func (v *view) precheck(tx *Tx) (*groupsig.GroupKey, error) {
 		v.remember(tx, revocation{rec: &rec, next: nextKey})
 	}
 	return nil, nil
+}
+
+// checkTopicRule checks an anonymous transaction against its topic's rule
+// (nil when the topic has none) for a block at height next. Admission
+// runs it, and so does the mempool after every block: a node that lagged
+// behind a new rule may have admitted what the rule now refuses.
+func checkTopicRule(rule *TopicRule, tx *Tx, next uint64) error {
+	tagged := groupsig.IsTagged(tx.Auth)
+	switch {
+	case rule == nil && tagged:
+		return errorf(ErrMalformed, "topic %q has no rule and takes untagged signatures", tx.Topic)
+	case rule == nil:
+		return nil
+	case !rule.Allows(tx.Group):
+		return errorf(ErrNotAllowed, "topic %q does not take transactions of group %q", tx.Topic, tx.Group)
+	case rule.Closes != 0 && next > rule.Closes:
+		return errorf(ErrTopicClosed, "topic %q closed at height %d", tx.Topic, rule.Closes)
+	case rule.Tagged && !tagged:
+		return errorf(ErrTagRequired, "topic %q takes one action per member: sign with its tag", tx.Topic)
+	case !rule.Tagged && tagged:
+		return errorf(ErrMalformed, "topic %q takes untagged signatures", tx.Topic)
+	}
+	return nil
+}
+
+// currentRule returns a topic's rule, or nil if it has none.
+func (l *Ledger) currentRule(topic string) *TopicRule {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if t, ok := l.topics[topic]; ok {
+		return &t.rule
+	}
+	return nil
 }
 
 // revocation is what checking a revocation computed.

@@ -156,6 +156,12 @@ func (m *Mempool) insert(tx *Tx) error {
 			return errorf(ErrAlreadyActed, "this member of %q acted on topic %q while the transaction was being checked", tx.Group, tx.Topic)
 		}
 	}
+	// Likewise a block that set the topic's rule or moved the group's
+	// epoch: its Update ran before tx got here, so nothing else would
+	// drop tx, and the leader would refuse it for as long as it waits.
+	if err := m.lapsed(tx, m.ledger.Head().Height+1, nil); err != nil {
+		return err
+	}
 	if err := m.fullLocked(tx, 0, 0); err != nil {
 		return err
 	}
@@ -297,11 +303,11 @@ func (m *Mempool) Reap(maxTxs, maxBytes int) []*Tx {
 }
 
 // Update removes what a committed block holds, and drops transactions that
-// can no longer commit: expired at the new head, signed under an epoch the
-// group has left, or repeating a tag (or join request) the block used up.
+// can no longer commit (see lapsed) or that repeat a tag (or join request)
+// the block used up.
 func (m *Mempool) Update(applied *Applied) {
-	head := m.ledger.Head()
-	epochs := map[string]uint64{}
+	next := m.ledger.Head().Height + 1
+	memo := &stateMemo{epochs: map[string]uint64{}, rules: map[string]*TopicRule{}}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i, tx := range applied.Block.Txs {
@@ -318,23 +324,8 @@ func (m *Mempool) Update(applied *Applied) {
 		}
 	}
 	for _, e := range m.queue {
-		if e.removed {
-			continue
-		}
-		tx := e.tx
-		drop := tx.Expiry < head.Height+1
-		if !drop && tx.Kind == KindAnonymous {
-			ep, ok := epochs[tx.Group]
-			if !ok {
-				if pk, err := m.ledger.currentKey(tx.Group); err == nil {
-					ep = pk.Epoch()
-				}
-				epochs[tx.Group] = ep
-			}
-			drop = tx.Epoch < ep
-		}
-		if drop {
-			m.removeLocked(tx.ID())
+		if !e.removed && m.lapsed(e.tx, next, memo) != nil {
+			m.removeLocked(e.tx.ID())
 		}
 	}
 	if len(m.queue) > 2*m.live+64 {
@@ -346,6 +337,74 @@ func (m *Mempool) Update(applied *Applied) {
 		}
 		clear(m.queue[len(kept):])
 		m.queue = kept
+	}
+}
+
+// stateMemo keeps the group epochs and topic rules one Update has looked
+// up: the mempool may hold thousands of transactions of a few groups and
+// topics.
+type stateMemo struct {
+	epochs map[string]uint64
+	rules  map[string]*TopicRule
+}
+
+// lapsed returns why tx, valid when admitted, can no longer commit in the
+// block at height next: it expires first, it is signed under an epoch its
+// group has left, or its topic's rule (set or closed since) refuses it. A
+// node a moment behind the leader admits what the leader already refuses
+// (an untagged vote on a topic made tagged in the block it has not yet
+// applied); held pending, it waited for a commit that could not come.
+// memo may be nil.
+func (m *Mempool) lapsed(tx *Tx, next uint64, memo *stateMemo) error {
+	if tx.Expiry < next {
+		return errorf(ErrExpired, "expired at height %d, next block is %d", tx.Expiry, next)
+	}
+	if tx.Kind != KindAnonymous {
+		return nil
+	}
+	ep, ok := memo.epoch(tx.Group)
+	if !ok {
+		if pk, err := m.ledger.currentKey(tx.Group); err == nil {
+			ep = pk.Epoch()
+		}
+		memo.setEpoch(tx.Group, ep)
+	}
+	if tx.Epoch < ep {
+		return errorf(ErrStaleEpoch, "group %q moved to epoch %d while the transaction (epoch %d) was pending", tx.Group, ep, tx.Epoch)
+	}
+	rule, ok := memo.rule(tx.Topic)
+	if !ok {
+		rule = m.ledger.currentRule(tx.Topic)
+		memo.setRule(tx.Topic, rule)
+	}
+	return checkTopicRule(rule, tx, next)
+}
+
+func (s *stateMemo) epoch(g string) (uint64, bool) {
+	if s == nil {
+		return 0, false
+	}
+	ep, ok := s.epochs[g]
+	return ep, ok
+}
+
+func (s *stateMemo) setEpoch(g string, ep uint64) {
+	if s != nil {
+		s.epochs[g] = ep
+	}
+}
+
+func (s *stateMemo) rule(topic string) (*TopicRule, bool) {
+	if s == nil {
+		return nil, false
+	}
+	r, ok := s.rules[topic]
+	return r, ok
+}
+
+func (s *stateMemo) setRule(topic string, r *TopicRule) {
+	if s != nil {
+		s.rules[topic] = r
 	}
 }
 

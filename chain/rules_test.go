@@ -56,6 +56,41 @@ func TestMempoolHoldsOneActionPerTag(t *testing.T) {
 	}
 }
 
+// TestMempoolDropsWhatANewRuleRefuses: a node that had not yet applied a
+// topic's new rule admitted an untagged vote (and one of a group the rule
+// leaves out); the leader, ahead of it, refuses them, so once the rule's
+// block lands here they must go, not stay pending until they expire (the
+// demo's vote waited 60 s for a commit that could not come).
+func TestMempoolDropsWhatANewRuleRefuses(t *testing.T) {
+	f := newFixture(t, "alice", "bob")
+	untagged := f.anonTx("alice", "vote", "yes")
+	other := f.anonTx("bob", "other", "kept")
+	closing := f.anonTx("bob", "closing", "too late")
+	for _, tx := range []*Tx{untagged, other, closing} {
+		if err := f.pool.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closes := f.ledger.Head().Height + 1
+	for i, c := range f.commit(f.topicTx("vote", TopicRule{Tagged: true}), f.topicTx("closing", TopicRule{Closes: closes})) {
+		if c != CodeOK {
+			t.Fatalf("rule %d: %v", i, c)
+		}
+	}
+	if f.pool.Has(untagged.ID()) {
+		t.Error("an untagged vote stays pending after its topic became tagged")
+	}
+	if f.pool.Has(closing.ID()) {
+		t.Error("a transaction stays pending on a topic that has closed")
+	}
+	if !f.pool.Has(other.ID()) {
+		t.Error("a transaction on a topic without a rule was dropped")
+	}
+	if err := f.pool.Add(untagged); !errors.Is(err, ErrTagRequired) {
+		t.Errorf("the untagged vote again: %v, want %v", err, ErrTagRequired)
+	}
+}
+
 // TestForgedAdminTxIsRefusedBeforeItsChecks: an admin transaction signed
 // by the wrong key is refused for its signature, whatever its body: a
 // garbage revocation record or join response costs its sender nothing but

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,12 +24,54 @@ const (
 	maxBlockReply        = 12 << 20
 )
 
-// gossipCounters count the transaction copies this node sends beyond its
-// pushes (which p2p counts as Stats.GossipSent): with them, copies per
-// transaction across a network is a plain sum over its nodes' metrics.
-type gossipCounters struct {
+// gossipState is anti-entropy's own state. The counters count the
+// transaction copies this node sends beyond its pushes (which p2p counts
+// as Stats.GossipSent): with them, copies per transaction across a network
+// is a plain sum over its nodes' metrics.
+type gossipState struct {
 	pulledOut atomic.Uint64 // transactions sent in answer to a peer's pull
 	pulledIn  atomic.Uint64 // transactions admitted from this node's pulls
+	refused   refusedPulls
+}
+
+// refusedFor is how long a transaction this node refused after pulling it
+// is not pulled again. A peer that is behind (or ahead) may hold pending
+// what this node refuses; without the memory every pull from it fetched
+// the transaction again, once a second, until it expired there. Long
+// enough to stop that, short enough that a refusal which the next blocks
+// undo (a group epoch this node had not reached yet) heals by itself.
+const (
+	refusedFor    = 10 * time.Second
+	maxRefusedIDs = 4096
+)
+
+type refusedPulls struct {
+	mu    sync.Mutex
+	until map[[32]byte]time.Time
+}
+
+// add remembers id as refused from now; it reports whether id is new, so
+// that each refusal is logged once.
+func (r *refusedPulls) add(id [32]byte, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.until == nil || len(r.until) >= maxRefusedIDs {
+		r.until = map[[32]byte]time.Time{} // a flood of refusals only costs re-fetching
+	}
+	t, ok := r.until[id]
+	r.until[id] = now.Add(refusedFor)
+	return !ok || now.After(t)
+}
+
+func (r *refusedPulls) has(id [32]byte, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.until[id]
+	if ok && now.After(t) {
+		delete(r.until, id)
+		return false
+	}
+	return ok
 }
 
 // txCopiesSent is how many transaction copies this node has sent to
@@ -236,9 +279,19 @@ func (n *Node) pullFrom(ctx context.Context, peer string) error {
 		}
 	}
 	admitted := 0
-	for _, err := range n.pool.AddBatch(ctx, txs) {
-		if err == nil {
+	now := time.Now()
+	for i, err := range n.pool.AddBatch(ctx, txs) {
+		switch {
+		case err == nil:
 			admitted++
+		case errors.Is(err, chain.ErrDuplicate), errors.Is(err, chain.ErrBusy), errors.Is(err, chain.ErrMempoolFull), ctx.Err() != nil:
+			// Not a verdict on the transaction: pull it again if it is
+			// still missing.
+		default:
+			id := txs[i].ID()
+			if n.gossip.refused.add(id, now) {
+				n.log.Info("anti-entropy: refused a transaction a peer holds pending", "peer", peer, "tx", fmt.Sprintf("%x", id[:8]), "err", err)
+			}
 		}
 	}
 	n.gossip.pulledIn.Add(uint64(admitted))
@@ -249,12 +302,14 @@ func (n *Node) pullFrom(ctx context.Context, peer string) error {
 }
 
 // missing returns the ids, of the concatenation ids (32 bytes each), that
-// are neither pending nor committed here, at most 1,024 of them.
+// are neither pending nor committed here nor refused lately, at most 1,024
+// of them.
 func (n *Node) missing(ids []byte) []byte {
 	var want []byte
+	now := time.Now()
 	for i := 0; i+32 <= len(ids) && len(want) < 32*1024; i += 32 {
 		id := [32]byte(ids[i : i+32])
-		if !n.pool.Has(id) && !n.ledger.Committed(id) {
+		if !n.pool.Has(id) && !n.ledger.Committed(id) && !n.gossip.refused.has(id, now) {
 			want = append(want, id[:]...)
 		}
 	}

@@ -55,7 +55,7 @@ type Node struct {
 	api      *api.Server
 	role     string
 	txIn     chan []byte
-	gossip   gossipCounters
+	gossip   gossipState
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good

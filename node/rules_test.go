@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
@@ -448,5 +450,51 @@ func TestRepeatVoteLeavesNoTrace(t *testing.T) {
 	}
 	if held, blocks := trace(second); len(held) > 0 || len(blocks) > 0 {
 		t.Errorf("the vote that lost is still held by nodes %v once the other committed, and proposed in blocks %v", held, blocks)
+	}
+}
+
+// TestLaggingFollowerDropsWhatANewRuleRefuses: a follower applies a block
+// a moment after the leader, so a client that saw a topic's new rule
+// commit on the leader and sends at once to a follower may have it admit
+// what the rule refuses (here an untagged vote on a topic just made
+// tagged: the CLI signs untagged when the topic has no rule on its node).
+// The leader refuses it; the follower must drop it when the rule's block
+// lands, not hold it pending until it expires (the demo's vote waited 60 s
+// for a commit that could not come). In runs here the follower admitted
+// the vote in 18 rounds of 20.
+func TestLaggingFollowerDropsWhatANewRuleRefuses(t *testing.T) {
+	ln := startLocalWith(t, 3, netOptions{members: []string{"alice"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	k := newKit(t, ln, "alice")
+	k.waitLeader(ctx, 1, 2, 3)
+	st, err := k.c(1).Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader, err := strconv.Atoi(strings.TrimPrefix(st.Leader, "node-"))
+	if err != nil {
+		t.Fatalf("leader %q: %v", st.Leader, err)
+	}
+	follower := leader%3 + 1
+	admitted := 0
+	for round := 0; round < 20 && admitted < 3; round++ {
+		topic := fmt.Sprintf("vote-%d", round)
+		rid := k.submit(ctx, leader, k.ruleTx(ctx, leader, topic, chain.TopicRule{Tagged: true}))
+		k.waitCommitted(ctx, leader, rid)
+		id, err := k.c(follower).Submit(ctx, k.anon(ctx, follower, "acme", "alice", topic, "yes", false))
+		if err != nil {
+			continue // the follower had applied the rule already and refused the vote
+		}
+		admitted++
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		waitFor(t, wctx, fmt.Sprintf("round %d: the refused vote to leave node %d's mempool", round, follower), func() bool {
+			_, err := k.c(follower).Tx(wctx, id)
+			return client.IsCode(err, api.CodeNotFound)
+		})
+		wcancel()
+	}
+	if admitted == 0 {
+		t.Fatal("the follower never admitted the vote before applying the rule: the race was not exercised")
 	}
 }

@@ -153,7 +153,15 @@ done
 echo "same head hash on all nodes"
 
 step "8. An anonymous vote: one vote per member on a tagged topic; a second vote is refused"
-"$VEIL" topic set --admin-key "$NET/admin.key" --topic vote-1 --groups $G --tagged --closes-in 500
+"$VEIL" topic set --admin-key "$NET/admin.key" --topic vote-1 --groups $G --tagged --closes-in 500 | tee "$WORK/topic-set.out"
+RULE_HEIGHT=$(sed -n 's/.*rule set at height \([0-9]*\).*/\1/p' "$WORK/topic-set.out")
+[ -n "$RULE_HEIGHT" ] || fail "topic set printed no height"
+# The votes go to other nodes than the one that saw the rule commit: each
+# must have applied it too, or its tx send would sign untagged (the topic
+# has no rule there yet) and the leader would refuse the vote.
+for n in "${NODES[@]}"; do
+  for _ in $(seq 1 50); do [ "$("$VEIL" status --node "$n" -o json | field height)" -ge "$RULE_HEIGHT" ] && break; sleep 0.1; done
+done
 i=0
 for m in "${MEMBERS[@]}"; do
   i=$((i+1)); vote=yes; [ $m = carol ] && vote=no
