@@ -284,7 +284,7 @@ func groupFixture(tb testing.TB, n int) (*fixture, map[string]time.Duration) {
 
 // syncChain applies txs in blocks of per on a scratch ledger and returns
 // the raw blocks: a chain for a fresh ledger to catch up.
-func syncChain(b *testing.B, f *fixture, txs []*Tx, per int) [][]byte {
+func syncChain(b testing.TB, f *fixture, txs []*Tx, per int) [][]byte {
 	src := f.open(b.TempDir())
 	var raws [][]byte
 	for i := 0; i < len(txs); i += per {

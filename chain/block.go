@@ -3,6 +3,7 @@ package chain
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 )
 
@@ -21,6 +22,10 @@ const (
 // holds: the header with the longest chain id and proposer, the signature,
 // the tx count and the transaction's length. MaxRevocationTxSize leaves it.
 const maxBlockFraming = 1 + (1 + MaxChainIDLen) + 8 + 32 + 8 + 32 + (1 + MaxNodeIDLen) + (2 + ed25519.SignatureSize) + 4 + 4
+
+// ErrTxRoot is wrapped, with ErrMalformed, by DecodeBlock's refusal of a
+// block whose tx root does not match its transactions.
+var ErrTxRoot = errors.New("tx root does not match the transactions")
 
 // Header is a block header. Its hash (Hash) is SHA-256 of a domain tag and
 // the canonical encoding of every field but Signature; the proposer signs
@@ -119,7 +124,7 @@ func DecodeBlock(raw []byte) (*Block, error) {
 		return nil, d.err
 	}
 	if root := TxRoot(b.Txs); root != b.TxRoot {
-		return nil, errorf(ErrMalformed, "block %d: tx root does not match its transactions", b.Height)
+		return nil, fmt.Errorf("%w: %w: block %d", ErrMalformed, ErrTxRoot, b.Height)
 	}
 	return b, nil
 }

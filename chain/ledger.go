@@ -72,6 +72,19 @@ var ErrAlreadyApplied = errors.New("block already applied")
 // verdict, so every node skips it alike.
 var ErrBlockRejected = errors.New("block rejected")
 
+// Why a block is not the next one, wrapped (with ErrBlockRejected by
+// Apply) so that block sync can say what a peer's reply got wrong.
+var (
+	// ErrBlockHeight: the block is not at the height after the head.
+	ErrBlockHeight = errors.New("not the next height")
+	// ErrBlockLink: the block does not extend the head: another previous
+	// hash, or a time before the head's.
+	ErrBlockLink = errors.New("does not extend the previous block")
+	// ErrBlockProposer: the block is not signed by its proposer, or its
+	// proposer is not a validator or has a revoked certificate.
+	ErrBlockProposer = errors.New("not signed by a validator")
+)
+
 // Open loads the ledger from db, writing the genesis state first if db is
 // empty. It refuses a database made from another genesis.
 func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
@@ -874,26 +887,68 @@ func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
 	case b.ChainID != l.gen.ChainID:
 		return errorf(ErrWrongChain, "block for chain %q", b.ChainID)
 	case b.Height != head.Height+1:
-		return fmt.Errorf("block %d does not follow head %d", b.Height, head.Height)
+		return fmt.Errorf("%w: block %d does not follow head %d", ErrBlockHeight, b.Height, head.Height)
 	case b.PrevHash != head.Hash:
-		return fmt.Errorf("block %d does not extend head %x", b.Height, head.Hash[:8])
+		return fmt.Errorf("%w: block %d does not extend head %x", ErrBlockLink, b.Height, head.Hash[:8])
 	case b.Time < head.Time:
-		return fmt.Errorf("block %d time goes backwards", b.Height)
+		return fmt.Errorf("%w: block %d time goes backwards", ErrBlockLink, b.Height)
 	case len(b.Txs) > MaxBlockTxs:
 		return errorf(ErrTooLarge, "block %d holds %d transactions", b.Height, len(b.Txs))
 	}
 	key, ok := l.validators[b.Proposer]
 	if !ok {
-		return fmt.Errorf("block %d proposer %q is not a validator", b.Height, b.Proposer)
+		return fmt.Errorf("%w: block %d proposer %q is not a validator", ErrBlockProposer, b.Height, b.Proposer)
 	}
 	l.mu.RLock()
 	revoked := l.revoked[b.Proposer]
 	l.mu.RUnlock()
 	if revoked {
-		return fmt.Errorf("block %d proposer %q has a revoked certificate", b.Height, b.Proposer)
+		return fmt.Errorf("%w: block %d proposer %q has a revoked certificate", ErrBlockProposer, b.Height, b.Proposer)
 	}
 	if !ed25519.Verify(key, hash[:], b.Signature) {
-		return fmt.Errorf("block %d: bad proposer signature", b.Height)
+		return fmt.Errorf("%w: block %d: bad proposer signature", ErrBlockProposer, b.Height)
+	}
+	return nil
+}
+
+// CheckBlocks checks blocks fetched from a peer before they are used:
+// that raws are the consecutive blocks from height from on, each decoding
+// strictly with a matching tx root and passing the header checks of Apply
+// (chain id, height, previous hash, time, proposer signature by a
+// validator) against the block before it — for the first, this ledger's
+// own block from−1, which must be at or below the head. It does not check
+// transactions against state: Apply does, and marks them; a proposer's
+// revocation is that of the head, so a revocation inside raws is only
+// seen by Apply. The error wraps
+// ErrMalformed (ErrTxRoot for a wrong root), ErrWrongChain, ErrTooLarge,
+// ErrBlockHeight, ErrBlockLink or ErrBlockProposer.
+func (l *Ledger) CheckBlocks(from uint64, raws [][]byte) error {
+	head := l.Head()
+	if from == 0 || from-1 > head.Height {
+		return fmt.Errorf("check blocks from %d: this ledger's head is %d", from, head.Height)
+	}
+	prev := head
+	switch {
+	case from-1 == head.Height:
+	case from == 1:
+		prev = Head{Hash: l.gen.Hash(), Time: l.gen.Time}
+	default:
+		b, err := l.Block(from - 1)
+		if err != nil {
+			return fmt.Errorf("check blocks from %d: %w", from, err)
+		}
+		prev = Head{Height: b.Height, Hash: b.Hash(), Time: b.Time}
+	}
+	for i, raw := range raws {
+		b, err := DecodeBlock(raw)
+		if err != nil {
+			return fmt.Errorf("block %d of %d: %w", i+1, len(raws), err)
+		}
+		hash := b.Hash()
+		if err := l.checkHeader(b, prev, hash); err != nil {
+			return err
+		}
+		prev = Head{Height: b.Height, Hash: hash, Time: b.Time}
 	}
 	return nil
 }
