@@ -28,7 +28,9 @@
 // start), veil_verify_queue_depth{priority}, veil_group_signature_verify_
 // seconds, veil_block_commit_seconds, veil_chain_height, veil_mempool_txs,
 // veil_peers, veil_gossip_dropped_total, veil_event_subscribers_dropped_
-// total, veil_raft_leader_changes_total, veil_raft_term, veil_raft_state.
+// total, veil_raft_leader_changes_total, veil_raft_term, veil_raft_state,
+// veil_block_sync_refused_total{reason} (block sync replies refused, each
+// reason present from the start; see package node).
 //
 // The threshold opening (threshold.go): GET /v1/groups/{name}/committee
 // shows a group's committees, GET /v1/txs/{id}/openings who consented to

@@ -28,6 +28,10 @@ type Gauges struct {
 	RaftLeaderChanges func() float64
 	RaftTerm          func() float64
 	RaftState         func() float64
+	// BlockSyncRefused counts, by reason, the block sync replies this
+	// node refused (veil_block_sync_refused_total{reason}); every reason
+	// is a key from the start.
+	BlockSyncRefused map[string]func() float64
 }
 
 // Metrics are one node's Prometheus metrics, on a registry of its own (so
@@ -87,6 +91,10 @@ func NewMetrics(g Gauges) *Metrics {
 			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "veil_gossip_tx_copies_sent_total",
 				Help: "Transaction copies sent to peers, by path: gossip push or answer to an anti-entropy pull.", ConstLabels: prometheus.Labels{"path": path}}, f))
 		}
+	}
+	for reason, f := range g.BlockSyncRefused {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "veil_block_sync_refused_total",
+			Help: "Block sync replies refused (a lying or broken peer), by reason.", ConstLabels: prometheus.Labels{"reason": reason}}, f))
 	}
 	gauge("veil_raft_term", "This node's current raft term.", g.RaftTerm)
 	gauge("veil_raft_state", "This node's raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown.", g.RaftState)

@@ -11,8 +11,10 @@
 //
 // A raft snapshot records only the chain head (height and hash): the blocks
 // are already in LevelDB. A node that restores a snapshot fetches the
-// blocks it lacks through a BlockFetcher (block sync from peers), applies
-// them, and checks the head hash. Both there and in raft's batches of
+// blocks it lacks through a BlockFetcher (block sync from peers, each
+// reply checked with chain.Ledger.CheckBlocks before it is used: a lying
+// peer's reply is refused and another peer asked), applies them, and
+// checks the head hash. Both there and in raft's batches of
 // committed entries (the FSM is a raft.BatchingFSM), the signatures of
 // every block of the batch are queued on the ledger's verification pool
 // first (chain.Ledger.VerifyAhead), so the pool verifies the later blocks

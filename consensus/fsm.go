@@ -18,7 +18,10 @@ import (
 // BlockFetcher fetches committed blocks from peers: the encodings of
 // heights from..to inclusive, in order (fewer is allowed; at least one).
 // A node that restores a raft snapshot uses it to catch up, since a
-// snapshot records only the chain head.
+// snapshot records only the chain head. Peers may lie: an implementation
+// returns only a reply that chain.Ledger.CheckBlocks accepts from `from`
+// and asks another peer otherwise (node.Node.FetchBlocks), so that a bad
+// reply costs a retry, not a stalled restore.
 type BlockFetcher interface {
 	FetchBlocks(ctx context.Context, from, to uint64) ([][]byte, error)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +18,7 @@ const (
 	kindTx          byte = 1 // gossip: one encoded transaction
 	reqMempoolIDs   byte = 2 // request: → ids of pending transactions (32 bytes each)
 	reqTxs          byte = 3 // request: ids → u32-length-prefixed encodings of those still pending
-	reqBlocks       byte = 4 // request: u64 from ‖ u64 to → u32-length-prefixed blocks from..to
+	reqBlocks       byte = 4 // request: u64 from ‖ u64 to → u32-length-prefixed blocks from..to (blocksync.go)
 	maxBlocksPerReq      = 512
 	maxBlockReply        = 12 << 20
 )
@@ -108,22 +107,7 @@ func (n *Node) registerHandlers() {
 		}
 		return out, nil
 	})
-	n.cluster.HandleRequest(reqBlocks, func(_ context.Context, _ string, req []byte) ([]byte, error) {
-		if len(req) != 16 {
-			return nil, errors.New("want u64 from ‖ u64 to")
-		}
-		from, to := binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
-		to = min(to, n.ledger.Head().Height, from+maxBlocksPerReq-1)
-		var out []byte
-		for h := from; h <= to && len(out) < maxBlockReply; h++ {
-			raw, err := n.ledger.RawBlock(h)
-			if err != nil {
-				return nil, fmt.Errorf("block %d: %w", h, err)
-			}
-			out = appendChunk(out, raw)
-		}
-		return out, nil
-	})
+	n.cluster.HandleRequest(reqBlocks, n.handleBlocks)
 }
 
 func appendChunk(b, chunk []byte) []byte {
@@ -314,32 +298,4 @@ func (n *Node) missing(ids []byte) []byte {
 		}
 	}
 	return want
-}
-
-// FetchBlocks fetches committed blocks from peers, highest first
-// (consensus.BlockFetcher: snapshot restores). Blocks are checked when
-// applied: hash chain, proposer signature, tx root.
-func (n *Node) FetchBlocks(ctx context.Context, from, to uint64) ([][]byte, error) {
-	peers := n.Peers()
-	sort.Slice(peers, func(i, j int) bool { return peers[i].Height > peers[j].Height })
-	req := binary.BigEndian.AppendUint64(nil, from)
-	req = binary.BigEndian.AppendUint64(req, to)
-	var lastErr error = errors.New("no peer has those blocks")
-	for _, p := range peers {
-		if !p.Alive || p.Height < from {
-			continue
-		}
-		body, err := n.cluster.Request(ctx, p.ID, reqBlocks, req)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		blocks, err := splitChunks(body)
-		if err != nil || len(blocks) == 0 {
-			lastErr = fmt.Errorf("peer %s: bad block reply: %v", p.ID, err)
-			continue
-		}
-		return blocks, nil
-	}
-	return nil, lastErr
 }

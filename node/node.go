@@ -56,6 +56,7 @@ type Node struct {
 	role     string
 	txIn     chan []byte
 	gossip   gossipState
+	sync     blockSync
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -128,6 +129,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		RaftLeaderChanges: func() float64 { return float64(n.orderer.LeaderChanges()) },
 		RaftTerm:          func() float64 { return float64(n.orderer.Term()) },
 		RaftState:         func() float64 { return float64(n.orderer.State()) },
+		BlockSyncRefused:  n.sync.metrics(),
 	})
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
