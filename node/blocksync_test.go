@@ -334,7 +334,9 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 // serving.
 func garbageRequests(t *testing.T, ctx context.Context, ln *localNet) {
 	from, to := ln.nodes[1].cluster, "node-2"
-	u64s := func(a, b uint64) []byte { return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, a), b) }
+	u64s := func(a, b uint64) []byte {
+		return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, a), b)
+	}
 	junk := make([]byte, 64)
 	rand.Read(junk)
 	for _, c := range []struct {
