@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Connection types: the first byte a dialler writes after the TLS handshake
@@ -35,9 +36,15 @@ func writeFrame(w io.Writer, payload []byte) error {
 	return err
 }
 
+// frameReadAhead is the most readFrame allocates beyond the bytes that
+// have arrived: a header alone (garbage, or a peer that declares 16 MiB
+// and sends nothing) costs 64 KiB, not the frame limit, per connection.
+const frameReadAhead = 64 << 10
+
 // readFrame reads one length-prefixed frame of at most max bytes. A clean end
 // of stream before the first header byte returns io.EOF; a frame cut short
-// returns io.ErrUnexpectedEOF.
+// returns io.ErrUnexpectedEOF. Its buffer grows, by doubling, only as the
+// frame's bytes arrive.
 func readFrame(r io.Reader, max int) ([]byte, error) {
 	var hdr [frameHeaderLen]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
@@ -47,12 +54,25 @@ func readFrame(r io.Reader, max int) ([]byte, error) {
 	if uint64(n) > uint64(max) {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, max)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	return readBody(r, int(n), frameReadAhead)
+}
+
+// readBody reads exactly size bytes, allocating at most ahead bytes
+// beyond those read so far (doubling as they arrive).
+func readBody(r io.Reader, size, ahead int) ([]byte, error) {
+	buf := make([]byte, 0, min(size, ahead))
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(size-len(buf), max(len(buf), ahead)))
 		}
-		return nil, err
+		k, err := io.ReadFull(r, buf[len(buf):min(cap(buf), size)])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
 	}
 	return buf, nil
 }

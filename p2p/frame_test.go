@@ -20,6 +20,16 @@ func FuzzReadFrame(f *testing.F) {
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1})
 	f.Add([]byte{0, 0, 0, 3, 'm', 1})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The incremental body read, with a read-ahead small enough to grow.
+		if len(data) > 0 {
+			ahead := 1 + int(data[0]%16)
+			if got, err := readBody(bytes.NewReader(data), len(data), ahead); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("body of %d bytes read ahead %d: %d bytes, %v", len(data), ahead, len(got), err)
+			}
+			if _, err := readBody(bytes.NewReader(data[:len(data)/2]), len(data), ahead); !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("half a body: %v", err)
+			}
+		}
 		const limit = 1 << 16
 		r := bytes.NewReader(data)
 		for {
