@@ -154,6 +154,17 @@
 // bare on every core) with it, 0.83 block by block; with blocks of 100
 // both reach ~0.95, since a block's own signatures fill the cores.
 //
+// A block that is not the next one is refused by Apply with
+// ErrBlockRejected and the reason's sentinel: ErrMalformed (ErrTxRoot for
+// a wrong tx root), ErrWrongChain, ErrBlockHeight, ErrBlockLink (previous
+// hash or time) or ErrBlockProposer (not a validator's signature).
+// CheckBlocks runs the same header checks over a run of blocks fetched
+// from a peer, against the ledger's own block before them, before any is
+// applied (block sync, package node): on BenchmarkSync's 50 blocks of 20
+// anonymous transactions it takes 0.0015 of the time to sync them
+// (BenchmarkCheckBlocks, check/sync in the same run): decoding and one
+// Ed25519 verification a block, against group signature verifications.
+//
 // # State
 //
 // A committed block that is well-formed, follows the head and is signed by

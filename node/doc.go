@@ -19,9 +19,29 @@
 // at 20 tx/s, 15.25–15.76. veil_gossip_tx_copies_sent_total{path="push"|
 // "pull"} counts the copies a node sends.
 //
-// Block sync serves raft snapshot restores. The leader adds certified
-// observers that appear in gossip to raft as non-voters, and removes them
-// once gone for good.
+// Block sync serves raft snapshot restores (blocksync.go). Peers may lie,
+// so FetchBlocks uses a reply only once chain.Ledger.CheckBlocks accepts
+// it: the blocks decode with matching tx roots, are the heights asked
+// for in order, each extends the one before it (the first this node's own
+// block) and is signed by a validator. A refused reply is logged at warn
+// with the peer and the reason, counted in veil_block_sync_refused_total
+// {reason} (framing, empty, malformed, tx_root, wrong_chain, height,
+// link, proposer, timeout; every reason from the start), and the next
+// peer is asked. Peers that claim the height are asked highest first (one
+// height in random order); a peer that lied, failed or gave no reply in
+// 10 s is asked last for a minute, so that the restore's retries go
+// elsewhere. TestBlockSyncRefusesLyingPeer: a lying validator, asked
+// first, served 15 kinds of bad reply (garbage, truncated, reordered, a
+// gap, a changed transaction with and without its root fixed, blocks
+// re-signed by a non-validator, forged, re-signed by the liar itself,
+// another chain, empty, a stall, an error); each was refused with its
+// reason and the blocks came from an honest peer; an empty observer
+// synced from genesis through it onto the honest head. What the checks
+// cannot see is a validator's own second, validly signed version of the
+// last block of a reply (equivocation): the restore's check of the
+// snapshot's head hash refuses it there, and fork detection is apart.
+// The leader adds certified observers that appear in gossip to raft as
+// non-voters, and removes them once gone for good.
 //
 // Disk: the data directory holds the chain database (chain/), the raft log
 // and stable store (raft-log/) and raft's snapshots (raft/). The raft log

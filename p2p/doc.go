@@ -14,7 +14,14 @@
 //   - gossip of opaque messages by kind ([Cluster.Broadcast],
 //     [Cluster.Handle]) and direct sends ([Cluster.SendTo]);
 //   - request/response by kind ([Cluster.Request], [Cluster.HandleRequest]),
-//     used for block sync and for fetching missing transactions.
+//     used for block sync and for fetching missing transactions. A
+//     malformed request frame (shorter than its header, an unknown op, over
+//     MaxRequestSize) or an unknown connection type is logged at warn and
+//     closes that connection only; a handler's error is answered and the
+//     connection stays in use. Frames are read into a buffer that grows as
+//     their bytes arrive, so a header alone costs 64 KiB, not the declared
+//     length: 8 connections stalled inside declared 16 MiB frames held
+//     128 MiB before (TestRequestStreamGarbage).
 //
 // It imports no other veil package and knows no chain types: the node layer
 // wires its handlers to the mempool and the block store.
