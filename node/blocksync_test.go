@@ -214,7 +214,11 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 	}
 	liarNode.sync.serve.Store(&lieFn)
 	kinds := lies(t, liar, liarKey)
-	mode.Store(&kinds[9]) // while node-4 syncs: a first block re-signed by a non-validator
+	for i := range kinds {
+		if kinds[i].name == "signed by a non-validator" {
+			mode.Store(&kinds[i]) // while node-4 syncs
+		}
+	}
 
 	var fill []string
 	for range 48 {
@@ -223,6 +227,17 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 	k.waitEverywhere(ctx, fill[len(fill)-1])
 	waitFor(t, ctx, "a raft snapshot on the leader past index 32", func() bool {
 		return newestSnapshot(filepath.Join(ln.leader().cfg.DataDir, "raft", "snapshots", "snapshots")) > 32
+	})
+
+	// The liar's gossiped height must be its head before node-4 joins, or
+	// node-4 would not count it among the peers that hold the blocks.
+	waitFor(t, ctx, "node-1 to see the liar's height", func() bool {
+		for _, p := range ln.nodes[1].Peers() {
+			if p.ID == liar {
+				return p.Alive && p.Height == liarNode.ledger.Head().Height
+			}
+		}
+		return false
 	})
 
 	// node-4, empty, with the liar first in its order of peers.
