@@ -147,7 +147,7 @@ func (n *Node) handleBlocks(ctx context.Context, _ string, req []byte) ([]byte, 
 		return nil, errors.New("want u64 from ‖ u64 to")
 	}
 	from, to := binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
-	if lie := n.blockSync.serve.Load(); lie != nil {
+	if lie := n.syncer.serve.Load(); lie != nil {
 		return (*lie)(ctx, from, to)
 	}
 	return n.serveBlocks(ctx, from, to)
@@ -177,9 +177,9 @@ func (n *Node) FetchBlocks(ctx context.Context, from, to uint64) ([][]byte, erro
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("fetch blocks %d..%d: %w", from, to, ctx.Err())
 		}
-		n.blockSync.distrust(peer, time.Now())
+		n.syncer.distrust(peer, time.Now())
 		if reason != "" {
-			n.blockSync.count(reason)
+			n.syncer.count(reason)
 			n.log.Warn("block sync: refused a peer's reply", "peer", peer, "reason", reason, "from", from, "to", to, "err", err)
 		} else {
 			n.log.Info("block sync: request failed", "peer", peer, "from", from, "to", to, "err", err)
@@ -205,7 +205,7 @@ func (n *Node) syncPeers(from uint64) []string {
 	var cs []cand
 	for _, p := range n.Peers() {
 		if p.Alive && p.Height >= from {
-			cs = append(cs, cand{p.ID, p.Height, n.blockSync.isDistrusted(p.ID, now)})
+			cs = append(cs, cand{p.ID, p.Height, n.syncer.isDistrusted(p.ID, now)})
 		}
 	}
 	rand.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
@@ -234,7 +234,7 @@ func (n *Node) syncPeers(from uint64) []string {
 // fetchFrom asks one peer for blocks from..to and checks its reply; a
 // refused reply comes back with its reason, a failed request without one.
 func (n *Node) fetchFrom(ctx context.Context, peer string, req []byte, from, to uint64) ([][]byte, string, error) {
-	timeout := n.blockSync.peerTimeout
+	timeout := n.syncer.peerTimeout
 	if timeout <= 0 {
 		timeout = blockSyncPeerTimeout
 	}

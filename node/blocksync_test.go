@@ -212,7 +212,7 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 		served.Add(1)
 		return mode.Load().mangle(ctx, honest)
 	}
-	liarNode.blockSync.serve.Store(&lieFn)
+	liarNode.syncer.serve.Store(&lieFn)
 	kinds := lies(t, liar, liarKey)
 	for i := range kinds {
 		if kinds[i].name == "signed by a non-validator" {
@@ -253,11 +253,11 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs.blockSync.peerTimeout = time.Second // the stalling lie costs a second, not ten
+	obs.syncer.peerTimeout = time.Second // the stalling lie costs a second, not ten
 	putLiarFirst := func() {
-		obs.blockSync.mu.Lock()
-		obs.blockSync.distrusted = map[string]time.Time{"node-1": time.Now().Add(time.Hour), "node-2": time.Now().Add(time.Hour)}
-		obs.blockSync.mu.Unlock()
+		obs.syncer.mu.Lock()
+		obs.syncer.distrusted = map[string]time.Time{"node-1": time.Now().Add(time.Hour), "node-2": time.Now().Add(time.Hour)}
+		obs.syncer.mu.Unlock()
 	}
 	putLiarFirst()
 	began := time.Now()
@@ -279,7 +279,7 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 	if liarNode.ledger.Head().Hash != head.Hash || ln.nodes[1].ledger.Head().Hash != head.Hash {
 		t.Fatal("node-4's head differs from the honest nodes'")
 	}
-	syncRefused := obs.blockSync.refusedBy(refusedProposer)
+	syncRefused := obs.syncer.refusedBy(refusedProposer)
 
 	// One fetch of blocks 1..head per lie, the liar asked first.
 	var honest [][]byte
@@ -295,7 +295,7 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 		l := &kinds[i]
 		mode.Store(l)
 		putLiarFirst()
-		before, logged, bad := obs.blockSync.refusedBy(l.want), refusals.count(liar+" "+l.want), served.Load()
+		before, logged, bad := obs.syncer.refusedBy(l.want), refusals.count(liar+" "+l.want), served.Load()
 		start := time.Now()
 		got, err := obs.FetchBlocks(ctx, 1, head.Height)
 		fetchTime += time.Since(start)
@@ -316,13 +316,13 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 		if l.want == "" {
 			continue
 		}
-		if n := obs.blockSync.refusedBy(l.want); n != before+1 {
+		if n := obs.syncer.refusedBy(l.want); n != before+1 {
 			t.Errorf("%s: %s refusals went from %d to %d", l.name, l.want, before, n)
 		}
 		if n := refusals.count(liar + " " + l.want); n != logged+1 {
 			t.Errorf("%s: no warning naming %s and reason %s", l.name, liar, l.want)
 		}
-		if !obs.blockSync.isDistrusted(liar, time.Now()) {
+		if !obs.syncer.isDistrusted(liar, time.Now()) {
 			t.Errorf("%s: the liar is not distrusted after it", l.name)
 		}
 	}
@@ -330,11 +330,11 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 	metrics := scrape(t, ctx, obs)
 	var byReason []string
 	for _, r := range refusalReasons {
-		line := fmt.Sprintf("veil_block_sync_refused_total{reason=%q} %d", r, obs.blockSync.refusedBy(r))
+		line := fmt.Sprintf("veil_block_sync_refused_total{reason=%q} %d", r, obs.syncer.refusedBy(r))
 		if !strings.Contains(metrics, line) {
 			t.Errorf("/metrics lacks %q", line)
 		}
-		byReason = append(byReason, fmt.Sprintf("%s=%d", r, obs.blockSync.refusedBy(r)))
+		byReason = append(byReason, fmt.Sprintf("%s=%d", r, obs.syncer.refusedBy(r)))
 	}
 
 	t.Run("GarbageRequests", func(t *testing.T) { garbageRequests(t, ctx, ln) })

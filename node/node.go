@@ -40,23 +40,23 @@ const (
 // Node is one running veil node: storage, ledger, mempool, gossip, raft
 // and the API, wired together.
 type Node struct {
-	cfg       Config
-	log       *slog.Logger
-	identity  *p2p.Identity
-	db        *storage.DB
-	logs      *storage.RaftStore
-	ledger    *chain.Ledger
-	pool      *chain.Mempool
-	cluster   *p2p.Cluster
-	orderer   *consensus.Orderer
-	hub       *api.Hub
-	metrics   *api.Metrics
-	apiLn     net.Listener
-	api       *api.Server
-	role      string
-	txIn      chan []byte
-	gossip    gossipState
-	blockSync blockSync
+	cfg      Config
+	log      *slog.Logger
+	identity *p2p.Identity
+	db       *storage.DB
+	logs     *storage.RaftStore
+	ledger   *chain.Ledger
+	pool     *chain.Mempool
+	cluster  *p2p.Cluster
+	orderer  *consensus.Orderer
+	hub      *api.Hub
+	metrics  *api.Metrics
+	apiLn    net.Listener
+	api      *api.Server
+	role     string
+	txIn     chan []byte
+	gossip   gossipState
+	syncer   blockSync
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -129,7 +129,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		RaftLeaderChanges: func() float64 { return float64(n.orderer.LeaderChanges()) },
 		RaftTerm:          func() float64 { return float64(n.orderer.Term()) },
 		RaftState:         func() float64 { return float64(n.orderer.State()) },
-		BlockSyncRefused:  n.blockSync.metrics(),
+		BlockSyncRefused:  n.syncer.metrics(),
 	})
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
