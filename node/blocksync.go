@@ -142,6 +142,7 @@ func (n *Node) serveBlocks(_ context.Context, from, to uint64) ([]byte, error) {
 	return out, nil
 }
 
+// handleBlocks answers reqBlocks: serveBlocks, or the lie a test installed.
 func (n *Node) handleBlocks(ctx context.Context, _ string, req []byte) ([]byte, error) {
 	if len(req) != 16 {
 		return nil, errors.New("want u64 from ‖ u64 to")
