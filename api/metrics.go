@@ -28,6 +28,11 @@ type Gauges struct {
 	RaftLeaderChanges func() float64
 	RaftTerm          func() float64
 	RaftState         func() float64
+	// ForkDetected is 1 once the node has found a fork, else 0;
+	// ForkConflicts counts the conflicting (peer, height) pairs found (a
+	// counter).
+	ForkDetected  func() float64
+	ForkConflicts func() float64
 }
 
 // Metrics are one node's Prometheus metrics, on a registry of its own (so
@@ -88,6 +93,11 @@ func NewMetrics(g Gauges) *Metrics {
 				Help: "Transaction copies sent to peers, by path: gossip push or answer to an anti-entropy pull.", ConstLabels: prometheus.Labels{"path": path}}, f))
 		}
 	}
+	if g.ForkConflicts != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "veil_fork_conflicts_total",
+			Help: "Heights at which a peer was found to hold a committed, validator-signed block other than this node's, counted once per (peer, height)."}, g.ForkConflicts))
+	}
+	gauge("veil_fork_detected", "1 once this node has found a fork (a peer committed another block at a height it committed); it clears only on restart.", g.ForkDetected)
 	gauge("veil_raft_term", "This node's current raft term.", g.RaftTerm)
 	gauge("veil_raft_state", "This node's raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown.", g.RaftState)
 	return m
