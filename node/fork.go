@@ -132,6 +132,9 @@ func (n *Node) registerForkHandlers() {
 			return nil, err
 		}
 		to = min(to, n.ledger.Head().Height)
+		if to < from {
+			return nil, nil // below the asked heights (a node that lost its data): nothing to compare
+		}
 		out := make([]byte, 0, 32*(to-from+1))
 		for h := from; h <= to; h++ {
 			hash, err := n.hashAt(h)

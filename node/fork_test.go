@@ -27,19 +27,21 @@ import (
 	"github.com/veilchain/veil/groupsig"
 )
 
-// errorLog keeps a node's error records: message and attributes as text.
+// errorLog keeps a node's warning and error records: level, message and
+// attributes as text.
 type errorLog struct {
 	mu   sync.Mutex
 	recs []loggedError
 }
 
 type loggedError struct {
+	level slog.Level
 	msg   string
 	attrs map[string]string
 }
 
 func (e *errorLog) add(r slog.Record, with []slog.Attr) {
-	le := loggedError{msg: r.Message, attrs: map[string]string{}}
+	le := loggedError{level: r.Level, msg: r.Message, attrs: map[string]string{}}
 	for _, a := range with {
 		le.attrs[a.Key] = a.Value.String()
 	}
@@ -49,14 +51,14 @@ func (e *errorLog) add(r slog.Record, with []slog.Attr) {
 	e.mu.Unlock()
 }
 
-// find returns the first record whose message starts with prefix and
-// whose attributes include want.
-func (e *errorLog) find(prefix string, want map[string]string) (loggedError, bool) {
+// find returns the first record at level whose message starts with
+// prefix and whose attributes include want.
+func (e *errorLog) find(level slog.Level, prefix string, want map[string]string) (loggedError, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 recs:
 	for _, r := range e.recs {
-		if !strings.HasPrefix(r.msg, prefix) {
+		if r.level != level || !strings.HasPrefix(r.msg, prefix) {
 			continue
 		}
 		for k, v := range want {
@@ -310,7 +312,7 @@ func TestForkDetectedOnBothSides(t *testing.T) {
 			t.Errorf("node %d accepted a submission after the alarm: %v; want 503 forked", i, err)
 		}
 		for _, c := range want[i] {
-			if _, ok := ln.errLogs[i].find("fork detected", map[string]string{"peer": c.Peer, "height": strconv.FormatUint(c.Height, 10), "local_hash": c.LocalHash, "peer_hash": c.PeerHash}); !ok {
+			if _, ok := ln.errLogs[i].find(slog.LevelError, "fork detected", map[string]string{"peer": c.Peer, "height": strconv.FormatUint(c.Height, 10), "local_hash": c.LocalHash, "peer_hash": c.PeerHash}); !ok {
 				t.Errorf("node %d logged no error naming peer %s, height %d and both hashes", i, c.Peer, c.Height)
 			}
 		}
@@ -389,4 +391,84 @@ func FuzzForkHashes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestForkClaimWithoutValidatorSignatureRaisesNoAlarm: an observer (no
+// validator key) answers every hash request with the hashes of blocks it
+// forged from the real ones (its own signature under a validator's name)
+// and serves those blocks. The others must find each claim unconfirmed
+// and raise no alarm.
+func TestForkClaimWithoutValidatorSignatureRaisesNoAlarm(t *testing.T) {
+	ln := startLocalWith(t, 4, netOptions{members: []string{"m1"}}) // node-4 is an observer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	k := newKit(t, ln, "m1")
+	k.waitLeader(ctx, 1, 2, 3, 4)
+	liar := ln.nodes[4]
+	liarKey, err := genesis.ReadPrivateKey(ln.layout.NodeKey(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := func(h uint64) (*chain.Block, error) {
+		b, err := liar.ledger.Block(h)
+		if err != nil {
+			return nil, err
+		}
+		b.Time++
+		b.Sign("node-1", liarKey) // a validator's name, the observer's signature
+		return b, nil
+	}
+	liar.cluster.HandleRequest(reqHashes, func(_ context.Context, _ string, req []byte) ([]byte, error) {
+		from, to, err := decodeHashesRequest(req)
+		if err != nil {
+			return nil, err
+		}
+		var out []byte
+		for h := from; h <= min(to, liar.ledger.Head().Height); h++ {
+			b, err := forged(h)
+			if err != nil {
+				return nil, err
+			}
+			hash := b.Hash()
+			out = append(out, hash[:]...)
+		}
+		return out, nil
+	})
+	liar.cluster.HandleRequest(reqBlocks, func(_ context.Context, _ string, req []byte) ([]byte, error) {
+		from, _, err := decodeHashesRequest(req)
+		if err != nil {
+			return nil, err
+		}
+		b, err := forged(from)
+		if err != nil {
+			return nil, err
+		}
+		return appendChunk(nil, b.Encode()), nil
+	})
+	for j := range 3 {
+		k.commit(ctx, 1+j%3, k.anon(ctx, 1+j%3, "acme", "m1", "claims", fmt.Sprintf("tx %d", j), false))
+	}
+	for i := 1; i <= 3; i++ {
+		var rec loggedError
+		waitFor(t, ctx, fmt.Sprintf("node %d to refuse node-4's claim", i), func() bool {
+			var ok bool
+			rec, ok = ln.errLogs[i].find(slog.LevelWarn, "fork check: a peer's differing hash did not check out", map[string]string{"peer": "node-4"})
+			return ok
+		})
+		if !strings.Contains(rec.attrs["err"], "bad signature of proposer node-1") {
+			t.Errorf("node %d refused node-4's claim for another reason: %v", i, rec.attrs)
+		}
+	}
+	for i := 1; i <= 4; i++ {
+		if ln.nodes[i].fork.detected.Load() {
+			t.Errorf("node %d raised the fork alarm on an unsigned claim: %+v", i, ln.nodes[i].fork.conflicts())
+		}
+		if d, c := forkMetrics(t, ln, i); d != 0 || c != 0 {
+			t.Errorf("node %d: veil_fork_detected %v, veil_fork_conflicts_total %v; want 0 and 0", i, d, c)
+		}
+		if code, eb := readyz(t, ln, i); code != http.StatusOK {
+			t.Errorf("node %d not ready: %d %+v", i, code, eb)
+		}
+	}
+	k.commit(ctx, 2, k.anon(ctx, 2, "acme", "m1", "claims", "after the claims", false))
 }

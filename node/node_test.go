@@ -27,7 +27,7 @@ type localNet struct {
 	stops    map[int]context.CancelFunc
 	done     map[int]chan error
 	restores map[int]*restoreLog // what each node logged about raft snapshot restores
-	errLogs  map[int]*errorLog   // each node's error records (fork_test.go)
+	errLogs  map[int]*errorLog   // each node's warning and error records (fork_test.go)
 	mu       sync.Mutex
 }
 
@@ -185,7 +185,7 @@ func (h *captureHandler) Handle(ctx context.Context, r slog.Record) error {
 		h.restores.got = append(h.restores.got, struct{ height, local int64 }{height, local})
 		h.restores.mu.Unlock()
 	}
-	if r.Level >= slog.LevelError {
+	if r.Level >= slog.LevelWarn {
 		h.errs.add(r, h.attrs)
 	}
 	if h.inner.Enabled(ctx, r.Level) {
