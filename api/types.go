@@ -137,7 +137,7 @@ type Status struct {
 	Mempool  int    `json:"mempool"`
 	// Forked is set once this node has found a peer that committed a
 	// different block at a height this node committed; Forks names each
-	// such peer with the first height found. It clears only when the node
+	// such peer with the lowest height found. It clears only when the node
 	// restarts (see package node).
 	Forked bool           `json:"forked"`
 	Forks  []ForkConflict `json:"forks,omitempty"`

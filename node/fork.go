@@ -57,7 +57,7 @@ type forkWatch struct {
 	}
 
 	mu          sync.Mutex
-	byPeer      map[string]api.ForkConflict // the first conflict found with each peer
+	byPeer      map[string]api.ForkConflict // with each peer, the conflict at the lowest height found
 	pairs       map[forkPair]bool           // counted conflicts
 	unconfirmed map[forkPair]time.Time      // claims that did not check out, not refetched until then
 	metaSeen    map[string]chain.Head       // each peer's head as last compared
@@ -96,7 +96,7 @@ func (f *forkWatch) err() error {
 	return &api.ForkedError{Conflicts: f.conflicts()}
 }
 
-// conflicts lists the first conflict found with each peer, by peer.
+// conflicts lists, by peer, the conflict at the lowest height found.
 func (f *forkWatch) conflicts() []api.ForkConflict {
 	f.mu.Lock()
 	defer f.mu.Unlock()
