@@ -8,9 +8,15 @@
 // Refusals are {"error": {"code": …, "message": …}} with 400 and a
 // validation code (malformed, wrong_chain, unknown_group, stale_epoch,
 // bad_signature, expired, expiry_too_far, duplicate, too_large, …), 404
-// not_found, 429 rate_limited, 503 mempool_full, or 503 busy with a
-// Retry-After header. Request bodies are cut off at a limit rather than
-// read whole.
+// not_found, 429 rate_limited, 503 mempool_full, 503 busy with a
+// Retry-After header, or 503 forked. Request bodies are cut off at a
+// limit rather than read whole.
+//
+// Forks: once the Backend reports a *ForkedError (the node found a peer
+// that committed a different block at a height it committed; package
+// node), POST /v1/txs and /readyz answer 503 forked, both bodies listing
+// the conflicts (peer, height, both hashes, the peer block's proposer),
+// and /v1/status shows forked and forks.
 //
 // Load shedding: a submission's signature is verified on the node's one
 // verification pool (chain.Verifier) at the lowest priority, after block
@@ -30,7 +36,9 @@
 // veil_peers, veil_gossip_dropped_total, veil_event_subscribers_dropped_
 // total, veil_raft_leader_changes_total, veil_raft_term, veil_raft_state,
 // veil_block_sync_refused_total{reason} (block sync replies refused, each
-// reason present from the start; see package node).
+// reason present from the start; see package node),
+// veil_fork_detected (0 or 1) and veil_fork_conflicts_total (both present
+// from the start).
 //
 // The threshold opening (threshold.go): GET /v1/groups/{name}/committee
 // shows a group's committees, GET /v1/txs/{id}/openings who consented to

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/veilchain/veil/chain"
@@ -19,7 +20,38 @@ const (
 	CodeBusy        = "busy"
 	CodeBadRequest  = "bad_request"
 	CodeUnavailable = "unavailable"
+	// CodeForked (503): the node has found a peer that committed a
+	// different block at a height it committed; it accepts no
+	// submissions and is not ready until an operator repairs the fork and
+	// restarts it. The body lists the conflicts.
+	CodeForked = "forked"
 )
+
+// ForkedError is what a Backend's Ready and Submit return once the node
+// has found a fork; the API answers 503 forked with the conflicts.
+type ForkedError struct {
+	Conflicts []ForkConflict
+}
+
+// Error names the first conflict.
+func (e *ForkedError) Error() string {
+	if len(e.Conflicts) == 0 {
+		return "forked"
+	}
+	c := e.Conflicts[0]
+	return fmt.Sprintf("fork: peer %s committed block %.16s at height %d, this node %.16s (%d conflicting peers); the node accepts no submissions until an operator repairs it and restarts it",
+		c.Peer, c.PeerHash, c.Height, c.LocalHash, len(e.Conflicts))
+}
+
+// writeForked answers 503 forked if err is a *ForkedError.
+func writeForked(w http.ResponseWriter, err error) bool {
+	var fe *ForkedError
+	if !errors.As(err, &fe) {
+		return false
+	}
+	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{Code: CodeForked, Message: fe.Error()}, Forks: fe.Conflicts})
+	return true
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -33,6 +65,9 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // writeTxError maps a submission error to its status and stable code.
 func writeTxError(w http.ResponseWriter, err error) string {
+	if writeForked(w, err) {
+		return CodeForked
+	}
 	if errors.Is(err, chain.ErrBusy) {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeBusy, err.Error())

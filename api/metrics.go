@@ -32,6 +32,11 @@ type Gauges struct {
 	// node refused (veil_block_sync_refused_total{reason}); every reason
 	// is a key from the start.
 	BlockSyncRefused map[string]func() float64
+	// ForkDetected is 1 once the node has found a fork, else 0;
+	// ForkConflicts counts the conflicting (peer, height) pairs found (a
+	// counter).
+	ForkDetected  func() float64
+	ForkConflicts func() float64
 }
 
 // Metrics are one node's Prometheus metrics, on a registry of its own (so
@@ -96,6 +101,11 @@ func NewMetrics(g Gauges) *Metrics {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "veil_block_sync_refused_total",
 			Help: "Block sync replies refused (a lying or broken peer), by reason.", ConstLabels: prometheus.Labels{"reason": reason}}, f))
 	}
+	if g.ForkConflicts != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "veil_fork_conflicts_total",
+			Help: "Heights at which a peer was found to hold a committed, validator-signed block other than this node's, counted once per (peer, height)."}, g.ForkConflicts))
+	}
+	gauge("veil_fork_detected", "1 once this node has found a fork (a peer committed another block at a height it committed); it clears only on restart.", g.ForkDetected)
 	gauge("veil_raft_term", "This node's current raft term.", g.RaftTerm)
 	gauge("veil_raft_state", "This node's raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown.", g.RaftState)
 	return m

@@ -59,7 +59,7 @@ func TestOpenAPIDescribesWhatTheServerDoes(t *testing.T) {
 			t.Errorf("code %s is not in the ErrorBody enum", c)
 		}
 	}
-	for _, c := range []string{CodeNotFound, CodeRateLimited, CodeMempoolFull, CodeBusy, CodeBadRequest, CodeUnavailable} {
+	for _, c := range []string{CodeNotFound, CodeRateLimited, CodeMempoolFull, CodeBusy, CodeBadRequest, CodeUnavailable, CodeForked} {
 		if !slices.Contains(codes, c) {
 			t.Errorf("code %s is not in the ErrorBody enum", c)
 		}

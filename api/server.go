@@ -26,13 +26,15 @@ import (
 type Backend interface {
 	Ledger() *chain.Ledger
 	Mempool() *chain.Mempool
-	// Submit admits a transaction to the mempool and gossips it to peers.
+	// Submit admits a transaction to the mempool and gossips it to peers;
+	// a *ForkedError is answered 503 forked.
 	Submit(ctx context.Context, tx *chain.Tx) error
 	// Status reports the node; Height, HeadHash, ChainID and Mempool are
 	// filled in by the API from the ledger.
 	Status() Status
 	Peers() []Peer
-	// Ready reports whether the node can serve writes (joined, leader known).
+	// Ready reports whether the node can serve writes (joined, leader
+	// known, no fork found); a *ForkedError is answered 503 forked.
 	Ready() error
 }
 
@@ -439,6 +441,9 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	if err := s.b.Ready(); err != nil {
+		if writeForked(w, err) {
+			return
+		}
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, err.Error())
 		return
 	}

@@ -1,6 +1,10 @@
 package api
 
-import "github.com/veilchain/veil/chain"
+import (
+	"time"
+
+	"github.com/veilchain/veil/chain"
+)
 
 // The JSON bodies of the API. Package client decodes the same types.
 
@@ -16,8 +20,11 @@ type SubmitResponse struct {
 }
 
 // ErrorBody wraps every refusal: {"error": {"code": …, "message": …}}.
+// A refusal because the node has found a fork (code forked: /readyz and
+// POST /v1/txs) also lists the conflicts.
 type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
+	Error ErrorDetail    `json:"error"`
+	Forks []ForkConflict `json:"forks,omitempty"`
 }
 
 // ErrorDetail is a refusal's stable code and a human message.
@@ -128,6 +135,23 @@ type Status struct {
 	Peers    int    `json:"peers"`
 	Role     string `json:"role"` // "validator" or "observer"
 	Mempool  int    `json:"mempool"`
+	// Forked is set once this node has found a peer that committed a
+	// different block at a height this node committed; Forks names each
+	// such peer with the lowest height found. It clears only when the node
+	// restarts (see package node).
+	Forked bool           `json:"forked"`
+	Forks  []ForkConflict `json:"forks,omitempty"`
+}
+
+// ForkConflict is a height at which a peer holds a committed,
+// validator-signed block other than this node's.
+type ForkConflict struct {
+	Peer         string    `json:"peer"`
+	Height       uint64    `json:"height"`
+	LocalHash    string    `json:"local_hash"`    // hex
+	PeerHash     string    `json:"peer_hash"`     // hex
+	PeerProposer string    `json:"peer_proposer"` // the validator that signed the peer's block
+	DetectedAt   time.Time `json:"detected_at"`
 }
 
 // Peer is one entry of GET /v1/peers.

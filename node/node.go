@@ -29,6 +29,9 @@ type meta struct {
 	Raft   string `json:"raft"`
 	Height uint64 `json:"h"`
 	Role   string `json:"role"`
+	// HeadHash is the hash of the block at Height, for fork detection
+	// (fork.go); absent from nodes before it.
+	HeadHash []byte `json:"hh,omitempty"`
 }
 
 // Roles.
@@ -57,6 +60,7 @@ type Node struct {
 	txIn     chan []byte
 	gossip   gossipState
 	syncer   blockSync
+	fork     *forkWatch
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -74,7 +78,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192), selfGone: make(chan struct{})}
+	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192), selfGone: make(chan struct{}), fork: newForkWatch()}
 	defer func() {
 		if err != nil {
 			n.close()
@@ -130,6 +134,13 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		RaftTerm:          func() float64 { return float64(n.orderer.Term()) },
 		RaftState:         func() float64 { return float64(n.orderer.State()) },
 		BlockSyncRefused:  n.syncer.metrics(),
+		ForkDetected: func() float64 {
+			if n.fork.detected.Load() {
+				return 1
+			}
+			return 0
+		},
+		ForkConflicts: func() float64 { return float64(n.fork.total.Load()) },
 	})
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
@@ -164,6 +175,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		n.cluster.RemoveNode(id)
 	}
 	n.registerHandlers()
+	n.registerForkHandlers()
 
 	oc := consensus.DefaultConfig()
 	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "raft"), cfg.RaftAddr, nodeKey, n.log
@@ -214,7 +226,11 @@ func (n *Node) raftPeerID(addr string) string {
 func (n *Node) meta() []byte {
 	m := meta{API: n.apiLn.Addr().String(), Raft: n.cfg.RaftAddr, Role: n.role}
 	if n.ledger != nil {
-		m.Height = n.ledger.Head().Height
+		head := n.ledger.Head()
+		m.Height = head.Height
+		if head.Height > 0 {
+			m.HeadHash = head.Hash[:]
+		}
 	}
 	b, _ := json.Marshal(m)
 	return b
@@ -222,6 +238,7 @@ func (n *Node) meta() []byte {
 
 // applied runs on raft's FSM goroutine for every block this node applies.
 func (n *Node) applied(a *chain.Applied) {
+	n.fork.record(a.Block.Height, a.Block.Hash())
 	n.pool.Update(a)
 	n.hub.Publish(a)
 	n.metrics.ObserveBlockCommit(time.Since(time.Unix(0, a.Block.Time)))
@@ -258,11 +275,12 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	apiErr := make(chan error, 1)
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, n.apiLn) }()
 	go func() { defer wg.Done(); n.txBatcher(ctx) }()
 	go func() { defer wg.Done(); n.antiEntropy(ctx) }()
 	go func() { defer wg.Done(); n.housekeeping(ctx) }()
+	go func() { defer wg.Done(); n.watchForks(ctx) }()
 	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
 	var err error
 	select {
@@ -342,8 +360,12 @@ func (n *Node) Ledger() *chain.Ledger { return n.ledger }
 // Mempool is the node's mempool (api.Backend).
 func (n *Node) Mempool() *chain.Mempool { return n.pool }
 
-// Submit admits a transaction and gossips it (api.Backend).
+// Submit admits a transaction and gossips it (api.Backend); once the
+// node has found a fork it refuses every submission (*api.ForkedError).
 func (n *Node) Submit(_ context.Context, tx *chain.Tx) error {
+	if err := n.fork.err(); err != nil {
+		return err
+	}
 	if err := n.pool.Add(tx); err != nil {
 		return err
 	}
@@ -354,11 +376,19 @@ func (n *Node) Submit(_ context.Context, tx *chain.Tx) error {
 // Status reports the node (api.Backend).
 func (n *Node) Status() api.Status {
 	leader, _ := n.orderer.Leader()
-	return api.Status{NodeID: n.cfg.NodeID, Leader: leader, Peers: n.alivePeers(), Role: n.role}
+	st := api.Status{NodeID: n.cfg.NodeID, Leader: leader, Peers: n.alivePeers(), Role: n.role, Forked: n.fork.detected.Load()}
+	if st.Forked {
+		st.Forks = n.fork.conflicts()
+	}
+	return st
 }
 
-// Ready reports whether the node can serve (api.Backend).
+// Ready reports whether the node can serve (api.Backend): a leader is
+// known and no fork was found.
 func (n *Node) Ready() error {
+	if err := n.fork.err(); err != nil {
+		return err
+	}
 	if leader, _ := n.orderer.Leader(); leader == "" {
 		return errors.New("no raft leader known")
 	}

@@ -27,6 +27,7 @@ type localNet struct {
 	stops    map[int]context.CancelFunc
 	done     map[int]chan error
 	restores map[int]*restoreLog // what each node logged about raft snapshot restores
+	errLogs  map[int]*errorLog   // each node's warning and error records (fork_test.go)
 	mu       sync.Mutex
 }
 
@@ -55,7 +56,7 @@ func startLocalWith(t *testing.T, n int, opt netOptions) *localNet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := &localNet{t: t, layout: l, nodes: map[int]*Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}, restores: map[int]*restoreLog{}}
+	ln := &localNet{t: t, layout: l, nodes: map[int]*Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}, restores: map[int]*restoreLog{}, errLogs: map[int]*errorLog{}}
 	for i := 1; i <= n; i++ {
 		ln.start(i)
 	}
@@ -78,8 +79,13 @@ func (ln *localNet) start(i int) {
 		rl = &restoreLog{}
 		ln.restores[i] = rl
 	}
+	el := ln.errLogs[i]
+	if el == nil {
+		el = &errorLog{}
+		ln.errLogs[i] = el
+	}
 	ln.mu.Unlock()
-	log := slog.New(&captureHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), restores: rl})
+	log := slog.New(&captureHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), restores: rl, errs: el})
 	n, err := New(cfg, log)
 	if err != nil {
 		ln.t.Fatalf("node %d: %v", i, err)
@@ -148,6 +154,8 @@ func (r *restoreLog) fromPeers() int {
 type captureHandler struct {
 	inner    slog.Handler
 	restores *restoreLog
+	errs     *errorLog
+	attrs    []slog.Attr // from WithAttrs, for errs
 }
 
 func (h *captureHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
@@ -177,6 +185,9 @@ func (h *captureHandler) Handle(ctx context.Context, r slog.Record) error {
 		h.restores.got = append(h.restores.got, struct{ height, local int64 }{height, local})
 		h.restores.mu.Unlock()
 	}
+	if r.Level >= slog.LevelWarn {
+		h.errs.add(r, h.attrs)
+	}
 	if h.inner.Enabled(ctx, r.Level) {
 		return h.inner.Handle(ctx, r)
 	}
@@ -184,11 +195,11 @@ func (h *captureHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *captureHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &captureHandler{inner: h.inner.WithAttrs(as), restores: h.restores}
+	return &captureHandler{inner: h.inner.WithAttrs(as), restores: h.restores, errs: h.errs, attrs: append(slices.Clip(h.attrs), as...)}
 }
 
 func (h *captureHandler) WithGroup(name string) slog.Handler {
-	return &captureHandler{inner: h.inner.WithGroup(name), restores: h.restores}
+	return &captureHandler{inner: h.inner.WithGroup(name), restores: h.restores, errs: h.errs, attrs: h.attrs}
 }
 
 func TestLocalNetworkCommitsEverywhere(t *testing.T) {
