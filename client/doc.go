@@ -9,7 +9,8 @@
 //
 // A 202 from a submission is pending, not durable: the node's mempool is
 // memory only, and a transaction admitted shortly before every node
-// stopped is gone after the restart (issue 13 measured it). SubmitWait
+// stopped (up to about a block interval before) is gone after the
+// restart. SubmitWait
 // (submitwait.go) is the durable way: it keeps the signed bytes and,
 // while it waits, submits them again whenever the node is back without
 // them, until the commit, a refusal (expired once the expiry passed) or
