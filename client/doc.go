@@ -10,11 +10,10 @@
 // A 202 from a submission is pending, not durable: the node's mempool is
 // memory only, and a transaction admitted shortly before every node
 // stopped (up to about a block interval before) is gone after the
-// restart. SubmitWait
-// (submitwait.go) is the durable way: it keeps the signed bytes and,
-// while it waits, submits them again whenever the node is back without
-// them, until the commit, a refusal (expired once the expiry passed) or
-// the context's end; never re-signed, so the id is the same and the
-// chain lets it take effect once. WaitTx only polls an id (it reports
-// ErrTxDropped when the node no longer holds it).
+// restart. SubmitWait (submitwait.go) is the durable way: it keeps the
+// signed bytes and, while it waits, submits them again whenever the node
+// is back without them, until the commit, a refusal (expired once the
+// expiry passed) or the context's end; never re-signed, so the id is the
+// same and the chain lets it take effect once. WaitTx only polls an id
+// (it reports ErrTxDropped when the node no longer holds it).
 package client
