@@ -14,6 +14,8 @@
 // signed bytes and, while it waits, submits them again whenever the node
 // is back without them, until the commit, a refusal (expired once the
 // expiry passed) or the context's end; never re-signed, so the id is the
-// same and the chain lets it take effect once. WaitTx only polls an id
-// (it reports ErrTxDropped when the node no longer holds it).
+// same and the chain lets it take effect once. SubmitAdmin (admin, join
+// and revocation transactions) and SubmitSealed (committees) wait with
+// it too. WaitTx only polls an id (it reports ErrTxDropped when the node
+// no longer holds it).
 package client
