@@ -410,8 +410,13 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 	}
 	a := e.commit()
 	start := time.Now()
+	// The stream sends a height once, so the block is published again
+	// under the heights that follow.
 	for i := 0; i < 400 && e.hub.Drops() == 0; i++ {
-		e.hub.Publish(a)
+		again, b := *a, *a.Block
+		b.Height += uint64(i)
+		again.Block = &b
+		e.hub.Publish(&again)
 	}
 	if e.hub.Drops() == 0 {
 		t.Fatal("slow consumer was not dropped")

@@ -5,6 +5,23 @@
 // (resumable, filterable by topic; slow consumers are dropped, never
 // waited for), health and readiness probes, and Prometheus metrics.
 //
+// 202 to POST /v1/txs means pending, not durable: the mempool is memory
+// only, so a transaction admitted since the last block was cut when every
+// node stops is gone after the restart (measured: those admitted 95–233 ms
+// before a whole-network SIGKILL at 400 ms blocks, faults'
+// TestWholeNetworkCrashAfter202). The commit is what lasts (GET
+// /v1/txs/{id} committed, or its tx event); a client keeps the signed
+// bytes and submits them again until it sees it (client.SubmitWait, `veil
+// tx send --wait`). The id is the same, so it takes effect at most once.
+//
+// The event stream (events.go) never sends a height below from_height,
+// whichever path would: replay, live (also when from_height is above the
+// node's head: a client resuming on a node that is behind), or a
+// reconnect after a slow-consumer close; nor a height twice. Before, live
+// blocks were only checked against the head read at subscription, so a
+// node at H asked for H+3 sent H+1 and H+2 (TestEventStreamFromAboveHead,
+// and a property test over random from_height against the head).
+//
 // Refusals are {"error": {"code": …, "message": …}} with 400 and a
 // validation code (malformed, wrong_chain, unknown_group, stale_epoch,
 // bad_signature, expired, expiry_too_far, duplicate, too_large, …), 404

@@ -151,19 +151,21 @@ func (h *Hub) Close() {
 // events serves GET /v1/events as a websocket of JSON Events. With
 // ?from_height=N it first replays committed blocks from N, then continues
 // live without a gap or a repeat, so a client that reconnects with the
-// height after the last one it saw misses nothing. ?topic=T keeps only
-// the transactions of topic T.
+// height after the last one it saw misses nothing and sees nothing twice.
+// No event below N is ever sent, also when N is above the node's head (a
+// client resuming on a node that is behind): live blocks below N are
+// skipped until the node reaches N. ?topic=T keeps only the transactions
+// of topic T.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var from uint64
-	replay := false
 	if fs := q.Get("from_height"); fs != "" {
 		h, err := strconv.ParseUint(fs, 10, 64)
 		if err != nil || h == 0 {
 			writeError(w, http.StatusBadRequest, CodeBadRequest, "from_height must be a height ≥ 1")
 			return
 		}
-		from, replay = h, true
+		from = h
 	}
 	var topic *string
 	if q.Has("topic") {
@@ -185,16 +187,27 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer c.CloseNow()
 	ctx := c.CloseRead(r.Context())
 
-	send := func(ev *Event) error {
-		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		return wsjson.Write(wctx, c, ev)
+	// floor is the lowest height the stream may still send: from_height
+	// (0: live only), then one past the last block sent, whichever path
+	// (replay or live) sent it.
+	floor := from
+	send := func(evs []Event) error {
+		for i := range evs {
+			if evs[i].Height < floor {
+				continue
+			}
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := wsjson.Write(wctx, c, &evs[i])
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	ledger := s.b.Ledger()
-	next := ledger.Head().Height + 1
-	if replay {
-		head := next - 1
-		for h := from; h <= head; h++ {
+	if from > 0 {
+		ledger := s.b.Ledger()
+		for h, head := from, ledger.Head().Height; h <= head; h++ {
 			b, err := ledger.Block(h)
 			if err != nil {
 				c.Close(websocket.StatusInternalError, "read block")
@@ -202,24 +215,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			}
 			codes, _ := ledger.Results(h)
 			notes, _ := ledger.ThresholdNotes(h)
-			for _, ev := range sub.filter(blockEvents(b, codes, notes)) {
-				if err := send(&ev); err != nil {
-					return
-				}
+			if err := send(sub.filter(blockEvents(b, codes, notes))); err != nil {
+				return
 			}
+			floor = h + 1
 		}
 	}
 	for {
 		select {
 		case evs := <-sub.ch:
-			if replay && evs[0].Height < next {
-				continue // already replayed
+			if err := send(evs); err != nil {
+				return
 			}
-			for i := range evs {
-				if err := send(&evs[i]); err != nil {
-					return
-				}
-			}
+			floor = max(floor, evs[0].Height+1)
 		case <-sub.gone:
 			c.Close(websocket.StatusPolicyViolation, "slow consumer: reconnect with from_height")
 			return

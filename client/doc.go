@@ -6,4 +6,16 @@
 // transaction (busy, with RetryAfter; mempool_full; rate_limited).
 // threshold.go reads a group's opening committees and a transaction's
 // openings; no share or identity key ever goes to a node.
+//
+// A 202 from a submission is pending, not durable: the node's mempool is
+// memory only, and a transaction admitted shortly before every node
+// stopped (up to about a block interval before) is gone after the
+// restart. SubmitWait (submitwait.go) is the durable way: it keeps the
+// signed bytes and, while it waits, submits them again whenever the node
+// is back without them, until the commit, a refusal (expired once the
+// expiry passed) or the context's end; never re-signed, so the id is the
+// same and the chain lets it take effect once. SubmitAdmin (admin, join
+// and revocation transactions) and SubmitSealed (committees) wait with
+// it too. WaitTx only polls an id (it reports ErrTxDropped when the node
+// no longer holds it).
 package client

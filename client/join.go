@@ -84,25 +84,49 @@ func (c *Client) GroupOf(ctx context.Context, gk *groupsig.GroupKey) (string, er
 // before (commits follow it). A failure of sign is returned as it is; a
 // refusal of the node is an *Error.
 func (c *Client) SubmitSigned(ctx context.Context, tx *chain.Tx, expiryIn uint64, sign func(*chain.Tx) error) (string, uint64, error) {
-	if expiryIn == 0 {
-		expiryIn = DefaultExpiryIn
-	}
-	st, err := c.Status(ctx)
+	h, err := c.fillAndSign(ctx, tx, expiryIn, sign)
 	if err != nil {
-		return "", 0, err
-	}
-	tx.ChainID, tx.Expiry = st.ChainID, st.Height+expiryIn
-	if tx.Nonce, err = chain.NewNonce(rand.Reader); err != nil {
-		return "", 0, err
-	}
-	if err := sign(tx); err != nil {
 		return "", 0, err
 	}
 	id, err := c.Submit(ctx, tx)
 	if err != nil {
 		return "", 0, err
 	}
-	return id, st.Height, nil
+	return id, h, nil
+}
+
+// fillAndSign fills tx's chain id, expiry and nonce from the node and
+// signs it with sign; it returns the node's height.
+func (c *Client) fillAndSign(ctx context.Context, tx *chain.Tx, expiryIn uint64, sign func(*chain.Tx) error) (uint64, error) {
+	if expiryIn == 0 {
+		expiryIn = DefaultExpiryIn
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	tx.ChainID, tx.Expiry = st.ChainID, st.Height+expiryIn
+	if tx.Nonce, err = chain.NewNonce(rand.Reader); err != nil {
+		return 0, err
+	}
+	if err := sign(tx); err != nil {
+		return 0, err
+	}
+	return st.Height, nil
+}
+
+// submitSignedWait is SubmitSigned then SubmitWait: it returns the id and
+// the height the transaction was committed at, resubmitting the same
+// bytes if the node loses them meanwhile.
+func (c *Client) submitSignedWait(ctx context.Context, tx *chain.Tx, sign func(*chain.Tx) error) (string, uint64, error) {
+	if _, err := c.fillAndSign(ctx, tx, 0, sign); err != nil {
+		return "", 0, err
+	}
+	com, err := c.SubmitWait(ctx, tx.Encode(), DefaultSubmitWaitConfig())
+	if err != nil {
+		return "", 0, err
+	}
+	return com.ID, com.Height, nil
 }
 
 // WaitTx polls until the transaction id is committed and returns its
@@ -136,15 +160,11 @@ func (c *Client) WaitTx(ctx context.Context, id string) (uint64, error) {
 
 // SubmitAdmin signs tx with an Ed25519 key (the consortium admin's, the
 // group issuer's or a member's identity key, as tx's kind requires),
-// submits it and waits until it is committed. It returns the id and the
-// height it was committed at.
+// submits it and waits until it is committed (SubmitWait: resubmitted if
+// the node loses it). It returns the id and the height it was committed
+// at.
 func (c *Client) SubmitAdmin(ctx context.Context, tx *chain.Tx, key ed25519.PrivateKey) (string, uint64, error) {
-	id, _, err := c.SubmitSigned(ctx, tx, 0, func(tx *chain.Tx) error { return tx.SignAdmin(key) })
-	if err != nil {
-		return "", 0, err
-	}
-	h, err := c.WaitTx(ctx, id)
-	return id, h, err
+	return c.submitSignedWait(ctx, tx, func(tx *chain.Tx) error { return tx.SignAdmin(key) })
 }
 
 // JoinState is where a join request stands on chain.

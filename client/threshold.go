@@ -171,14 +171,9 @@ func Consents(op *api.OpeningsResponse, cref string) ([]*groupsig.Consent, error
 
 // SubmitSealed fills tx's chain id, expiry and nonce from the node, seals
 // it (a committee or an abort: its body authorises it), submits it and
-// waits until it is committed.
+// waits until it is committed (SubmitWait).
 func (c *Client) SubmitSealed(ctx context.Context, tx *chain.Tx) (string, uint64, error) {
-	id, _, err := c.SubmitSigned(ctx, tx, 0, func(tx *chain.Tx) error { return tx.Seal() })
-	if err != nil {
-		return "", 0, err
-	}
-	h, err := c.WaitTx(ctx, id)
-	return id, h, err
+	return c.submitSignedWait(ctx, tx, func(tx *chain.Tx) error { return tx.Seal() })
 }
 
 // AwaitCommittee polls the group's committees until cref (hex) is active

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/groupsig"
 )
 
@@ -34,8 +35,16 @@ build and sign it now with a member key (--key, from 'group join'):
     signature carries the member's tag for the topic;
   - the chain id and the current height come from the node.
 
-With --wait, wait until the transaction is committed and print its
-height. A refusal prints the node's code (already_acted, not_allowed,
+Without --wait, the answer is "pending": admitted to the node's mempool,
+which is memory only, so it is not durable (a transaction admitted just
+before every node stopped is gone after they restart). With --wait, wait
+until the transaction is committed and print its height; while waiting,
+if the node is unreachable or busy, or restarts and no longer knows the
+transaction, the same signed bytes are submitted again (never re-signed:
+the id is the same, so it can commit only once) until it is committed,
+refused, expired, or --timeout passes. What it did is told on stderr
+("node restarted without transaction …; resubmitted the same signed
+bytes"). A refusal prints the node's code (already_acted, not_allowed,
 topic_closed, stale_epoch, bad_signature, duplicate, …) and exits 1.`,
 		Example: `  veil tx send --node http://127.0.0.1:8545 --key alice.payments.key --topic orders --data "pay 10" --wait
   veil tx send --key alice.payments.key --topic vote-1 --data yes --output json
@@ -100,21 +109,32 @@ topic_closed, stale_epoch, bad_signature, duplicate, …) and exits 1.`,
 					return err
 				}
 			}
-			id, err := c.Submit(ctx, tx)
-			if err != nil {
-				return apiError(err)
-			}
-			res["id"], res["status"], res["group"], res["epoch"] = id, "pending", tx.Group, tx.Epoch
 			if tx.Kind == chain.KindAnonymous && groupsig.IsTagged(tx.Auth) {
 				res["tag"] = hex.EncodeToString(groupsig.TagOf(tx.Auth))
 			}
+			res["group"], res["epoch"] = tx.Group, tx.Epoch
+			var id string
 			if wait {
-				h, err := c.WaitTx(ctx, id)
-				if err != nil {
-					return chainError(fmt.Errorf("waiting for %s: %w", id, err))
+				// 202 is pending, not durable: SubmitWait submits the same
+				// signed bytes again whenever the node lost them, until the
+				// commit (the id is the same, so it takes effect once).
+				cfg := client.DefaultSubmitWaitConfig()
+				if out.format == "text" {
+					cfg.Progress = func(msg string) { fmt.Fprintln(cmd.ErrOrStderr(), msg) }
 				}
-				res["status"], res["height"] = "committed", h
+				com, err := c.SubmitWait(ctx, tx.Encode(), cfg)
+				if err != nil {
+					return chainError(err)
+				}
+				id = com.ID
+				res["status"], res["height"], res["resubmits"] = "committed", com.Height, com.Resubmits
+			} else {
+				if id, err = c.Submit(ctx, tx); err != nil {
+					return apiError(err)
+				}
+				res["status"] = "pending"
 			}
+			res["id"] = id
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				if wait {
 					fmt.Fprintf(w, "committed %s at height %d\n", id, res["height"])
