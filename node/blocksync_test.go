@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,60 +116,6 @@ func lies(t *testing.T, liar string, liarKey ed25519.PrivateKey) []lie {
 	}
 }
 
-// refusalLog records the syncing node's "refused a peer's reply" warnings
-// and passes every record on.
-type refusalLog struct {
-	next slog.Handler
-	mu   *sync.Mutex
-	got  *[]string // "peer reason"
-}
-
-func (h refusalLog) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= slog.LevelWarn || h.next.Enabled(ctx, l)
-}
-
-func (h refusalLog) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == slog.LevelWarn && r.Message == "block sync: refused a peer's reply" {
-		var peer, reason string
-		r.Attrs(func(a slog.Attr) bool {
-			switch a.Key {
-			case "peer":
-				peer = a.Value.String()
-			case "reason":
-				reason = a.Value.String()
-			}
-			return true
-		})
-		h.mu.Lock()
-		*h.got = append(*h.got, peer+" "+reason)
-		h.mu.Unlock()
-	}
-	if h.next.Enabled(ctx, r.Level) {
-		return h.next.Handle(ctx, r)
-	}
-	return nil
-}
-
-func (h refusalLog) WithAttrs(as []slog.Attr) slog.Handler {
-	return refusalLog{next: h.next.WithAttrs(as), mu: h.mu, got: h.got}
-}
-
-func (h refusalLog) WithGroup(name string) slog.Handler {
-	return refusalLog{next: h.next.WithGroup(name), mu: h.mu, got: h.got}
-}
-
-func (h refusalLog) count(what string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c := 0
-	for _, g := range *h.got {
-		if g == what {
-			c++
-		}
-	}
-	return c
-}
-
 // TestBlockSyncRefusesLyingPeer runs 3 validators, one of them (node-3)
 // a liar whose reqBlocks handler serves bad replies, and brings up the
 // observer node-4 with an empty data directory after the leader's raft log
@@ -246,10 +191,12 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.DataDir = t.TempDir()
-	refusals := refusalLog{mu: &sync.Mutex{}, got: new([]string)}
+	warnings := &errorLog{}
+	refusals := func(reason string) int {
+		return warnings.count(slog.LevelWarn, "block sync: refused a peer's reply", map[string]string{"peer": liar, "reason": reason})
+	}
 	restores := &restoreLog{}
-	refusals.next = &captureHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), restores: restores}
-	obs, err := New(cfg, slog.New(refusals))
+	obs, err := New(cfg, slog.New(&captureHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), restores: restores, errs: warnings}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +219,7 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 	if restores.fromPeers() == 0 {
 		t.Fatal("node-4 caught up from the raft log alone: no snapshot was installed, no block sync")
 	}
-	if got := refusals.count(liar + " " + refusedProposer); got == 0 || served.Load() == 0 {
+	if got := refusals(refusedProposer); got == 0 || served.Load() == 0 {
 		t.Fatalf("node-4 synced without refusing the liar's reply (%d refused, %d bad replies served)", got, served.Load())
 	}
 	head := obs.ledger.Head()
@@ -295,7 +242,7 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 		l := &kinds[i]
 		mode.Store(l)
 		putLiarFirst()
-		before, logged, bad := obs.syncer.refusedBy(l.want), refusals.count(liar+" "+l.want), served.Load()
+		before, logged, bad := obs.syncer.refusedBy(l.want), refusals(l.want), served.Load()
 		start := time.Now()
 		got, err := obs.FetchBlocks(ctx, 1, head.Height)
 		fetchTime += time.Since(start)
@@ -319,7 +266,7 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 		if n := obs.syncer.refusedBy(l.want); n != before+1 {
 			t.Errorf("%s: %s refusals went from %d to %d", l.name, l.want, before, n)
 		}
-		if n := refusals.count(liar + " " + l.want); n != logged+1 {
+		if n := refusals(l.want); n != logged+1 {
 			t.Errorf("%s: no warning naming %s and reason %s", l.name, liar, l.want)
 		}
 		if !obs.syncer.isDistrusted(liar, time.Now()) {

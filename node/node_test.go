@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -147,6 +148,71 @@ func (r *restoreLog) fromPeers() int {
 		}
 	}
 	return c
+}
+
+// errorLog keeps a node's warning and error records: level, message and
+// attributes as text.
+type errorLog struct {
+	mu   sync.Mutex
+	recs []loggedError
+}
+
+type loggedError struct {
+	level slog.Level
+	msg   string
+	attrs map[string]string
+}
+
+func (e *errorLog) add(r slog.Record, with []slog.Attr) {
+	le := loggedError{level: r.Level, msg: r.Message, attrs: map[string]string{}}
+	for _, a := range with {
+		le.attrs[a.Key] = a.Value.String()
+	}
+	r.Attrs(func(a slog.Attr) bool { le.attrs[a.Key] = a.Value.String(); return true })
+	e.mu.Lock()
+	e.recs = append(e.recs, le)
+	e.mu.Unlock()
+}
+
+// find returns the first record at level whose message starts with
+// prefix and whose attributes include want.
+func (e *errorLog) find(level slog.Level, prefix string, want map[string]string) (loggedError, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+recs:
+	for _, r := range e.recs {
+		if r.level != level || !strings.HasPrefix(r.msg, prefix) {
+			continue
+		}
+		for k, v := range want {
+			if r.attrs[k] != v {
+				continue recs
+			}
+		}
+		return r, true
+	}
+	return loggedError{}, false
+}
+
+// count is how many records at level have the message msg and attributes
+// including want.
+func (e *errorLog) count(level slog.Level, msg string, want map[string]string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+recs:
+	for _, r := range e.recs {
+		if r.level != level || r.msg != msg {
+			continue
+		}
+		for k, v := range want {
+			if r.attrs[k] != v {
+				continue recs
+			}
+		}
+		n++
+	}
+	return n
 }
 
 // captureHandler passes records on to inner (errors only, on stderr) and
