@@ -62,6 +62,9 @@ type levelOptions struct {
 // databases. what names the database in errors ("chain database").
 func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
+		if IsDiskFull(err) {
+			return nil, &WriteError{Dir: dir, Err: fmt.Errorf("open %s: %w", what, err)}
+		}
 		return nil, fmt.Errorf("open %s %s: %w", what, dir, err)
 	}
 	o := &opt.Options{
@@ -98,6 +101,11 @@ func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 				}
 			}
 			return nil, fmt.Errorf("open %s %s: %w: %w", what, dir, ErrCorrupt, err)
+		}
+		if IsDiskFull(err) {
+			// Opening writes: a new manifest, the journal replayed into a
+			// table.
+			return nil, &WriteError{Dir: dir, Err: fmt.Errorf("open %s: %w", what, err)}
 		}
 		return nil, fmt.Errorf("open %s %s: %w", what, dir, err)
 	}
