@@ -102,6 +102,7 @@ type Orderer struct {
 
 	leaderChanges atomic.Int64 // leaders observed taking office
 	observer      *raft.Observer
+	fault         *fault
 }
 
 // New starts raft for this node. logs is the node's raft log and stable
@@ -131,11 +132,17 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		trans.Close()
 		return nil, fmt.Errorf("raft dir: %w", err)
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.Dir, "snapshots"), 2, hlog)
+	snapDir := filepath.Join(cfg.Dir, "snapshots")
+	files, err := raft.NewFileSnapshotStoreWithLogger(snapDir, 2, hlog)
 	if err != nil {
 		trans.Close()
+		if storage.IsDiskFull(err) {
+			err = &storage.WriteError{Dir: snapDir, Err: err}
+		}
 		return nil, fmt.Errorf("raft snapshot store: %w", err)
 	}
+	flt := newFault()
+	snaps := faultSnapshots{SnapshotStore: files, dir: snapDir, fault: flt}
 
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
@@ -151,8 +158,8 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 	rc.SnapshotThreshold = raftSnapshotThreshold
 	rc.TrailingLogs = max(1, cfg.LogPolicy.MinEntries) // compactLog sets it from the mean entry size
 
-	o := &Orderer{cfg: cfg, trans: trans, ledger: ledger, pool: pool, logs: logs, log: log, stop: make(chan struct{})}
-	o.fsm = &fsm{ledger: ledger, fetcher: fetcher, onApplied: onApplied, log: log, stop: o.stop}
+	o := &Orderer{cfg: cfg, trans: trans, ledger: ledger, pool: pool, logs: logs, log: log, stop: make(chan struct{}), fault: flt}
+	o.fsm = &fsm{ledger: ledger, fetcher: fetcher, onApplied: onApplied, log: log, stop: o.stop, fault: flt}
 
 	existing, err := raft.HasExistingState(logs, logs, snaps)
 	if err != nil {
@@ -172,6 +179,11 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 	r, err := raft.NewRaft(rc, o.fsm, logs, logs, snaps, trans)
 	if err != nil {
 		trans.Close()
+		if ferr := flt.get(); ferr != nil {
+			err = ferr // raft's text would hide it
+		} else if ferr := logs.Fault().Err(); ferr != nil {
+			err = ferr
+		}
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	o.raft = r
@@ -181,11 +193,39 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		return ok
 	})
 	r.RegisterObserver(o.observer)
-	o.wg.Add(3)
+	o.wg.Add(4)
 	go o.watchLeader(obs)
 	go o.produce()
 	go o.compactLog()
+	go o.watchStore()
 	return o, nil
+}
+
+// Failed is closed once this node cannot go on ordering: a committed
+// block it cannot apply (a full or failing chain database), a failed
+// write to the raft log, stable store or snapshot store. Fault says
+// which; the node must stop. Raft replays its log on restart, and the
+// ledger applies by height, so nothing is lost or applied twice.
+func (o *Orderer) Failed() <-chan struct{} { return o.fault.done }
+
+// Fault returns the error Failed reports, or nil.
+func (o *Orderer) Fault() error { return o.fault.get() }
+
+// watchStore shuts raft down as soon as the raft store fails: raft panics
+// when it cannot persist a new term, and one arrives within an election
+// timeout when the failing node led (a leader that cannot store its log
+// steps down).
+func (o *Orderer) watchStore() {
+	defer o.wg.Done()
+	select {
+	case <-o.stop:
+		return
+	case <-o.logs.Fault().Done():
+	}
+	o.fault.set(o.logs.Fault().Err())
+	if err := o.raft.Shutdown().Error(); err != nil {
+		o.log.Warn("raft shutdown after a raft store fault", "err", err)
+	}
 }
 
 // compactLog keeps the raft log within cfg.LogPolicy: when the stored log
@@ -331,7 +371,7 @@ func (o *Orderer) produce() {
 				continue
 			}
 		}
-		if !o.IsLeader() {
+		if !o.IsLeader() || o.fault.get() != nil {
 			leading = false
 			continue
 		}
