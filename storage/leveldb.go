@@ -77,6 +77,13 @@ func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 		Strict: opt.DefaultStrict | opt.StrictManifest,
 		// Reads should not trigger compactions; write churn is enough.
 		DisableSeeksCompaction: true,
+		// A batch larger than the write buffer (a follower's StoreLogs of
+		// many entries) would otherwise go through a goleveldb
+		// transaction, whose failed commit (a full disk) keeps the write
+		// lock: DB.Write never discards it, so every later write and
+		// Close block for ever (TestChainDBDiskFull hung so under -race).
+		// Through the journal such a batch is as atomic.
+		DisableLargeBatchTransaction: true,
 	}
 	if lo.bloomBits > 0 {
 		o.Filter = filter.NewBloomFilter(lo.bloomBits)
