@@ -44,7 +44,13 @@
 // holds, and the producer proposes nothing; on a raft store fault raft is
 // shut down at once, because raft panics when it cannot persist a new term
 // and a leader that cannot store its log steps down, so a new term arrives
-// within an election timeout. On restart raft replays its log from the
+// within an election timeout; and raft gets the stable store through
+// haltOnFault, which parks the caller for good after a failed write
+// rather than let raft panic in setCurrentTerm (it did, under -race, in
+// the window before the shutdown) or answer a vote it did not persist.
+// Stop then waits for raft's goroutines at most 2 s and closes the FSM's
+// gate, so nothing writes the ledger once the node closes its databases.
+// On restart raft replays its log from the
 // last snapshot onto the chain database (Ledger.Apply is idempotent by
 // height) and block sync fetches the rest (TestDiskFullStopsOrdering, and
 // TestDiskFull in package faults). Before, the FSM panicked on a full

@@ -41,6 +41,22 @@ type fsm struct {
 	stop      <-chan struct{}
 	fault     *fault
 	restores  atomic.Int64 // snapshots restored, for tests and stats
+
+	// gate is held while the fsm writes the ledger; closed (set by close)
+	// turns every later entry away, so that the node may close its
+	// databases even when raft could not be waited for (shutdownRaft).
+	gate   sync.Mutex
+	closed bool
+}
+
+// errFSMClosed is what entries get once the orderer has stopped.
+var errFSMClosed = errors.New("consensus stopped")
+
+// close waits for an apply in progress and turns every later one away.
+func (f *fsm) close() {
+	f.gate.Lock()
+	f.closed = true
+	f.gate.Unlock()
 }
 
 // applyResult is what raft hands back to the proposer of an entry.
@@ -74,6 +90,11 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 
 // Apply applies a committed entry (raft.FSM).
 func (f *fsm) Apply(l *raft.Log) any {
+	f.gate.Lock()
+	defer f.gate.Unlock()
+	if f.closed {
+		return applyResult{err: errFSMClosed}
+	}
 	if err := f.fault.get(); err != nil {
 		return applyResult{err: err}
 	}
@@ -143,7 +164,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		if head.Height >= target.Height {
 			return f.checkHash(target)
 		}
-		if err := f.catchUp(head.Height+1, target.Height); err != nil {
+		if err := f.gatedCatchUp(head.Height+1, target.Height); err != nil {
 			if we := (*storage.WriteError)(nil); errors.As(err, &we) {
 				// No retry can write; raft's restore error would lose
 				// this one's text, so the fault keeps it.
@@ -174,6 +195,15 @@ func (f *fsm) checkHash(target chain.Head) error {
 		return fmt.Errorf("restore snapshot: local block %d differs from the snapshot's: this node has forked", target.Height)
 	}
 	return nil
+}
+
+func (f *fsm) gatedCatchUp(from, to uint64) error {
+	f.gate.Lock()
+	defer f.gate.Unlock()
+	if f.closed {
+		return errFSMClosed
+	}
+	return f.catchUp(from, to)
 }
 
 // catchUp fetches and applies blocks from..to, verifying the whole

@@ -176,7 +176,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 			return nil, fmt.Errorf("bootstrap raft: %w", err)
 		}
 	}
-	r, err := raft.NewRaft(rc, o.fsm, logs, logs, snaps, trans)
+	r, err := raft.NewRaft(rc, o.fsm, logs, haltOnFault{logs}, snaps, trans)
 	if err != nil {
 		trans.Close()
 		if ferr := flt.get(); ferr != nil {
@@ -223,9 +223,54 @@ func (o *Orderer) watchStore() {
 	case <-o.logs.Fault().Done():
 	}
 	o.fault.set(o.logs.Fault().Err())
-	if err := o.raft.Shutdown().Error(); err != nil {
-		o.log.Warn("raft shutdown after a raft store fault", "err", err)
+	o.raft.Shutdown() // Stop waits for it, bounded
+}
+
+// raftHaltWait bounds Stop's wait for raft's goroutines after a raft
+// store fault: raft's main goroutine may be parked in haltOnFault for
+// good.
+const raftHaltWait = 2 * time.Second
+
+// shutdownRaft shuts raft down and waits for its goroutines, for at most
+// raftHaltWait once the raft store has failed.
+func (o *Orderer) shutdownRaft() error {
+	done := make(chan error, 1)
+	go func() { done <- o.raft.Shutdown().Error() }()
+	if o.logs.Fault().Err() == nil {
+		return <-done
 	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(raftHaltWait):
+		o.log.Warn("raft's main goroutine is parked in a failed stable-store write; stopping without it")
+		return nil
+	}
+}
+
+// haltOnFault is the stable store raft gets: after a failed write it
+// never returns. raft panics when it cannot persist a new term
+// (setCurrentTerm), which turned a clean stop on a full disk into a crash
+// (TestDiskFullStopsOrdering under -race, TestDiskFull); and answering
+// without persisting would let this node vote twice in one term after a
+// restart. The goroutine (raft's main loop, being shut down) goes with
+// the process; it holds no lock of raft's or LevelDB's.
+type haltOnFault struct{ *storage.RaftStore }
+
+// Set stores val under key or, failing, parks the caller for good.
+func (h haltOnFault) Set(key, val []byte) error {
+	if err := h.RaftStore.Set(key, val); err != nil {
+		select {}
+	}
+	return nil
+}
+
+// SetUint64 stores val under key or, failing, parks the caller for good.
+func (h haltOnFault) SetUint64(key []byte, val uint64) error {
+	if err := h.RaftStore.SetUint64(key, val); err != nil {
+		select {}
+	}
+	return nil
 }
 
 // compactLog keeps the raft log within cfg.LogPolicy: when the stored log
@@ -345,7 +390,8 @@ func (o *Orderer) Stop() error {
 			o.log.Warn("leadership transfer on stop failed", "err", err)
 		}
 	}
-	err := o.raft.Shutdown().Error()
+	err := o.shutdownRaft()
+	o.fsm.close()
 	if cerr := o.trans.Close(); err == nil {
 		err = cerr
 	}
