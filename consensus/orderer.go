@@ -287,6 +287,9 @@ func (o *Orderer) compactLog() {
 			return
 		case <-tick.C:
 		}
+		if o.fault.get() != nil {
+			continue // the FSM refuses snapshots; the node is stopping
+		}
 		entries, size := o.logs.LogSize()
 		keep, due := o.cfg.LogPolicy.Compact(entries, size)
 		if !due {
@@ -380,7 +383,8 @@ func (o *Orderer) RemoveServer(id string) error {
 
 // Stop stops producing, hands leadership to another voter if this node
 // leads (so the network keeps committing without an election timeout),
-// and shuts raft down.
+// and shuts raft down (after a raft store fault, waiting for raft at most
+// raftHaltWait); once it returns the FSM writes nothing.
 func (o *Orderer) Stop() error {
 	o.stopOnce.Do(func() { close(o.stop) })
 	o.wg.Wait()
