@@ -36,6 +36,30 @@
 // kept entries receives the snapshot and catches up by block sync
 // (TestFollowerCatchesUpThroughSnapshotAndBlockSync).
 //
+// A node that cannot follow the chain stops rather than diverge: when the
+// FSM cannot apply a committed block for any reason but a rejected block
+// (a full or failing chain database), when the raft store fails a write,
+// or when raft's snapshot store does (wrapped, since raft formats those
+// errors with %v and only logs them), Orderer.Failed closes and Fault
+// names the write. From then the FSM applies nothing and refuses
+// snapshots, so no snapshot records an index past what the chain database
+// holds, and the producer proposes nothing; on a raft store fault raft is
+// shut down at once, because raft panics when it cannot persist a new term
+// and a leader that cannot store its log steps down, so a new term arrives
+// within an election timeout; and raft gets the stable store through
+// haltOnFault, which parks the caller for good after a failed write
+// rather than let raft panic in setCurrentTerm (it did, under -race, in
+// the window before the shutdown) or answer a vote it did not persist.
+// Stop then waits for raft's goroutines at most 2 s and closes the FSM's
+// gate, so nothing writes the ledger once the node closes its databases.
+// On restart raft replays its log from the
+// last snapshot onto the chain database (Ledger.Apply is idempotent by
+// height) and block sync fetches the rest (TestDiskFullStopsOrdering, and
+// TestDiskFull in package faults). Before, the FSM panicked on a full
+// chain database, and a leader whose raft log filled up stepped down and
+// then panicked in raft ("failed to save current term") at the next vote
+// request, within a second, in TestDiskFull.
+//
 // Raft runs over mutual TLS (TLSStreamLayer) with certificates from the
 // chain CA; the raft log and stable store are storage.RaftStore, in a
 // directory apart from the chain database. Validators bootstrap the

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/storage"
 )
 
 // BlockFetcher fetches committed blocks from peers: the encodings of
@@ -27,16 +29,37 @@ type BlockFetcher interface {
 }
 
 // fsm is the raft state machine: every committed entry is a block, and
-// applying it is chain.Ledger.Apply. It never fails on a committed entry:
-// an entry that is not a well-formed, validator-signed next block is
-// skipped by every node alike.
+// applying it is chain.Ledger.Apply. An entry that is not a well-formed,
+// validator-signed next block is skipped by every node alike. Any other
+// failure (a full disk, a storage fault) means this node cannot follow
+// the chain: the fsm reports it through fail and from then on applies
+// nothing and refuses snapshots, so that nothing records raft's later
+// indexes as applied; the node stops, and on restart raft replays its log
+// from the last snapshot onto what the chain database holds.
 type fsm struct {
 	ledger    *chain.Ledger
 	fetcher   BlockFetcher
 	onApplied func(*chain.Applied)
 	log       *slog.Logger
 	stop      <-chan struct{}
+	fault     *fault
 	restores  atomic.Int64 // snapshots restored, for tests and stats
+
+	// gate is held while the fsm writes the ledger; closed (set by close)
+	// turns every later entry away, so that the node may close its
+	// databases even when raft could not be waited for (shutdownRaft).
+	gate   sync.Mutex
+	closed bool
+}
+
+// errFSMClosed is what entries get once the orderer has stopped.
+var errFSMClosed = errors.New("consensus stopped")
+
+// close waits for an apply in progress and turns every later one away.
+func (f *fsm) close() {
+	f.gate.Lock()
+	f.closed = true
+	f.gate.Unlock()
 }
 
 // applyResult is what raft hands back to the proposer of an entry.
@@ -70,6 +93,14 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 
 // Apply applies a committed entry (raft.FSM).
 func (f *fsm) Apply(l *raft.Log) any {
+	f.gate.Lock()
+	defer f.gate.Unlock()
+	if f.closed {
+		return applyResult{err: errFSMClosed}
+	}
+	if err := f.fault.get(); err != nil {
+		return applyResult{err: err}
+	}
 	a, err := f.ledger.Apply(context.Background(), l.Data)
 	switch {
 	case err == nil:
@@ -82,9 +113,9 @@ func (f *fsm) Apply(l *raft.Log) any {
 		f.log.Warn("skipped raft entry", "index", l.Index, "term", l.Term, "reason", err)
 	default:
 		// A storage fault: this node cannot follow the chain. Stopping is
-		// safer than diverging; the operator restarts it once fixed.
-		f.log.Error("cannot apply committed block; the node must stop", "index", l.Index, "err", err)
-		panic(fmt.Sprintf("apply raft entry %d: %v", l.Index, err))
+		// safer than diverging (skipping it would leave a gap); the node
+		// restarts once fixed and raft replays the entry.
+		err = f.fault.set(fmt.Errorf("apply raft entry %d: %w", l.Index, err))
 	}
 	return applyResult{applied: a, err: err}
 }
@@ -92,8 +123,12 @@ func (f *fsm) Apply(l *raft.Log) any {
 // snapshot is the chain head at the snapshot's log index.
 type snapshot struct{ head chain.Head }
 
-// Snapshot captures the chain head (raft.FSM).
+// Snapshot captures the chain head (raft.FSM). After a fault it refuses:
+// the head would lag the index raft records for the snapshot.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	if err := f.fault.get(); err != nil {
+		return nil, fmt.Errorf("no snapshot after a fault: %w", err)
+	}
 	return snapshot{head: f.ledger.Head()}, nil
 }
 
@@ -132,11 +167,18 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		if head.Height >= target.Height {
 			return f.checkHash(target)
 		}
-		if err := f.catchUp(head.Height+1, target.Height); err != nil {
+		if err := f.gatedCatchUp(head.Height+1, target.Height); err != nil {
+			if we := (*storage.WriteError)(nil); errors.As(err, &we) {
+				// No retry can write; raft's restore error would lose
+				// this one's text, so the fault keeps it.
+				return f.fault.set(fmt.Errorf("restore snapshot at height %d: %w", target.Height, err))
+			}
 			f.log.Warn("block sync for snapshot restore failed; retrying", "err", err, "in", backoff)
 			select {
 			case <-f.stop:
 				return fmt.Errorf("restore snapshot at height %d: stopped", target.Height)
+			case <-f.fault.done:
+				return fmt.Errorf("restore snapshot at height %d: %w", target.Height, f.fault.get())
 			case <-time.After(backoff):
 			}
 			backoff = min(2*backoff, 5*time.Second)
@@ -156,6 +198,15 @@ func (f *fsm) checkHash(target chain.Head) error {
 		return fmt.Errorf("restore snapshot: local block %d differs from the snapshot's: this node has forked", target.Height)
 	}
 	return nil
+}
+
+func (f *fsm) gatedCatchUp(from, to uint64) error {
+	f.gate.Lock()
+	defer f.gate.Unlock()
+	if f.closed {
+		return errFSMClosed
+	}
+	return f.catchUp(from, to)
 }
 
 // catchUp fetches and applies blocks from..to, verifying the whole
@@ -186,3 +237,71 @@ func (f *fsm) catchUp(from, to uint64) error {
 	}
 	return nil
 }
+
+// fault latches the first error that stops this node's ordering: a block
+// it cannot apply, a failed write to the raft store or snapshot store.
+type fault struct {
+	once sync.Once
+	done chan struct{}
+	err  error
+}
+
+func newFault() *fault { return &fault{done: make(chan struct{})} }
+
+// set latches err unless an error is latched already, and returns the
+// latched one.
+func (f *fault) set(err error) error {
+	f.once.Do(func() {
+		f.err = err
+		close(f.done)
+	})
+	<-f.done
+	return f.err
+}
+
+func (f *fault) get() error {
+	select {
+	case <-f.done:
+		return f.err
+	default:
+		return nil
+	}
+}
+
+// faultSnapshots is raft's snapshot store with its write errors latched:
+// raft formats them with %v, which would lose the ENOSPC a node must
+// report, and only logs them.
+type faultSnapshots struct {
+	raft.SnapshotStore
+	dir   string
+	fault *fault
+}
+
+func (s faultSnapshots) fail(err error) error {
+	if err == nil {
+		return nil
+	}
+	s.fault.set(&storage.WriteError{Dir: s.dir, Err: err})
+	return err
+}
+
+// Create opens a sink whose failed writes latch the fault.
+func (s faultSnapshots) Create(version raft.SnapshotVersion, index, term uint64, configuration raft.Configuration, configurationIndex uint64, trans raft.Transport) (raft.SnapshotSink, error) {
+	sink, err := s.SnapshotStore.Create(version, index, term, configuration, configurationIndex, trans)
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("create snapshot: %w", err))
+	}
+	return faultSink{SnapshotSink: sink, s: s}, nil
+}
+
+type faultSink struct {
+	raft.SnapshotSink
+	s faultSnapshots
+}
+
+func (k faultSink) Write(p []byte) (int, error) {
+	n, err := k.SnapshotSink.Write(p)
+	return n, k.s.fail(err)
+}
+
+func (k faultSink) Close() error { return k.s.fail(k.SnapshotSink.Close()) }

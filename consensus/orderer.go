@@ -102,6 +102,7 @@ type Orderer struct {
 
 	leaderChanges atomic.Int64 // leaders observed taking office
 	observer      *raft.Observer
+	fault         *fault
 }
 
 // New starts raft for this node. logs is the node's raft log and stable
@@ -131,11 +132,17 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		trans.Close()
 		return nil, fmt.Errorf("raft dir: %w", err)
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.Dir, "snapshots"), 2, hlog)
+	snapDir := filepath.Join(cfg.Dir, "snapshots")
+	files, err := raft.NewFileSnapshotStoreWithLogger(snapDir, 2, hlog)
 	if err != nil {
 		trans.Close()
+		if storage.IsDiskFull(err) {
+			err = &storage.WriteError{Dir: snapDir, Err: err}
+		}
 		return nil, fmt.Errorf("raft snapshot store: %w", err)
 	}
+	flt := newFault()
+	snaps := faultSnapshots{SnapshotStore: files, dir: snapDir, fault: flt}
 
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
@@ -151,8 +158,8 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 	rc.SnapshotThreshold = raftSnapshotThreshold
 	rc.TrailingLogs = max(1, cfg.LogPolicy.MinEntries) // compactLog sets it from the mean entry size
 
-	o := &Orderer{cfg: cfg, trans: trans, ledger: ledger, pool: pool, logs: logs, log: log, stop: make(chan struct{})}
-	o.fsm = &fsm{ledger: ledger, fetcher: fetcher, onApplied: onApplied, log: log, stop: o.stop}
+	o := &Orderer{cfg: cfg, trans: trans, ledger: ledger, pool: pool, logs: logs, log: log, stop: make(chan struct{}), fault: flt}
+	o.fsm = &fsm{ledger: ledger, fetcher: fetcher, onApplied: onApplied, log: log, stop: o.stop, fault: flt}
 
 	existing, err := raft.HasExistingState(logs, logs, snaps)
 	if err != nil {
@@ -169,9 +176,14 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 			return nil, fmt.Errorf("bootstrap raft: %w", err)
 		}
 	}
-	r, err := raft.NewRaft(rc, o.fsm, logs, logs, snaps, trans)
+	r, err := raft.NewRaft(rc, o.fsm, logs, haltOnFault{logs}, snaps, trans)
 	if err != nil {
 		trans.Close()
+		if ferr := flt.get(); ferr != nil {
+			err = ferr // raft's text would hide it
+		} else if ferr := logs.Fault().Err(); ferr != nil {
+			err = ferr
+		}
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	o.raft = r
@@ -181,11 +193,84 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		return ok
 	})
 	r.RegisterObserver(o.observer)
-	o.wg.Add(3)
+	o.wg.Add(4)
 	go o.watchLeader(obs)
 	go o.produce()
 	go o.compactLog()
+	go o.watchStore()
 	return o, nil
+}
+
+// Failed is closed once this node cannot go on ordering: a committed
+// block it cannot apply (a full or failing chain database), a failed
+// write to the raft log, stable store or snapshot store. Fault says
+// which; the node must stop. Raft replays its log on restart, and the
+// ledger applies by height, so nothing is lost or applied twice.
+func (o *Orderer) Failed() <-chan struct{} { return o.fault.done }
+
+// Fault returns the error Failed reports, or nil.
+func (o *Orderer) Fault() error { return o.fault.get() }
+
+// watchStore shuts raft down as soon as the raft store fails: raft panics
+// when it cannot persist a new term, and one arrives within an election
+// timeout when the failing node led (a leader that cannot store its log
+// steps down).
+func (o *Orderer) watchStore() {
+	defer o.wg.Done()
+	select {
+	case <-o.stop:
+		return
+	case <-o.logs.Fault().Done():
+	}
+	o.fault.set(o.logs.Fault().Err())
+	o.raft.Shutdown() // Stop waits for it, bounded
+}
+
+// raftHaltWait bounds Stop's wait for raft's goroutines after a raft
+// store fault: raft's main goroutine may be parked in haltOnFault for
+// good.
+const raftHaltWait = 2 * time.Second
+
+// shutdownRaft shuts raft down and waits for its goroutines, for at most
+// raftHaltWait once the raft store has failed.
+func (o *Orderer) shutdownRaft() error {
+	done := make(chan error, 1)
+	go func() { done <- o.raft.Shutdown().Error() }()
+	if o.logs.Fault().Err() == nil {
+		return <-done
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(raftHaltWait):
+		o.log.Warn("raft's main goroutine is parked in a failed stable-store write; stopping without it")
+		return nil
+	}
+}
+
+// haltOnFault is the stable store raft gets: after a failed write it
+// never returns. raft panics when it cannot persist a new term
+// (setCurrentTerm), which turned a clean stop on a full disk into a crash
+// (TestDiskFullStopsOrdering under -race, TestDiskFull); and answering
+// without persisting would let this node vote twice in one term after a
+// restart. The goroutine (raft's main loop, being shut down) goes with
+// the process; it holds no lock of raft's or LevelDB's.
+type haltOnFault struct{ *storage.RaftStore }
+
+// Set stores val under key or, failing, parks the caller for good.
+func (h haltOnFault) Set(key, val []byte) error {
+	if err := h.RaftStore.Set(key, val); err != nil {
+		select {}
+	}
+	return nil
+}
+
+// SetUint64 stores val under key or, failing, parks the caller for good.
+func (h haltOnFault) SetUint64(key []byte, val uint64) error {
+	if err := h.RaftStore.SetUint64(key, val); err != nil {
+		select {}
+	}
+	return nil
 }
 
 // compactLog keeps the raft log within cfg.LogPolicy: when the stored log
@@ -201,6 +286,9 @@ func (o *Orderer) compactLog() {
 		case <-o.stop:
 			return
 		case <-tick.C:
+		}
+		if o.fault.get() != nil {
+			continue // the FSM refuses snapshots; the node is stopping
 		}
 		entries, size := o.logs.LogSize()
 		keep, due := o.cfg.LogPolicy.Compact(entries, size)
@@ -295,7 +383,8 @@ func (o *Orderer) RemoveServer(id string) error {
 
 // Stop stops producing, hands leadership to another voter if this node
 // leads (so the network keeps committing without an election timeout),
-// and shuts raft down.
+// and shuts raft down (after a raft store fault, waiting for raft at most
+// raftHaltWait); once it returns the FSM writes nothing.
 func (o *Orderer) Stop() error {
 	o.stopOnce.Do(func() { close(o.stop) })
 	o.wg.Wait()
@@ -305,7 +394,8 @@ func (o *Orderer) Stop() error {
 			o.log.Warn("leadership transfer on stop failed", "err", err)
 		}
 	}
-	err := o.raft.Shutdown().Error()
+	err := o.shutdownRaft()
+	o.fsm.close()
 	if cerr := o.trans.Close(); err == nil {
 		err = cerr
 	}
@@ -331,7 +421,7 @@ func (o *Orderer) produce() {
 				continue
 			}
 		}
-		if !o.IsLeader() {
+		if !o.IsLeader() || o.fault.get() != nil {
 			leading = false
 			continue
 		}

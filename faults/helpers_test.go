@@ -142,6 +142,9 @@ type netOptions struct {
 	Groups            []string
 	BlockInterval     time.Duration // default 150 ms
 	RaftLogBytes      uint64        // raft log bytes kept before a snapshot compacts it (0: the node's default)
+
+	// Tweak is the last change to each node's config (c.NodeID says which).
+	Tweak func(*node.Config)
 }
 
 type network struct {
@@ -175,6 +178,9 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 			c.LogLevel = "info"
 			if opt.RaftLogBytes > 0 {
 				c.RaftLogBytes = opt.RaftLogBytes
+			}
+			if opt.Tweak != nil {
+				opt.Tweak(c)
 			}
 		}})
 	if err != nil {

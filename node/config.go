@@ -45,7 +45,8 @@ type Peer struct {
 // relative to the file's directory.
 type Config struct {
 	NodeID     string   `toml:"node_id" help:"node id; must be the CN of the certificate"`
-	DataDir    string   `toml:"data_dir" help:"directory of the chain database, raft log and snapshots"`
+	DataDir    string   `toml:"data_dir" help:"directory of the chain database, and of the raft log and snapshots unless raft_dir is set"`
+	RaftDir    string   `toml:"raft_dir" help:"directory of the raft log and snapshots (default: data_dir), e.g. on a disk of its own"`
 	Genesis    string   `toml:"genesis" help:"path of genesis.json"`
 	Cert       string   `toml:"cert" help:"node certificate (PEM), issued by the chain CA"`
 	Key        string   `toml:"key" help:"node private key (PEM, Ed25519)"`
@@ -92,7 +93,7 @@ func ReadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("read config %s: unknown keys %v", path, undec)
 	}
 	base := filepath.Dir(path)
-	for _, p := range []*string{&cfg.DataDir, &cfg.Genesis, &cfg.Cert, &cfg.Key, &cfg.CA} {
+	for _, p := range []*string{&cfg.DataDir, &cfg.RaftDir, &cfg.Genesis, &cfg.Cert, &cfg.Key, &cfg.CA} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}
@@ -190,6 +191,15 @@ func (c *Config) Set(key, value string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown setting %q", key)
+}
+
+// RaftPath is the directory of the raft log (raft-log/) and snapshots
+// (raft/): raft_dir, or data_dir when unset.
+func (c *Config) RaftPath() string {
+	if c.RaftDir != "" {
+		return c.RaftDir
+	}
+	return c.DataDir
 }
 
 // Validate checks that the settings a node needs are present.

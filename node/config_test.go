@@ -20,6 +20,16 @@ func TestConfigPrecedenceAndStrictness(t *testing.T) {
 	if cfg.DataDir != filepath.Join(dir, "data") || cfg.BlockInterval.String() != "250ms" || cfg.MaxBlockTxs != 2000 {
 		t.Fatalf("config %+v", cfg)
 	}
+	if cfg.RaftPath() != cfg.DataDir {
+		t.Fatalf("raft path %q without raft_dir, want data_dir %q", cfg.RaftPath(), cfg.DataDir)
+	}
+	rpath := filepath.Join(dir, "raft.toml")
+	if err := os.WriteFile(rpath, []byte("data_dir = \"data\"\nraft_dir = \"../raft-disk\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := ReadConfig(rpath); err != nil || rc.RaftPath() != filepath.Join(filepath.Dir(dir), "raft-disk") {
+		t.Fatalf("raft_dir relative to the file: %q %v", rc.RaftPath(), err)
+	}
 	for key, val := range map[string]string{"block_interval": "1s", "seeds": "a:1, b:2", "max_block_txs": "7", "submit_rate": "1.5", "raft_log_bytes": "9"} {
 		if err := cfg.Set(key, val); err != nil {
 			t.Fatalf("%s: %v", key, err)

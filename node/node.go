@@ -79,9 +79,15 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		log = slog.Default()
 	}
 	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192), selfGone: make(chan struct{}), fork: newForkWatch()}
+	nd := n // n is nil once New returns an error
 	defer func() {
 		if err != nil {
-			n.close()
+			nd.close()
+			if we := (*storage.WriteError)(nil); errors.As(err, &we) {
+				// A full disk at start: say which, plainly, before the
+				// process exits with the error.
+				nd.log.Error(we.Error(), "err", err)
+			}
 		}
 	}()
 	gf, err := genesis.Read(cfg.Genesis)
@@ -114,7 +120,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		return nil, err
 	}
 	n.closers = append(n.closers, n.db.Close)
-	if n.logs, err = storage.OpenRaftStore(filepath.Join(cfg.DataDir, "raft-log")); err != nil {
+	if n.logs, err = storage.OpenRaftStore(filepath.Join(cfg.RaftPath(), "raft-log")); err != nil {
 		return nil, err
 	}
 	n.closers = append(n.closers, n.logs.Close)
@@ -178,7 +184,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	n.registerForkHandlers()
 
 	oc := consensus.DefaultConfig()
-	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "raft"), cfg.RaftAddr, nodeKey, n.log
+	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.RaftPath(), "raft"), cfg.RaftAddr, nodeKey, n.log
 	oc.ServerTLS = n.identity.ServerTLSConfig()
 	oc.ClientTLS = func(addr raft.ServerAddress) *tls.Config {
 		return n.identity.ClientTLSConfig(n.raftPeerID(string(addr)))
@@ -291,6 +297,12 @@ func (n *Node) Run(ctx context.Context) error {
 	case err = <-apiErr:
 		err = fmt.Errorf("api server: %w", err)
 		cancel()
+	case <-n.orderer.Failed():
+		err = n.storageFault(n.orderer.Fault())
+		cancel()
+	case <-n.db.Fault().Done():
+		err = n.storageFault(n.db.Fault().Err())
+		cancel()
 	}
 	wg.Wait()
 	n.log.Info("stopping")
@@ -298,6 +310,17 @@ func (n *Node) Run(ctx context.Context) error {
 		err = serr
 	}
 	return err
+}
+
+// storageFault logs a fault that stops the node, once, at error: the
+// failed write's own text ("disk full: <dir>: …") when there is one.
+func (n *Node) storageFault(err error) error {
+	msg := err.Error()
+	if we := (*storage.WriteError)(nil); errors.As(err, &we) {
+		msg = we.Error()
+	}
+	n.log.Error(msg, "err", err, "then", "stopping; restart once fixed: raft replays its log, block sync fetches the rest")
+	return fmt.Errorf("storage fault: %w", err)
 }
 
 // Stop stops raft (handing leadership over), leaves the cluster and

@@ -100,13 +100,18 @@ func (b *Batch) Reset() {
 
 // Commit writes the batch as one LevelDB batch and fsyncs it before
 // returning: after a crash either all of it is in the database or none of
-// it. On success the batch is emptied and may be reused.
+// it. On success the batch is emptied and may be reused. A failed write
+// (a full disk) is a *WriteError naming the directory, and the database's
+// Fault latches it: no later Commit writes anything.
 func (b *Batch) Commit() error {
 	if b.err != nil {
 		return fmt.Errorf("commit batch: %w", b.err)
 	}
+	if err := b.db.fault.Err(); err != nil {
+		return err
+	}
 	if err := b.db.ldb.Write(&b.b, syncWrite); err != nil {
-		return fmt.Errorf("commit batch of %d writes: %w", b.b.Len(), wrapCorrupt(err))
+		return b.db.fault.fail(b.db.dir, fmt.Errorf("commit batch of %d writes: %w", b.b.Len(), wrapCorrupt(err)))
 	}
 	b.Reset()
 	return nil

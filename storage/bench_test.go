@@ -1,12 +1,15 @@
 package storage
 
 import (
+	crand "crypto/rand"
 	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/hashicorp/raft"
 	raftbench "github.com/hashicorp/raft/bench"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
 // BenchmarkCommitBlock1000 commits what the chain writes for a full block:
@@ -112,6 +115,39 @@ func BenchmarkRaftStore(b *testing.B) {
 			s := testRaftStore(b, "")
 			defer s.Close()
 			fn(b, s)
+		})
+	}
+}
+
+// BenchmarkLargeBatch writes a 16 MiB synced batch (64 entries of
+// 256 KiB, a follower's StoreLogs catching up on full blocks) into a
+// LevelDB with the raft store's 8 MiB write buffer, through the journal
+// (what openLevel sets: DisableLargeBatchTransaction) and through
+// goleveldb's large-batch transaction (its default, which hangs after a
+// failed commit; see openLevel). Compare the two in one run.
+func BenchmarkLargeBatch(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		disable bool
+	}{{"journal", true}, {"transaction", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			db, err := leveldb.OpenFile(b.TempDir(), &opt.Options{WriteBuffer: 8 << 20, DisableLargeBatchTransaction: c.disable})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			val := make([]byte, 256<<10)
+			crand.Read(val)
+			b.SetBytes(64 << 18)
+			for n := 0; n < b.N; n++ {
+				var batch leveldb.Batch
+				for i := range 64 {
+					batch.Put(logKey(uint64(n*64+i)), val)
+				}
+				if err := db.Write(&batch, syncWrite); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

@@ -85,8 +85,9 @@ func (o Options) withDefaults() Options {
 // DB is the chain database. It is safe for concurrent use; a single Batch is
 // not.
 type DB struct {
-	ldb *leveldb.DB
-	dir string
+	ldb   *leveldb.DB
+	dir   string
+	fault *Fault
 }
 
 // Open opens the chain database in dir, creating it if dir holds none. A
@@ -103,13 +104,20 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{ldb: ldb, dir: dir}
+	db := &DB{ldb: ldb, dir: dir, fault: newFault()}
 	if err := db.checkVersion(); err != nil {
 		_ = ldb.Close()
+		if IsDiskFull(err) {
+			return nil, &WriteError{Dir: dir, Err: fmt.Errorf("open chain database: %w", err)}
+		}
 		return nil, fmt.Errorf("open chain database %s: %w", dir, err)
 	}
 	return db, nil
 }
+
+// Fault latches the database's first failed write; after it every Commit
+// returns that error.
+func (db *DB) Fault() *Fault { return db.fault }
 
 func (db *DB) checkVersion() error {
 	v, err := db.ldb.Get(keyVersion, nil)

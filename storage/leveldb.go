@@ -62,6 +62,9 @@ type levelOptions struct {
 // databases. what names the database in errors ("chain database").
 func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
+		if IsDiskFull(err) {
+			return nil, &WriteError{Dir: dir, Err: fmt.Errorf("open %s: %w", what, err)}
+		}
 		return nil, fmt.Errorf("open %s %s: %w", what, dir, err)
 	}
 	o := &opt.Options{
@@ -74,6 +77,13 @@ func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 		Strict: opt.DefaultStrict | opt.StrictManifest,
 		// Reads should not trigger compactions; write churn is enough.
 		DisableSeeksCompaction: true,
+		// A batch larger than the write buffer (a follower's StoreLogs of
+		// many entries) would otherwise go through a goleveldb
+		// transaction, whose failed commit (a full disk) keeps the write
+		// lock: DB.Write never discards it, so every later write and
+		// Close block for ever (TestChainDBDiskFull hung so under -race).
+		// Through the journal such a batch is as atomic.
+		DisableLargeBatchTransaction: true,
 	}
 	if lo.bloomBits > 0 {
 		o.Filter = filter.NewBloomFilter(lo.bloomBits)
@@ -98,6 +108,11 @@ func openLevel(what, dir string, lo levelOptions) (*leveldb.DB, error) {
 				}
 			}
 			return nil, fmt.Errorf("open %s %s: %w: %w", what, dir, ErrCorrupt, err)
+		}
+		if IsDiskFull(err) {
+			// Opening writes: a new manifest, the journal replayed into a
+			// table.
+			return nil, &WriteError{Dir: dir, Err: fmt.Errorf("open %s: %w", what, err)}
 		}
 		return nil, fmt.Errorf("open %s %s: %w", what, dir, err)
 	}

@@ -30,8 +30,9 @@ var (
 // RaftStore is raft's LogStore and StableStore on a LevelDB of its own. Every
 // write is synced before it returns. It is safe for concurrent use.
 type RaftStore struct {
-	ldb *leveldb.DB
-	dir string
+	ldb   *leveldb.DB
+	dir   string
+	fault *Fault
 
 	// mu serialises log writes with the cached bounds. The bounds are cached
 	// because after a DeleteRange LevelDB must skip every tombstone to find
@@ -95,7 +96,7 @@ func OpenRaftStore(dir string) (*RaftStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &RaftStore{ldb: ldb, dir: dir, compact: make(chan struct{}, 1), done: make(chan struct{}), compacted: make(chan struct{})}
+	s := &RaftStore{ldb: ldb, dir: dir, fault: newFault(), compact: make(chan struct{}, 1), done: make(chan struct{}), compacted: make(chan struct{})}
 	if s.first, s.last, s.nonEmpty, err = s.scanBounds(0, ^uint64(0)); err != nil {
 		_ = ldb.Close()
 		return nil, fmt.Errorf("open raft database %s: %w", dir, err)
@@ -144,6 +145,12 @@ func (s *RaftStore) compactor() {
 		_ = s.ldb.CompactRange(util.Range{Start: []byte{prefixLog}, Limit: []byte{prefixLog + 1}})
 	}
 }
+
+// Fault latches the store's first failed write; after it every write
+// returns that error. raft itself only logs a failed log write (a
+// follower refuses the entries, a leader steps down) and panics on a
+// failed term write, so the node watches this and stops.
+func (s *RaftStore) Fault() *Fault { return s.fault }
 
 // LogSize returns the number of stored entries and their encoded bytes.
 func (s *RaftStore) LogSize() (entries, size uint64) {
@@ -264,6 +271,9 @@ func (s *RaftStore) StoreLogs(logs []*raft.Log) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.fault.Err(); err != nil {
+		return err
+	}
 	// Raft deletes a conflicting suffix before it overwrites, so this is
 	// rare; it keeps the byte count exact when an index is stored twice.
 	var replaced uint64
@@ -275,7 +285,7 @@ func (s *RaftStore) StoreLogs(logs []*raft.Log) error {
 		}
 	}
 	if err := s.ldb.Write(&b, syncWrite); err != nil {
-		return fmt.Errorf("store raft logs %d..%d: %w", lo, hi, wrapCorrupt(err))
+		return s.fault.fail(s.dir, fmt.Errorf("store raft logs %d..%d: %w", lo, hi, wrapCorrupt(err)))
 	}
 	s.bytes = s.bytes + added - replaced
 	if !s.nonEmpty {
@@ -290,6 +300,9 @@ func (s *RaftStore) StoreLogs(logs []*raft.Log) error {
 func (s *RaftStore) DeleteRange(lo, hi uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.fault.Err(); err != nil {
+		return err
+	}
 	if !s.nonEmpty {
 		return nil
 	}
@@ -315,7 +328,7 @@ func (s *RaftStore) DeleteRange(lo, hi uint64) error {
 		return nil
 	}
 	if err := s.ldb.Write(&b, syncWrite); err != nil {
-		return fmt.Errorf("delete raft logs %d..%d: %w", lo, hi, wrapCorrupt(err))
+		return s.fault.fail(s.dir, fmt.Errorf("delete raft logs %d..%d: %w", lo, hi, wrapCorrupt(err)))
 	}
 	s.bytes -= min(s.bytes, freed)
 	select {
@@ -349,8 +362,11 @@ func stableKey(key []byte) []byte {
 
 // Set stores val under key, synced.
 func (s *RaftStore) Set(key, val []byte) error {
+	if err := s.fault.Err(); err != nil {
+		return err
+	}
 	if err := s.ldb.Put(stableKey(key), val, syncWrite); err != nil {
-		return fmt.Errorf("set raft key %q: %w", key, wrapCorrupt(err))
+		return s.fault.fail(s.dir, fmt.Errorf("set raft key %q: %w", key, wrapCorrupt(err)))
 	}
 	return nil
 }
