@@ -57,6 +57,9 @@ func TestNetworkPartitions(t *testing.T) {
 			t.Logf("load: %s", ld)
 			o := n.verify(ld, w)
 			o.Reelections = reelect
+			if o.Reported == 0 {
+				t.Error("no event stream reported a commit (the watcher reaches the nodes through their namespaces)")
+			}
 			o.summary(t, fmt.Sprintf("%s probe_fallbacks=%d", extra, n.logCount(probeFallback)-fallbacks))
 		})
 	}
@@ -154,6 +157,7 @@ func TestNetworkPartitions(t *testing.T) {
 		h0 := n.maxHeight(others)
 		start := time.Now()
 		flaps := 0
+		var healAt time.Time
 		for time.Since(start) < flapFor {
 			cutAt := time.Now()
 			led := n.leads(leader)
@@ -166,11 +170,11 @@ func TestNetworkPartitions(t *testing.T) {
 			time.Sleep(time.Until(cutAt.Add(period)))
 			n.checkAlive()
 			lab.heal(leader)
+			healAt = time.Now()
 			time.Sleep(time.Until(cutAt.Add(2 * period)))
 			n.checkAlive()
 		}
 		h1 := n.maxHeight(others)
-		healAt := time.Now()
 		converge = append(converge, n.waitRejoined(leader, others, healAt))
 		n.waitProgress(n.all(), 3)
 		t.Logf("node-%d (the leader at the start) flapped %d times in %v; the others went from height %d to %d meanwhile; converged %v after the last heal",

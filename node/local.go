@@ -13,7 +13,8 @@ import (
 	"github.com/veilchain/veil/genesis"
 )
 
-// LocalOptions describes a local network on this machine's loopback.
+// LocalOptions describes a local network on this machine: on loopback,
+// or on the hosts Hosts gives.
 type LocalOptions struct {
 	ChainID string
 	Nodes   int
@@ -68,6 +69,9 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	if opt.Timing == "" {
 		opt.Timing = "fast"
 	}
+	if len(opt.Hosts) != 0 && len(opt.Hosts) != opt.Nodes {
+		return nil, fmt.Errorf("local network: %d hosts for %d nodes", len(opt.Hosts), opt.Nodes)
+	}
 	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Members: opt.Members})
 	if err != nil {
 		return nil, err
@@ -75,9 +79,6 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	ports, err := freePorts(3 * opt.Nodes)
 	if err != nil {
 		return nil, err
-	}
-	if len(opt.Hosts) != 0 && len(opt.Hosts) != opt.Nodes {
-		return nil, fmt.Errorf("local network: %d hosts for %d nodes", len(opt.Hosts), opt.Nodes)
 	}
 	addr := func(i, k int) string {
 		host := "127.0.0.1"
