@@ -65,7 +65,8 @@ func TestNetworkPartitions(t *testing.T) {
 	}
 
 	ok := run("leader isolated", func(t *testing.T, ld *load) ([]time.Duration, string) {
-		var reelect, stepDown, converge []time.Duration
+		var reelect, stepDown []time.Duration
+		var heals healTimes
 		whileCut := 0
 		for r := 1; r <= rounds(); r++ {
 			leader := n.leader()
@@ -79,15 +80,15 @@ func TestNetworkPartitions(t *testing.T) {
 			healAt := time.Now()
 			lab.heal(leader)
 			whileCut += ld.acceptedBy([]int{leader}, cutAt, healAt)
-			converge = append(converge, n.waitRejoined(leader, majority, healAt))
-			t.Logf("round %d: leader node-%d isolated at height %d; node-%d led after %v; the old one stepped down after %v; it rejoined and converged %v after the heal",
-				r, leader, frozen[leader], newLeader, took.Round(time.Millisecond), stepDown[len(stepDown)-1].Round(time.Millisecond), converge[len(converge)-1].Round(time.Millisecond))
+			rj := heals.add(n.waitRejoined([]int{leader}, majority, healAt))
+			t.Logf("round %d: leader node-%d isolated at height %d; node-%d led after %v; the old one stepped down after %v; after the heal it rejoined %s",
+				r, leader, frozen[leader], newLeader, took.Round(time.Millisecond), stepDown[len(stepDown)-1].Round(time.Millisecond), rj)
 		}
-		return reelect, fmt.Sprintf(" step_down=%s converge=%s accepted_while_cut=%d", durations(stepDown), durations(converge), whileCut)
+		return reelect, fmt.Sprintf(" step_down=%s%s accepted_while_cut=%d", durations(stepDown), heals, whileCut)
 	})
 
 	ok = ok && run("minority of followers isolated", func(t *testing.T, ld *load) ([]time.Duration, string) {
-		var converge []time.Duration
+		var heals healTimes
 		whileCut := 0
 		for r := 1; r <= rounds(); r++ {
 			leader := n.leader()
@@ -107,16 +108,15 @@ func TestNetworkPartitions(t *testing.T) {
 				lab.heal(i)
 			}
 			whileCut += ld.acceptedBy(cut, cutAt, healAt)
-			for _, i := range cut {
-				converge = append(converge, n.waitRejoined(i, others, healAt))
-			}
-			t.Logf("round %d: followers %v isolated; the others committed without them; converged %s after the heal", r, cut, durations(converge[len(converge)-2:]))
+			rj := heals.add(n.waitRejoined(cut, others, healAt))
+			t.Logf("round %d: followers %v isolated; the others committed without them; after the heal they rejoined %s", r, cut, rj)
 		}
-		return nil, fmt.Sprintf(" converge=%s accepted_while_cut=%d", durations(converge), whileCut)
+		return nil, fmt.Sprintf("%s accepted_while_cut=%d", heals, whileCut)
 	})
 
 	ok = ok && run("split 3-2", func(t *testing.T, ld *load) ([]time.Duration, string) {
-		var reelect, converge []time.Duration
+		var reelect []time.Duration
+		var heals healTimes
 		whileCut := 0
 		for r := 1; r <= rounds(); r++ {
 			// The side of 2 holds the leader: it must stop committing and
@@ -134,13 +134,11 @@ func TestNetworkPartitions(t *testing.T) {
 			healAt := time.Now()
 			lab.join()
 			whileCut += ld.acceptedBy(two, cutAt, healAt)
-			for _, i := range two {
-				converge = append(converge, n.waitRejoined(i, three, healAt))
-			}
-			t.Logf("round %d: split %v | %v; node-%d led the 3 after %v; the 2 committed nothing; converged %s after the heal",
-				r, two, three, newLeader, took.Round(time.Millisecond), durations(converge[len(converge)-2:]))
+			rj := heals.add(n.waitRejoined(two, three, healAt))
+			t.Logf("round %d: split %v | %v; node-%d led the 3 after %v; the 2 committed nothing; after the heal they rejoined %s",
+				r, two, three, newLeader, took.Round(time.Millisecond), rj)
 		}
-		return reelect, fmt.Sprintf(" converge=%s accepted_by_the_2_while_split=%d", durations(converge), whileCut)
+		return reelect, fmt.Sprintf("%s accepted_by_the_2_while_split=%d", heals, whileCut)
 	})
 
 	ok = ok && run("flapping link", func(t *testing.T, _ *load) ([]time.Duration, string) {
@@ -151,14 +149,15 @@ func TestNetworkPartitions(t *testing.T) {
 		if rounds() > 1 {
 			flapFor = 30 * time.Second
 		}
-		var reelect, converge []time.Duration
+		var reelect []time.Duration
+		var heals healTimes
 		leader := n.leader()
 		others := without(n.all(), leader)
 		h0 := n.maxHeight(others)
 		start := time.Now()
 		flaps := 0
 		var healAt time.Time
-		for time.Since(start) < flapFor {
+		for {
 			cutAt := time.Now()
 			led := n.leads(leader)
 			lab.cut(leader)
@@ -171,22 +170,26 @@ func TestNetworkPartitions(t *testing.T) {
 			n.checkAlive()
 			lab.heal(leader)
 			healAt = time.Now()
+			if time.Since(start) >= flapFor-period {
+				break // time the last heal from here
+			}
 			time.Sleep(time.Until(cutAt.Add(2 * period)))
 			n.checkAlive()
 		}
 		h1 := n.maxHeight(others)
-		converge = append(converge, n.waitRejoined(leader, others, healAt))
+		rj := heals.add(n.waitRejoined([]int{leader}, others, healAt))
 		n.waitProgress(n.all(), 3)
-		t.Logf("node-%d (the leader at the start) flapped %d times in %v; the others went from height %d to %d meanwhile; converged %v after the last heal",
-			leader, flaps, time.Since(start).Round(time.Millisecond), h0, h1, converge[0].Round(time.Millisecond))
+		t.Logf("node-%d (the leader at the start) flapped %d times in %v; the others went from height %d to %d meanwhile; after the last heal it rejoined %s",
+			leader, flaps, time.Since(start).Round(time.Millisecond), h0, h1, rj)
 		if h1 <= h0 {
 			t.Errorf("the network committed nothing while node-%d's link flapped (height %d)", leader, h0)
 		}
-		return reelect, fmt.Sprintf(" flaps=%d flap_period=%v heights_during=%d converge=%s", flaps, period, h1-h0, durations(converge))
+		return reelect, fmt.Sprintf(" flaps=%d flap_period=%v heights_during=%d%s", flaps, period, h1-h0, heals)
 	})
 
 	_ = ok && run("observer behind the trailing log", func(t *testing.T, ld *load) ([]time.Duration, string) {
-		var converge, cutFor []time.Duration
+		var cutFor []time.Duration
+		var heals healTimes
 		obs := len(n.nodes)
 		for r := 1; r <= rounds(); r++ {
 			others := without(n.all(), obs)
@@ -203,15 +206,15 @@ func TestNetworkPartitions(t *testing.T) {
 			logAt := len(n.logSince(obs))
 			healAt := time.Now()
 			lab.heal(obs)
-			converge = append(converge, n.waitRejoined(obs, others, healAt))
+			rj := heals.add(n.waitRejoined([]int{obs}, others, healAt))
 			restores := strings.Count(n.logSince(obs)[logAt:], "restoring snapshot")
 			if restores == 0 {
 				t.Errorf("round %d: observer node-%d caught up without a snapshot restore after the heal: it was not behind the trailing log", r, obs)
 			}
-			t.Logf("round %d: observer node-%d cut off %v; caught up by block sync (%d snapshot restores in its log after the heal) %v after the heal",
-				r, obs, cutFor[len(cutFor)-1].Round(time.Millisecond), restores, converge[len(converge)-1].Round(time.Millisecond))
+			t.Logf("round %d: observer node-%d cut off %v; after the heal it rejoined %s, by block sync (%d snapshot restores in its log since)",
+				r, obs, cutFor[len(cutFor)-1].Round(time.Millisecond), rj, restores)
 		}
-		return nil, fmt.Sprintf(" raft_log_bytes=%d cut_for=%s converge=%s", partitionLogBytes, durations(cutFor), durations(converge))
+		return nil, fmt.Sprintf(" raft_log_bytes=%d cut_for=%s%s", partitionLogBytes, durations(cutFor), heals)
 	})
 }
 
@@ -263,19 +266,77 @@ func (n *network) holdsStill(cut, connected []int, blocks uint64) map[int]uint64
 	return frozen
 }
 
-// waitRejoined waits until healed node i follows a leader of the others
-// and has caught up with them, and returns the time since the heal.
-func (n *network) waitRejoined(i int, others []int, healAt time.Time) time.Duration {
+// rejoin is how long after a heal a node had its membership back (it
+// names a leader and sees every peer) and had converged (it holds the
+// others' block at the height they had at the heal).
+type rejoin struct{ members, converge time.Duration }
+
+// waitRejoined waits until every healed node has rejoined the others, and
+// returns the times since the heal, watching all of them at once.
+func (n *network) waitRejoined(healed, others []int, healAt time.Time) []rejoin {
 	n.t.Helper()
-	n.eventually(60*time.Second, fmt.Sprintf("healed node-%d follows a leader", i), func() (bool, string) {
-		st, err := n.status(i, time.Second)
-		if err != nil {
-			return false, err.Error()
+	var target uint64
+	var ref int
+	for _, r := range others {
+		if st, err := n.status(r, 2*time.Second); err == nil && st.Height >= target {
+			target, ref = st.Height, r
 		}
-		return st.Leader != "" && st.Peers == len(n.nodes)-1, fmt.Sprintf("it names %q, %d peers", st.Leader, st.Peers)
+	}
+	if ref == 0 {
+		n.t.Fatalf("no node of %v answers", others)
+	}
+	want, err := n.block(ref, target)
+	if err != nil {
+		n.t.Fatalf("block %d of node-%d: %v", target, ref, err)
+	}
+	out := make([]rejoin, len(healed))
+	n.eventually(90*time.Second, fmt.Sprintf("healed nodes %v rejoin and reach height %d", healed, target), func() (bool, string) {
+		var waiting []string
+		for k, i := range healed {
+			if out[k].converge > 0 {
+				continue
+			}
+			st, err := n.status(i, time.Second)
+			if err != nil {
+				waiting = append(waiting, fmt.Sprintf("node-%d: %v", i, err))
+				continue
+			}
+			if out[k].members == 0 && st.Leader != "" && st.Peers == len(n.nodes)-1 {
+				out[k].members = time.Since(healAt)
+			}
+			if out[k].members > 0 && st.Height >= target {
+				if b, err := n.block(i, target); err == nil {
+					if b.Hash != want.Hash {
+						n.t.Errorf("FORK: node-%d has block %d hash %s, node-%d has %s", i, target, b.Hash, ref, want.Hash)
+					}
+					out[k].converge = time.Since(healAt)
+					continue
+				}
+			}
+			waiting = append(waiting, fmt.Sprintf("node-%d: leader %q, %d peers, height %d", i, st.Leader, st.Peers, st.Height))
+		}
+		return len(waiting) == 0, strings.Join(waiting, "; ")
 	})
-	n.waitCaughtUp(i, others)
-	return time.Since(healAt)
+	return out
+}
+
+// healTimes collects a case's rejoin times for its SUMMARY line.
+type healTimes struct{ members, converge []time.Duration }
+
+// add records rs and formats them for a log line.
+func (h *healTimes) add(rs []rejoin) string {
+	var parts []string
+	for _, r := range rs {
+		h.members = append(h.members, r.members)
+		h.converge = append(h.converge, r.converge)
+		parts = append(parts, fmt.Sprintf("(members %v, converged %v)", r.members.Round(time.Millisecond), r.converge.Round(time.Millisecond)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// String is the SUMMARY fields: " members_back=[…] converge=[…]".
+func (h healTimes) String() string {
+	return fmt.Sprintf(" members_back=%s converge=%s", durations(h.members), durations(h.converge))
 }
 
 func (n *network) maxHeight(among []int) uint64 {

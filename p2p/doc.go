@@ -28,7 +28,10 @@
 // for 2 s and the next packet dials a fresh one. Measured by the faults
 // package's TestNetworkPartitions (real links cut in network namespaces,
 // short form, one run each): 21 "UDP probes failed" fallbacks over its
-// five cases without the option, 4 with it.
+// five cases without the option, 4 with it. A zero window held for 2 s
+// aborts it too, as the 2 s write deadline already did once the send
+// buffer filled. UserTimeoutControl gives package consensus the same
+// option for raft's connections.
 //
 // It imports no other veil package and knows no chain types: the node layer
 // wires its handlers to the mempool and the block store.

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -233,7 +232,7 @@ func (t *transport) dial(ctx context.Context, addr, name string, typ byte) (net.
 		// late and a healed node is declared dead again. Unacknowledged
 		// for packetWriteTimeout, the connection is aborted instead and
 		// the next packet dials a fresh one.
-		d.Control = func(_, _ string, c syscall.RawConn) error { return setUserTimeout(c, packetWriteTimeout) }
+		d.Control = UserTimeoutControl(packetWriteTimeout)
 	}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
