@@ -28,7 +28,15 @@ type Client struct {
 
 // New returns a client for the node at baseURL (e.g. http://127.0.0.1:8545).
 func New(baseURL string) *Client {
-	return &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	return NewWithHTTPClient(baseURL, &http.Client{Timeout: 30 * time.Second})
+}
+
+// NewWithHTTPClient returns a client for the node at baseURL that makes
+// every request, the event stream's websocket included, with hc: for a
+// custom dialer or transport (the fault tests dial into a node's network
+// namespace). hc.Timeout bounds each request and each stream's opening.
+func NewWithHTTPClient(baseURL string, hc *http.Client) *Client {
+	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc}
 }
 
 // Error is a refusal from the API, with its stable code.
@@ -199,7 +207,7 @@ func (c *Client) Events(ctx context.Context, opt EventsOptions) (*Stream, error)
 		q.Set("topic", *opt.Topic)
 	}
 	u.RawQuery = q.Encode()
-	conn, _, err := websocket.Dial(ctx, u.String(), nil)
+	conn, _, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: c.http})
 	if err != nil {
 		return nil, fmt.Errorf("open event stream: %w", err)
 	}

@@ -4,7 +4,9 @@
 // Refusals come back as *Error with the API's stable code (IsCode);
 // Error.Retryable marks those about the node's load rather than the
 // transaction (busy, with RetryAfter; mempool_full; rate_limited).
-// threshold.go reads a group's opening committees and a transaction's
+// NewWithHTTPClient takes the http.Client to use for every request and
+// the event stream (a custom dialer: the fault tests dial into a node's
+// network namespace). threshold.go reads a group's opening committees and a transaction's
 // openings; no share or identity key ever goes to a node.
 //
 // A 202 from a submission is pending, not durable: the node's mempool is

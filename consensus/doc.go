@@ -67,4 +67,14 @@
 // non-voters (observers) when the leader adds them. Stop hands leadership
 // over before shutting down, so a graceful restart costs no election
 // timeout.
+//
+// Raft's outbound connections carry TCP_USER_TIMEOUT = 2 s
+// (p2p.UserTimeoutControl): one in use when a partition began is aborted
+// after 2 s of unacknowledged data, and raft re-dials, instead of sitting
+// in TCP's doubling retransmission timeout past the heal (ss showed the
+// leader's connections to a healed follower at rto 1.6 s, backoff 3 after
+// a 3 s cut). In faults.TestNetworkPartitions, long form, the slowest
+// healed validator's time to converge fell from 3.3–3.9 s to 1.15 s
+// (0.55–1.15 s over the 15 heals of validators, one run against two
+// before).
 package consensus

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/veilchain/veil/p2p"
 )
 
 // TLSStreamLayer is a raft.StreamLayer whose connections are mutual TLS:
@@ -102,10 +103,21 @@ func NewTLSStreamLayer(bind string, advertise net.Addr, serverTLS *tls.Config, c
 // Addr is the advertised address.
 func (s *TLSStreamLayer) Addr() net.Addr { return s.advertise }
 
+// connUserTimeout is the TCP_USER_TIMEOUT of raft's outbound connections:
+// above any round trip between data centres and the leader lease of both
+// timing profiles, below raft's 10 s RPC timeout. Without it a connection
+// in use when a partition began kept retransmitting with a doubling
+// timeout, and after the heal the leader's appends and heartbeats to the
+// healed node waited up to seconds for the next retransmission (seen with
+// ss in TestNetworkPartitions: rto 1.6 s, backoff 3, after a 3 s cut).
+const connUserTimeout = 2 * time.Second
+
 // Dial opens a TLS connection to a raft server, completing the handshake
 // within timeout so that a refused certificate fails here, not mid-RPC.
+// The connection is aborted once data it sent stays unacknowledged for
+// connUserTimeout, so raft re-dials instead of waiting out TCP's backoff.
 func (s *TLSStreamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	d := &net.Dialer{Timeout: timeout}
+	d := &net.Dialer{Timeout: timeout, Control: p2p.UserTimeoutControl(connUserTimeout)}
 	conn, err := tls.DialWithDialer(d, "tcp", string(address), s.clientTLS(address))
 	if err != nil {
 		return nil, fmt.Errorf("dial raft peer %s: %w", address, err)

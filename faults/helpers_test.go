@@ -145,6 +145,17 @@ type netOptions struct {
 
 	// Tweak is the last change to each node's config (c.NodeID says which).
 	Tweak func(*node.Config)
+	// Sandbox, if set, runs each node in a place of its own (netLab: a
+	// network namespace): its listen host, its process, its API client.
+	Sandbox sandbox
+}
+
+// sandbox places node i: the host it listens on, the command that runs
+// its process, the client that reaches its API.
+type sandbox interface {
+	Host(i int) string
+	Command(i int, name string, args ...string) *exec.Cmd
+	Client(i int, url string) *client.Client
 }
 
 type network struct {
@@ -156,6 +167,7 @@ type network struct {
 	blockInterval time.Duration
 	height        atomic.Uint64 // highest height seen on any node (for tx expiry)
 	issuers       map[string]*groupIssuer
+	sandbox       sandbox // nil: loopback
 }
 
 // startNetwork creates a local network (node.InitLocal, fast timing) in a
@@ -172,7 +184,11 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 	if opt.Validators == 0 {
 		opt.Validators = node.DefaultValidators(opt.Nodes)
 	}
-	l, err := node.InitLocal(dir, node.LocalOptions{Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Timing: "fast",
+	var hosts []string
+	for i := 1; opt.Sandbox != nil && i <= opt.Nodes; i++ {
+		hosts = append(hosts, opt.Sandbox.Host(i))
+	}
+	l, err := node.InitLocal(dir, node.LocalOptions{Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Timing: "fast", Hosts: hosts,
 		Tweak: func(c *node.Config) {
 			c.BlockInterval = node.Duration{Duration: opt.BlockInterval}
 			c.LogLevel = "info"
@@ -186,15 +202,19 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &network{t: t, layout: l, chainID: "veil-local", validators: opt.Validators, blockInterval: opt.BlockInterval}
+	n := &network{t: t, layout: l, chainID: "veil-local", validators: opt.Validators, blockInterval: opt.BlockInterval, sandbox: opt.Sandbox}
 	for i := 1; i <= opt.Nodes; i++ {
 		cfg, err := node.ReadConfig(node.ConfigPath(l, i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		url := "http://" + cfg.APIAddr
+		c := client.New(url)
+		if opt.Sandbox != nil {
+			c = opt.Sandbox.Client(i, url)
+		}
 		n.nodes = append(n.nodes, &nodeProc{idx: i, id: l.NodeID(i), config: node.ConfigPath(l, i), url: url,
-			log: filepath.Join(l.NodeDir(i), "node.log"), c: client.New(url)})
+			log: filepath.Join(l.NodeDir(i), "node.log"), c: c})
 	}
 	t.Cleanup(n.cleanup)
 	for i := 1; i <= opt.Nodes; i++ {
@@ -237,6 +257,9 @@ func (n *network) start(i int) {
 	p.starts++
 	fmt.Fprintf(f, "\n=== faults: start #%d of %s at %s\n", p.starts, p.id, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(veilBin.path, "node", "start", "--config", p.config)
+	if n.sandbox != nil {
+		cmd = n.sandbox.Command(i, veilBin.path, "node", "start", "--config", p.config)
+	}
 	cmd.Stdout, cmd.Stderr = f, f
 	// If this test process dies without its cleanups (a panic, a -timeout),
 	// the kernel kills the node too.

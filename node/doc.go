@@ -96,4 +96,9 @@
 // commits: an observer started empty reached the head of 15,903 txs in
 // 13.4 s, 0.88 of cores ÷ Verify with its process start included
 // (scripts/bench-catchup.sh).
+//
+// Local networks: InitLocal writes a network's genesis layout and one
+// config per node on free loopback ports; LocalOptions.Hosts gives each
+// node a listen host of its own instead (the fault tests run every node
+// in its own network namespace at an address that exists only there).
 package node

@@ -7,12 +7,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/veilchain/veil/genesis"
 )
 
-// LocalOptions describes a local network on this machine's loopback.
+// LocalOptions describes a local network on this machine: on loopback,
+// or on the hosts Hosts gives.
 type LocalOptions struct {
 	ChainID string
 	Nodes   int
@@ -25,7 +27,12 @@ type LocalOptions struct {
 	// failure, like 3). The others are observers.
 	Validators int
 	Timing     string // "fast" (default for local networks) or "lan"
-	Tweak      func(*Config)
+	// Hosts, if set, gives node i the listen host Hosts[i-1] for gossip,
+	// raft and API instead of 127.0.0.1: an address that exists only in
+	// that node's own network namespace (the fault tests' partitions).
+	// Ports are picked as usual; a fresh namespace has all of them free.
+	Hosts []string
+	Tweak func(*Config)
 }
 
 // DefaultValidators is the number of voters for a network of n nodes.
@@ -62,6 +69,9 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	if opt.Timing == "" {
 		opt.Timing = "fast"
 	}
+	if len(opt.Hosts) != 0 && len(opt.Hosts) != opt.Nodes {
+		return nil, fmt.Errorf("local network: %d hosts for %d nodes", len(opt.Hosts), opt.Nodes)
+	}
 	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Members: opt.Members})
 	if err != nil {
 		return nil, err
@@ -70,7 +80,13 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := func(i, k int) string { return fmt.Sprintf("127.0.0.1:%d", ports[3*(i-1)+k]) }
+	addr := func(i, k int) string {
+		host := "127.0.0.1"
+		if len(opt.Hosts) > 0 {
+			host = opt.Hosts[i-1]
+		}
+		return net.JoinHostPort(host, strconv.Itoa(ports[3*(i-1)+k]))
+	}
 	var vals []Peer
 	for i := 1; i <= opt.Validators; i++ {
 		vals = append(vals, Peer{ID: l.NodeID(i), RaftAddr: addr(i, 1)})

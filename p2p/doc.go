@@ -23,6 +23,23 @@
 //     length: 8 connections stalled inside declared 16 MiB frames held
 //     128 MiB before (TestRequestStreamGarbage).
 //
+// # Partitions
+//
+// The persistent packet connection to a peer is dialled with
+// TCP_USER_TIMEOUT = 2 s (packetWriteTimeout; Linux): while a peer is cut
+// off, writes still land in the kernel's send buffer and TCP retransmits
+// them with a doubling timeout, so without it the probes and acks queued
+// behind that backlog arrived seconds after the partition healed and
+// memberlist fell back to TCP probes or declared the healed node dead
+// again. Now the connection is aborted once its data stays unacknowledged
+// for 2 s and the next packet dials a fresh one. Measured by the faults
+// package's TestNetworkPartitions (real links cut in network namespaces,
+// short form, one run each): 21 "UDP probes failed" fallbacks over its
+// five cases without the option, 4 with it. A zero window held for 2 s
+// aborts it too, as the 2 s write deadline already did once the send
+// buffer filled. UserTimeoutControl gives package consensus the same
+// option for raft's connections.
+//
 // It imports no other veil package and knows no chain types: the node layer
 // wires its handlers to the mempool and the block store.
 //

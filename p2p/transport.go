@@ -224,6 +224,16 @@ func (t *transport) Shutdown() error {
 // proves who serves addr, which is reported to onBinding.
 func (t *transport) dial(ctx context.Context, addr, name string, typ byte) (net.Conn, string, error) {
 	var d net.Dialer
+	if typ == connPacket {
+		// A packet connection's writes land in the kernel's send buffer
+		// even while the peer is cut off; TCP then retransmits with a
+		// doubling timeout, so after a partition heals the packets queued
+		// behind that backlog (memberlist's probes and acks) arrive seconds
+		// late and a healed node is declared dead again. Unacknowledged
+		// for packetWriteTimeout, the connection is aborted instead and
+		// the next packet dials a fresh one.
+		d.Control = UserTimeoutControl(packetWriteTimeout)
+	}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("p2p: dial %s: %w", addr, err)
