@@ -301,6 +301,21 @@ func syncChain(b testing.TB, f *fixture, txs []*Tx, per int) [][]byte {
 	return raws
 }
 
+// syncTxs signs the 1,000 anonymous transactions of alice that the sync
+// benchmarks commit, in blocks of 20 (not benchTxs: those expire at height
+// 10).
+func syncTxs(b *testing.B, f *fixture) []*Tx {
+	mk := f.members["alice"]
+	txs := make([]*Tx, 1000)
+	for i := range txs {
+		txs[i] = &Tx{ChainID: testChain, Expiry: 900, Nonce: f.nonce(), Group: "acme", Epoch: mk.Epoch(), Topic: "sync", Payload: []byte("a payload of moderate size, like an invoice reference or a hash")}
+		if err := txs[i].SignAnonymous(f.key(mk), mk, false, f.rnd); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return txs
+}
+
 // BenchmarkSync times a fresh ledger catching up a chain of 1,000
 // transactions in 50 blocks of 20 (a block of the 4-node network at
 // saturation on 2 cores holds 20–40), verifying every signature once, as
@@ -315,15 +330,7 @@ func syncChain(b testing.TB, f *fixture, txs []*Tx, per int) [][]byte {
 // time ÷ the sync's, so both see the same machine.
 func BenchmarkSync(b *testing.B) {
 	f := newFixture(b, "alice")
-	// Signed here, not from benchTxs: those expire at height 10.
-	mk := f.members["alice"]
-	txs := make([]*Tx, 1000)
-	for i := range txs {
-		txs[i] = &Tx{ChainID: testChain, Expiry: 900, Nonce: f.nonce(), Group: "acme", Epoch: mk.Epoch(), Topic: "sync", Payload: []byte("a payload of moderate size, like an invoice reference or a hash")}
-		if err := txs[i].SignAnonymous(f.key(mk), mk, false, f.rnd); err != nil {
-			b.Fatal(err)
-		}
-	}
+	txs := syncTxs(b, f)
 	raws := syncChain(b, f, txs, 20)
 	key, _ := f.ledger.GroupKey("acme", 0)
 	bare := func() time.Duration {

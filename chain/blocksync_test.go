@@ -106,14 +106,7 @@ func TestCheckBlocks(t *testing.T) {
 // share of sync time that checking a peer's reply first adds.
 func BenchmarkCheckBlocks(b *testing.B) {
 	f := newFixture(b, "alice")
-	mk := f.members["alice"]
-	txs := make([]*Tx, 1000)
-	for i := range txs {
-		txs[i] = &Tx{ChainID: testChain, Expiry: 900, Nonce: f.nonce(), Group: "acme", Epoch: mk.Epoch(), Topic: "sync", Payload: []byte("a payload of moderate size, like an invoice reference or a hash")}
-		if err := txs[i].SignAnonymous(f.key(mk), mk, false, f.rnd); err != nil {
-			b.Fatal(err)
-		}
-	}
+	txs := syncTxs(b, f)
 	raws := syncChain(b, f, txs, 20)
 	var check, sync time.Duration
 	for b.Loop() {

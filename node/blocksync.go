@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +41,7 @@ var refusalReasons = [...]string{refusedFraming, refusedEmpty, refusedMalformed,
 const (
 	blockSyncPeerTimeout = 10 * time.Second
 	distrustFor          = time.Minute
+	maxDistrustedPeers   = 1024
 )
 
 // blockSync is this node's state as a block sync requester: the peers it
@@ -49,8 +49,7 @@ const (
 type blockSync struct {
 	peerTimeout time.Duration // blockSyncPeerTimeout; tests shorten it before Run
 
-	mu         sync.Mutex
-	distrusted map[string]time.Time // peer → until
+	distrusted *expiring[string] // peers asked last, until distrustFor has passed
 
 	refused [len(refusalReasons)]atomic.Uint64
 
@@ -60,23 +59,11 @@ type blockSync struct {
 }
 
 func (s *blockSync) distrust(peer string, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.distrusted == nil {
-		s.distrusted = map[string]time.Time{}
-	}
-	s.distrusted[peer] = now.Add(distrustFor)
+	s.distrusted.add(peer, now, now.Add(distrustFor))
 }
 
 func (s *blockSync) isDistrusted(peer string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	until, ok := s.distrusted[peer]
-	if ok && now.After(until) {
-		delete(s.distrusted, peer)
-		return false
-	}
-	return ok
+	return s.distrusted.has(peer, now)
 }
 
 func (s *blockSync) count(reason string) {

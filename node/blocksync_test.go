@@ -202,9 +202,10 @@ func TestBlockSyncRefusesLyingPeer(t *testing.T) {
 	}
 	obs.syncer.peerTimeout = time.Second // the stalling lie costs a second, not ten
 	putLiarFirst := func() {
-		obs.syncer.mu.Lock()
-		obs.syncer.distrusted = map[string]time.Time{"node-1": time.Now().Add(time.Hour), "node-2": time.Now().Add(time.Hour)}
-		obs.syncer.mu.Unlock()
+		now := time.Now()
+		obs.syncer.distrusted.add("node-1", now, now.Add(time.Hour))
+		obs.syncer.distrusted.add("node-2", now, now.Add(time.Hour))
+		obs.syncer.distrusted.add(liar, now, now) // trusted again from now on
 	}
 	putLiarFirst()
 	began := time.Now()

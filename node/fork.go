@@ -59,7 +59,7 @@ type forkWatch struct {
 	mu          sync.Mutex
 	byPeer      map[string]api.ForkConflict // with each peer, the conflict at the lowest height found
 	pairs       map[forkPair]bool           // counted conflicts
-	unconfirmed map[forkPair]time.Time      // claims that did not check out, not refetched until then
+	unconfirmed *expiring[forkPair]         // claims that did not check out, not refetched for unconfirmedFor
 	metaSeen    map[string]chain.Head       // each peer's head as last compared
 	next        int                         // round robin over peers for the pull
 }
@@ -70,7 +70,7 @@ type forkPair struct {
 }
 
 func newForkWatch() *forkWatch {
-	return &forkWatch{byPeer: map[string]api.ForkConflict{}, pairs: map[forkPair]bool{}, unconfirmed: map[forkPair]time.Time{}, metaSeen: map[string]chain.Head{}}
+	return &forkWatch{byPeer: map[string]api.ForkConflict{}, pairs: map[forkPair]bool{}, unconfirmed: newExpiring[forkPair](maxForkPairs), metaSeen: map[string]chain.Head{}}
 }
 
 // record remembers the hash of a block this node committed.
@@ -299,8 +299,9 @@ func (n *Node) suspect(ctx context.Context, peer string, height uint64, local, t
 	key := forkPair{peer, height}
 	now := time.Now()
 	n.fork.mu.Lock()
-	skip := n.fork.pairs[key] || now.Before(n.fork.unconfirmed[key])
+	skip := n.fork.pairs[key]
 	n.fork.mu.Unlock()
+	skip = skip || n.fork.unconfirmed.has(key, now)
 	if skip {
 		return
 	}
@@ -311,12 +312,7 @@ func (n *Node) suspect(ctx context.Context, peer string, height uint64, local, t
 	if err != nil {
 		n.log.Warn("fork check: a peer's differing hash did not check out; not a fork alarm", "peer", peer, "height", height,
 			"local_hash", hex.EncodeToString(local[:]), "peer_hash", hex.EncodeToString(theirs[:]), "err", err)
-		n.fork.mu.Lock()
-		if len(n.fork.unconfirmed) >= maxForkPairs {
-			clear(n.fork.unconfirmed)
-		}
-		n.fork.unconfirmed[key] = now.Add(unconfirmedFor)
-		n.fork.mu.Unlock()
+		n.fork.unconfirmed.add(key, now, now.Add(unconfirmedFor))
 		return
 	}
 	c := api.ForkConflict{Peer: peer, Height: height, LocalHash: hex.EncodeToString(local[:]), PeerHash: hex.EncodeToString(theirs[:]), PeerProposer: b.Proposer, DetectedAt: now.UTC()}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,9 +27,9 @@ const (
 // as Stats.GossipSent): with them, copies per transaction across a network
 // is a plain sum over its nodes' metrics.
 type gossipState struct {
-	pulledOut atomic.Uint64 // transactions sent in answer to a peer's pull
-	pulledIn  atomic.Uint64 // transactions admitted from this node's pulls
-	refused   refusedPulls
+	pulledOut atomic.Uint64       // transactions sent in answer to a peer's pull
+	pulledIn  atomic.Uint64       // transactions admitted from this node's pulls
+	refused   *expiring[[32]byte] // transactions refused after a pull (refusedFor)
 }
 
 // refusedFor is how long a transaction this node refused after pulling it
@@ -43,35 +42,6 @@ const (
 	refusedFor    = 10 * time.Second
 	maxRefusedIDs = 4096
 )
-
-type refusedPulls struct {
-	mu    sync.Mutex
-	until map[[32]byte]time.Time
-}
-
-// add remembers id as refused from now; it reports whether id is new, so
-// that each refusal is logged once.
-func (r *refusedPulls) add(id [32]byte, now time.Time) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.until == nil || len(r.until) >= maxRefusedIDs {
-		r.until = map[[32]byte]time.Time{} // a flood of refusals only costs re-fetching
-	}
-	t, ok := r.until[id]
-	r.until[id] = now.Add(refusedFor)
-	return !ok || now.After(t)
-}
-
-func (r *refusedPulls) has(id [32]byte, now time.Time) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	t, ok := r.until[id]
-	if ok && now.After(t) {
-		delete(r.until, id)
-		return false
-	}
-	return ok
-}
 
 // txCopiesSent is how many transaction copies this node has sent to
 // peers: gossip pushes plus answers to anti-entropy pulls.
@@ -273,7 +243,7 @@ func (n *Node) pullFrom(ctx context.Context, peer string) error {
 			// still missing.
 		default:
 			id := txs[i].ID()
-			if n.gossip.refused.add(id, now) {
+			if n.gossip.refused.add(id, now, now.Add(refusedFor)) {
 				n.log.Info("anti-entropy: refused a transaction a peer holds pending", "peer", peer, "tx", fmt.Sprintf("%x", id[:8]), "err", err)
 			}
 		}

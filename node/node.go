@@ -80,6 +80,8 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	}
 	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192), selfGone: make(chan struct{}), fork: newForkWatch()}
 	nd := n // n is nil once New returns an error
+	n.gossip.refused = newExpiring[[32]byte](maxRefusedIDs)
+	n.syncer.distrusted = newExpiring[string](maxDistrustedPeers)
 	defer func() {
 		if err != nil {
 			nd.close()
