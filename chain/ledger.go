@@ -895,6 +895,14 @@ func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
 	case len(b.Txs) > MaxBlockTxs:
 		return errorf(ErrTooLarge, "block %d holds %d transactions", b.Height, len(b.Txs))
 	}
+	return l.CheckProposer(b, hash)
+}
+
+// CheckProposer checks that b, whose hash is hash, is signed by a
+// validator whose certificate is not revoked at the head: Apply's check,
+// and fork detection's for a peer's block that does not extend this
+// node's chain. The error wraps ErrBlockProposer.
+func (l *Ledger) CheckProposer(b *Block, hash [32]byte) error {
 	key, ok := l.validators[b.Proposer]
 	if !ok {
 		return fmt.Errorf("%w: block %d proposer %q is not a validator", ErrBlockProposer, b.Height, b.Proposer)
@@ -906,7 +914,7 @@ func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
 		return fmt.Errorf("%w: block %d proposer %q has a revoked certificate", ErrBlockProposer, b.Height, b.Proposer)
 	}
 	if !ed25519.Verify(key, hash[:], b.Signature) {
-		return fmt.Errorf("%w: block %d: bad proposer signature", ErrBlockProposer, b.Height)
+		return fmt.Errorf("%w: block %d: bad signature of proposer %s", ErrBlockProposer, b.Height, b.Proposer)
 	}
 	return nil
 }

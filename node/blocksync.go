@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -110,9 +109,6 @@ func reasonOf(err error) string {
 // u32-length-prefixed blocks from..to this node holds, at most
 // maxBlocksPerReq of them and about maxBlockReply bytes.
 func (n *Node) serveBlocks(_ context.Context, from, to uint64) ([]byte, error) {
-	if from == 0 || to < from {
-		return nil, fmt.Errorf("want heights 1 ≤ from ≤ to, got %d..%d", from, to)
-	}
 	last := uint64(math.MaxUint64)
 	if from <= math.MaxUint64-(maxBlocksPerReq-1) {
 		last = from + maxBlocksPerReq - 1
@@ -131,10 +127,10 @@ func (n *Node) serveBlocks(_ context.Context, from, to uint64) ([]byte, error) {
 
 // handleBlocks answers reqBlocks: serveBlocks, or the lie a test installed.
 func (n *Node) handleBlocks(ctx context.Context, _ string, req []byte) ([]byte, error) {
-	if len(req) != 16 {
-		return nil, errors.New("want u64 from ‖ u64 to")
+	from, to, err := decodeRange(req, 0) // serveBlocks answers at most maxBlocksPerReq
+	if err != nil {
+		return nil, err
 	}
-	from, to := binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
 	if lie := n.syncer.serve.Load(); lie != nil {
 		return (*lie)(ctx, from, to)
 	}
@@ -154,8 +150,7 @@ func (n *Node) FetchBlocks(ctx context.Context, from, to uint64) ([][]byte, erro
 	if from == 0 || to < from {
 		return nil, fmt.Errorf("fetch blocks %d..%d: want 1 ≤ from ≤ to", from, to)
 	}
-	req := binary.BigEndian.AppendUint64(nil, from)
-	req = binary.BigEndian.AppendUint64(req, to)
+	req := encodeRange(from, to)
 	var errs []error
 	for _, peer := range n.syncPeers(from) {
 		blocks, reason, err := n.fetchFrom(ctx, peer, req, from, to)

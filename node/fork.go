@@ -2,11 +2,8 @@ package node
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -127,7 +124,7 @@ func (n *Node) hashAt(height uint64) ([32]byte, error) {
 
 func (n *Node) registerForkHandlers() {
 	n.cluster.HandleRequest(reqHashes, func(_ context.Context, _ string, req []byte) ([]byte, error) {
-		from, to, err := decodeHashesRequest(req)
+		from, to, err := decodeRange(req, maxHashesPerReq)
 		if err != nil {
 			return nil, err
 		}
@@ -145,23 +142,6 @@ func (n *Node) registerForkHandlers() {
 		}
 		return out, nil
 	})
-}
-
-func encodeHashesRequest(from, to uint64) []byte {
-	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, from), to)
-}
-
-// decodeHashesRequest reads u64 from ‖ u64 to: 1 ≤ from ≤ to, at most
-// maxHashesPerReq heights.
-func decodeHashesRequest(req []byte) (from, to uint64, err error) {
-	if len(req) != 16 {
-		return 0, 0, errors.New("want u64 from ‖ u64 to")
-	}
-	from, to = binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
-	if from == 0 || to < from || to-from >= maxHashesPerReq {
-		return 0, 0, fmt.Errorf("heights %d..%d: want 1 ≤ from ≤ to, at most %d heights", from, to, maxHashesPerReq)
-	}
-	return from, to, nil
 }
 
 // decodeHashesReply splits an answer to a reqHashes for from..to: the
@@ -271,7 +251,7 @@ func (n *Node) compareWindow(ctx context.Context, p forkPeer) error {
 	from := max(1, to+1-min(to, forkWindow))
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	resp, err := n.cluster.Request(rctx, p.id, reqHashes, encodeHashesRequest(from, to))
+	resp, err := n.cluster.Request(rctx, p.id, reqHashes, encodeRange(from, to))
 	if err != nil {
 		return fmt.Errorf("hashes %d..%d: %w", from, to, err)
 	}
@@ -335,7 +315,7 @@ func (n *Node) suspect(ctx context.Context, peer string, height uint64, local, t
 func (n *Node) peerBlock(ctx context.Context, peer string, height uint64) (*chain.Block, error) {
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	body, err := n.cluster.Request(rctx, peer, reqBlocks, encodeHashesRequest(height, height))
+	body, err := n.cluster.Request(rctx, peer, reqBlocks, encodeRange(height, height))
 	if err != nil {
 		return nil, fmt.Errorf("fetch block %d: %w", height, err)
 	}
@@ -365,13 +345,5 @@ func (n *Node) checkForeignBlock(b *chain.Block, height uint64, want [32]byte) e
 	case hash != want:
 		return fmt.Errorf("block hashes to %x, the peer claimed %x", hash[:8], want[:8])
 	}
-	for _, v := range n.ledger.Genesis().Validators {
-		if v.ID == b.Proposer {
-			if !ed25519.Verify(v.PublicKey, hash[:], b.Signature) {
-				return fmt.Errorf("block %d: bad signature of proposer %s", height, b.Proposer)
-			}
-			return nil
-		}
-	}
-	return fmt.Errorf("block %d proposer %q is not a validator", height, b.Proposer)
+	return n.ledger.CheckProposer(b, hash)
 }

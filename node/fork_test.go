@@ -322,16 +322,16 @@ func TestForkDetectedOnBothSides(t *testing.T) {
 // re-encodes to, or an error; a reply of any bytes to any decoded range
 // gives at most the hashes asked, each its 32 bytes, or an error.
 func FuzzForkHashes(f *testing.F) {
-	f.Add(encodeHashesRequest(1, 64), bytes.Repeat([]byte{0xab}, 64*32))
-	f.Add(encodeHashesRequest(100, 100), make([]byte, 32))
-	f.Add(encodeHashesRequest(5, 4), []byte{1, 2, 3})
-	f.Add(encodeHashesRequest(1, maxHashesPerReq+1), []byte{})
+	f.Add(encodeRange(1, 64), bytes.Repeat([]byte{0xab}, 64*32))
+	f.Add(encodeRange(100, 100), make([]byte, 32))
+	f.Add(encodeRange(5, 4), []byte{1, 2, 3})
+	f.Add(encodeRange(1, maxHashesPerReq+1), []byte{})
 	f.Fuzz(func(t *testing.T, req, resp []byte) {
-		from, to, err := decodeHashesRequest(req)
+		from, to, err := decodeRange(req, maxHashesPerReq)
 		if err != nil {
 			return
 		}
-		if from == 0 || to < from || to-from >= maxHashesPerReq || !bytes.Equal(encodeHashesRequest(from, to), req) {
+		if from == 0 || to < from || to-from >= maxHashesPerReq || !bytes.Equal(encodeRange(from, to), req) {
 			t.Fatalf("decoded %q to %d..%d", req, from, to)
 		}
 		hashes, err := decodeHashesReply(resp, from, to)
@@ -375,7 +375,7 @@ func TestForkClaimWithoutValidatorSignatureRaisesNoAlarm(t *testing.T) {
 		return b, nil
 	}
 	liar.cluster.HandleRequest(reqHashes, func(_ context.Context, _ string, req []byte) ([]byte, error) {
-		from, to, err := decodeHashesRequest(req)
+		from, to, err := decodeRange(req, maxHashesPerReq)
 		if err != nil {
 			return nil, err
 		}
@@ -391,7 +391,7 @@ func TestForkClaimWithoutValidatorSignatureRaisesNoAlarm(t *testing.T) {
 		return out, nil
 	})
 	liar.cluster.HandleRequest(reqBlocks, func(_ context.Context, _ string, req []byte) ([]byte, error) {
-		from, _, err := decodeHashesRequest(req)
+		from, _, err := decodeRange(req, maxHashesPerReq)
 		if err != nil {
 			return nil, err
 		}

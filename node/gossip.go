@@ -80,6 +80,24 @@ func (n *Node) registerHandlers() {
 	n.cluster.HandleRequest(reqBlocks, n.handleBlocks)
 }
 
+// encodeRange is the body of reqBlocks and reqHashes: u64 from ‖ u64 to.
+func encodeRange(from, to uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, from), to)
+}
+
+// decodeRange reads a range request: 1 ≤ from ≤ to and, if maxHeights is
+// not 0, at most maxHeights heights.
+func decodeRange(req []byte, maxHeights uint64) (from, to uint64, err error) {
+	if len(req) != 16 {
+		return 0, 0, errors.New("want u64 from ‖ u64 to")
+	}
+	from, to = binary.BigEndian.Uint64(req), binary.BigEndian.Uint64(req[8:])
+	if from == 0 || to < from || (maxHeights != 0 && to-from >= maxHeights) {
+		return 0, 0, fmt.Errorf("heights %d..%d: want 1 ≤ from ≤ to, at most %d heights (0: any)", from, to, maxHeights)
+	}
+	return from, to, nil
+}
+
 func appendChunk(b, chunk []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(chunk)))
 	return append(b, chunk...)
