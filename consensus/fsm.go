@@ -42,8 +42,8 @@ type fsm struct {
 	onApplied func(*chain.Applied)
 	log       *slog.Logger
 	stop      <-chan struct{}
-	fault     *fault
-	restores  atomic.Int64 // snapshots restored, for tests and stats
+	fault     *storage.Fault // the orderer's: what stops this node's ordering
+	restores  atomic.Int64   // snapshots restored, for tests and stats
 
 	// gate is held while the fsm writes the ledger; closed (set by close)
 	// turns every later entry away, so that the node may close its
@@ -98,7 +98,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if f.closed {
 		return applyResult{err: errFSMClosed}
 	}
-	if err := f.fault.get(); err != nil {
+	if err := f.fault.Err(); err != nil {
 		return applyResult{err: err}
 	}
 	a, err := f.ledger.Apply(context.Background(), l.Data)
@@ -115,7 +115,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 		// A storage fault: this node cannot follow the chain. Stopping is
 		// safer than diverging (skipping it would leave a gap); the node
 		// restarts once fixed and raft replays the entry.
-		err = f.fault.set(fmt.Errorf("apply raft entry %d: %w", l.Index, err))
+		err = f.fault.Set(fmt.Errorf("apply raft entry %d: %w", l.Index, err))
 	}
 	return applyResult{applied: a, err: err}
 }
@@ -126,7 +126,7 @@ type snapshot struct{ head chain.Head }
 // Snapshot captures the chain head (raft.FSM). After a fault it refuses:
 // the head would lag the index raft records for the snapshot.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
-	if err := f.fault.get(); err != nil {
+	if err := f.fault.Err(); err != nil {
 		return nil, fmt.Errorf("no snapshot after a fault: %w", err)
 	}
 	return snapshot{head: f.ledger.Head()}, nil
@@ -171,14 +171,14 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			if we := (*storage.WriteError)(nil); errors.As(err, &we) {
 				// No retry can write; raft's restore error would lose
 				// this one's text, so the fault keeps it.
-				return f.fault.set(fmt.Errorf("restore snapshot at height %d: %w", target.Height, err))
+				return f.fault.Set(fmt.Errorf("restore snapshot at height %d: %w", target.Height, err))
 			}
 			f.log.Warn("block sync for snapshot restore failed; retrying", "err", err, "in", backoff)
 			select {
 			case <-f.stop:
 				return fmt.Errorf("restore snapshot at height %d: stopped", target.Height)
-			case <-f.fault.done:
-				return fmt.Errorf("restore snapshot at height %d: %w", target.Height, f.fault.get())
+			case <-f.fault.Done():
+				return fmt.Errorf("restore snapshot at height %d: %w", target.Height, f.fault.Err())
 			case <-time.After(backoff):
 			}
 			backoff = min(2*backoff, 5*time.Second)
@@ -238,50 +238,20 @@ func (f *fsm) catchUp(from, to uint64) error {
 	return nil
 }
 
-// fault latches the first error that stops this node's ordering: a block
-// it cannot apply, a failed write to the raft store or snapshot store.
-type fault struct {
-	once sync.Once
-	done chan struct{}
-	err  error
-}
-
-func newFault() *fault { return &fault{done: make(chan struct{})} }
-
-// set latches err unless an error is latched already, and returns the
-// latched one.
-func (f *fault) set(err error) error {
-	f.once.Do(func() {
-		f.err = err
-		close(f.done)
-	})
-	<-f.done
-	return f.err
-}
-
-func (f *fault) get() error {
-	select {
-	case <-f.done:
-		return f.err
-	default:
-		return nil
-	}
-}
-
 // faultSnapshots is raft's snapshot store with its write errors latched:
 // raft formats them with %v, which would lose the ENOSPC a node must
 // report, and only logs them.
 type faultSnapshots struct {
 	raft.SnapshotStore
 	dir   string
-	fault *fault
+	fault *storage.Fault
 }
 
 func (s faultSnapshots) fail(err error) error {
 	if err == nil {
 		return nil
 	}
-	s.fault.set(&storage.WriteError{Dir: s.dir, Err: err})
+	s.fault.Set(&storage.WriteError{Dir: s.dir, Err: err})
 	return err
 }
 

@@ -102,7 +102,7 @@ type Orderer struct {
 
 	leaderChanges atomic.Int64 // leaders observed taking office
 	observer      *raft.Observer
-	fault         *fault
+	fault         *storage.Fault // a block it cannot apply, a failed raft store or snapshot write
 }
 
 // New starts raft for this node. logs is the node's raft log and stable
@@ -141,7 +141,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		}
 		return nil, fmt.Errorf("raft snapshot store: %w", err)
 	}
-	flt := newFault()
+	flt := storage.NewFault()
 	snaps := faultSnapshots{SnapshotStore: files, dir: snapDir, fault: flt}
 
 	rc := raft.DefaultConfig()
@@ -179,7 +179,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 	r, err := raft.NewRaft(rc, o.fsm, logs, haltOnFault{logs}, snaps, trans)
 	if err != nil {
 		trans.Close()
-		if ferr := flt.get(); ferr != nil {
+		if ferr := flt.Err(); ferr != nil {
 			err = ferr // raft's text would hide it
 		} else if ferr := logs.Fault().Err(); ferr != nil {
 			err = ferr
@@ -206,10 +206,10 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 // write to the raft log, stable store or snapshot store. Fault says
 // which; the node must stop. Raft replays its log on restart, and the
 // ledger applies by height, so nothing is lost or applied twice.
-func (o *Orderer) Failed() <-chan struct{} { return o.fault.done }
+func (o *Orderer) Failed() <-chan struct{} { return o.fault.Done() }
 
 // Fault returns the error Failed reports, or nil.
-func (o *Orderer) Fault() error { return o.fault.get() }
+func (o *Orderer) Fault() error { return o.fault.Err() }
 
 // watchStore shuts raft down as soon as the raft store fails: raft panics
 // when it cannot persist a new term, and one arrives within an election
@@ -222,7 +222,7 @@ func (o *Orderer) watchStore() {
 		return
 	case <-o.logs.Fault().Done():
 	}
-	o.fault.set(o.logs.Fault().Err())
+	o.fault.Set(o.logs.Fault().Err())
 	o.raft.Shutdown() // Stop waits for it, bounded
 }
 
@@ -287,7 +287,7 @@ func (o *Orderer) compactLog() {
 			return
 		case <-tick.C:
 		}
-		if o.fault.get() != nil {
+		if o.fault.Err() != nil {
 			continue // the FSM refuses snapshots; the node is stopping
 		}
 		entries, size := o.logs.LogSize()
@@ -421,7 +421,7 @@ func (o *Orderer) produce() {
 				continue
 			}
 		}
-		if !o.IsLeader() || o.fault.get() != nil {
+		if !o.IsLeader() || o.fault.Err() != nil {
 			leading = false
 			continue
 		}

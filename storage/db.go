@@ -104,7 +104,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{ldb: ldb, dir: dir, fault: newFault()}
+	db := &DB{ldb: ldb, dir: dir, fault: NewFault()}
 	if err := db.checkVersion(); err != nil {
 		_ = ldb.Close()
 		if IsDiskFull(err) {

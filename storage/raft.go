@@ -96,7 +96,7 @@ func OpenRaftStore(dir string) (*RaftStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &RaftStore{ldb: ldb, dir: dir, fault: newFault(), compact: make(chan struct{}, 1), done: make(chan struct{}), compacted: make(chan struct{})}
+	s := &RaftStore{ldb: ldb, dir: dir, fault: NewFault(), compact: make(chan struct{}, 1), done: make(chan struct{}), compacted: make(chan struct{})}
 	if s.first, s.last, s.nonEmpty, err = s.scanBounds(0, ^uint64(0)); err != nil {
 		_ = ldb.Close()
 		return nil, fmt.Errorf("open raft database %s: %w", dir, err)
