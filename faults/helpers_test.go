@@ -591,12 +591,10 @@ func (n *network) waitProgress(among []int, blocks uint64) {
 	})
 }
 
-// waitCaughtUp waits until node i reaches the height the reference nodes
-// had at the call, with the same block hash there, and returns how long
-// that took.
-func (n *network) waitCaughtUp(i int, ref []int) time.Duration {
+// highestBlock returns the highest height any node of ref answers with,
+// that node and its block there: what a node catching up must reach.
+func (n *network) highestBlock(ref []int) (uint64, int, *chain.BlockJSON) {
 	n.t.Helper()
-	start := time.Now()
 	var target uint64
 	var refNode int
 	for _, r := range ref {
@@ -605,12 +603,22 @@ func (n *network) waitCaughtUp(i int, ref []int) time.Duration {
 		}
 	}
 	if refNode == 0 {
-		n.t.Fatalf("no reference node of %v answers", ref)
+		n.t.Fatalf("no node of %v answers", ref)
 	}
 	want, err := n.block(refNode, target)
 	if err != nil {
 		n.t.Fatalf("block %d of node-%d: %v", target, refNode, err)
 	}
+	return target, refNode, want
+}
+
+// waitCaughtUp waits until node i reaches the height the reference nodes
+// had at the call, with the same block hash there, and returns how long
+// that took.
+func (n *network) waitCaughtUp(i int, ref []int) time.Duration {
+	n.t.Helper()
+	start := time.Now()
+	target, refNode, want := n.highestBlock(ref)
 	n.eventually(90*time.Second, fmt.Sprintf("node-%d catches up to height %d", i, target), func() (bool, string) {
 		st, err := n.status(i, time.Second)
 		if err != nil || st.Height < target {

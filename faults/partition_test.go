@@ -275,20 +275,7 @@ type rejoin struct{ members, converge time.Duration }
 // returns the times since the heal, watching all of them at once.
 func (n *network) waitRejoined(healed, others []int, healAt time.Time) []rejoin {
 	n.t.Helper()
-	var target uint64
-	var ref int
-	for _, r := range others {
-		if st, err := n.status(r, 2*time.Second); err == nil && st.Height >= target {
-			target, ref = st.Height, r
-		}
-	}
-	if ref == 0 {
-		n.t.Fatalf("no node of %v answers", others)
-	}
-	want, err := n.block(ref, target)
-	if err != nil {
-		n.t.Fatalf("block %d of node-%d: %v", target, ref, err)
-	}
+	target, ref, want := n.highestBlock(others)
 	out := make([]rejoin, len(healed))
 	n.eventually(90*time.Second, fmt.Sprintf("healed nodes %v rejoin and reach height %d", healed, target), func() (bool, string) {
 		var waiting []string
