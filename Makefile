@@ -4,6 +4,10 @@ PKGS    := ./...
 # Packages that run goroutines of their own; `make test` runs them under -race.
 RACE_PKGS := ./groupsig/... ./storage/... ./chain/... ./consensus/... ./p2p/... ./api/... ./node/... ./console/...
 FUZZTIME ?= 60s
+# The release version `veil version` prints; the commit comes from the go
+# command's own VCS stamp (-buildvcs, package version).
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X github.com/veilchain/veil/version.Version=$(VERSION)
 
 .PHONY: help build test bench fuzz lint
 
@@ -11,7 +15,7 @@ help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build the veil binary into bin/
-	$(GO) build -o bin/veil ./cmd/veil
+	$(GO) build -buildvcs=auto -ldflags "$(LDFLAGS)" -o bin/veil ./cmd/veil
 
 test: ## run all tests, then the concurrent packages under the race detector
 	$(GO) test -count=1 $(PKGS)

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/storage"
+	"github.com/veilchain/veil/version"
 	"golang.org/x/time/rate"
 )
 
@@ -325,7 +327,7 @@ func TestReads(t *testing.T) {
 		t.Fatalf("topic without a rule: %d %+v", st, topic)
 	}
 	var s Status
-	if st := getJSON(t, e.srv.URL+"/v1/status", &s); st != 200 || s.Height != 2 || s.ChainID != "api-test" {
+	if st := getJSON(t, e.srv.URL+"/v1/status", &s); st != 200 || s.Height != 2 || s.ChainID != "api-test" || !reflect.DeepEqual(s.Version, version.Get()) {
 		t.Fatalf("status %+v", s)
 	}
 	var doc map[string]any
@@ -335,7 +337,8 @@ func TestReads(t *testing.T) {
 	resp, _ := http.Get(e.srv.URL + "/metrics")
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !bytes.Contains(body, []byte("veil_txs_admitted_total 1")) || !bytes.Contains(body, []byte("veil_chain_height 2")) {
+	if !bytes.Contains(body, []byte("veil_txs_admitted_total 1")) || !bytes.Contains(body, []byte("veil_chain_height 2")) ||
+		!bytes.Contains(body, []byte(fmt.Sprintf(`veil_build_info{commit=%q,go_version=%q,version=%q} 1`, version.Get().Commit, version.Get().GoVersion, version.Get().Version))) {
 		t.Fatalf("metrics missing figures:\n%s", body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/version"
 )
 
 // Gauges are read when /metrics is scraped.
@@ -108,6 +109,9 @@ func NewMetrics(g Gauges) *Metrics {
 	gauge("veil_fork_detected", "1 once this node has found a fork (a peer committed another block at a height it committed); it clears only on restart.", g.ForkDetected)
 	gauge("veil_raft_term", "This node's current raft term.", g.RaftTerm)
 	gauge("veil_raft_state", "This node's raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown.", g.RaftState)
+	bi := version.Get()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veil_build_info", Help: "Always 1; the labels name this binary's build (as `veil version`).",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "go_version": bi.GoVersion}}, func() float64 { return 1 }))
 	return m
 }
 

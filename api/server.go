@@ -18,6 +18,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/storage"
 	"github.com/veilchain/veil/ui"
+	"github.com/veilchain/veil/version"
 	"golang.org/x/time/rate"
 )
 
@@ -436,6 +437,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 	st.Height = head.Height
 	st.HeadHash = hex.EncodeToString(head.Hash[:])
 	st.Mempool = s.b.Mempool().Len()
+	st.Version = version.Get()
 	writeJSON(w, http.StatusOK, st)
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/version"
 )
 
 // The JSON bodies of the API. Package client decodes the same types.
@@ -141,6 +142,8 @@ type Status struct {
 	// restarts (see package node).
 	Forked bool           `json:"forked"`
 	Forks  []ForkConflict `json:"forks,omitempty"`
+	// Version is the node binary's build (as `veil version` prints it).
+	Version version.Info `json:"version"`
 }
 
 // ForkConflict is a height at which a peer holds a committed,
