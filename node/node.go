@@ -92,6 +92,19 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 			}
 		}
 	}()
+	// The lock first: a second process on the same directories must be
+	// refused before it opens LevelDB or raft, not by what they make of it.
+	dirs := []string{cfg.DataDir}
+	if rp := cfg.RaftPath(); filepath.Clean(rp) != filepath.Clean(cfg.DataDir) {
+		dirs = append(dirs, rp)
+	}
+	for _, dir := range dirs {
+		lock, err := storage.LockDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, lock.Close)
+	}
 	gf, err := genesis.Read(cfg.Genesis)
 	if err != nil {
 		return nil, err
@@ -167,7 +180,9 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
 		return nil, fmt.Errorf("api listener: %w", err)
 	}
-	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
+	// Not a closure over n: n is nil in New's deferred close when New fails.
+	apiLn := n.apiLn
+	n.closers = append(n.closers, func() error { apiLn.Close(); return nil })
 
 	pc := p2p.DefaultConfig()
 	pc.NodeID, pc.BindAddr, pc.Identity, pc.Label, pc.Logger = cfg.NodeID, cfg.GossipAddr, n.identity, gen.ChainID, log // p2p names the node itself

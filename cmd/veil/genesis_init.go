@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/node"
 )
 
@@ -52,13 +53,18 @@ VEIL_* variables) for a real deployment. Secrets are written with mode
 			if err != nil {
 				return badInput(err)
 			}
+			// Count the validators genesis.json names: the file is the truth.
+			gf, err := genesis.Read(l.Genesis())
+			if err != nil {
+				return err
+			}
 			var configs []string
 			for i := 1; i <= l.Nodes; i++ {
 				configs = append(configs, node.ConfigPath(l, i))
 			}
-			res := map[string]any{"dir": dir, "chain_id": opt.ChainID, "genesis": l.Genesis(), "configs": configs, "groups": l.Groups, "admin_key": l.AdminKey()}
+			res := map[string]any{"dir": dir, "chain_id": opt.ChainID, "genesis": l.Genesis(), "validators": len(gf.Validators), "configs": configs, "groups": l.Groups, "admin_key": l.AdminKey()}
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
-				fmt.Fprintf(w, "created chain %q in %s: %d nodes (%d validators), groups %v\n", opt.ChainID, dir, l.Nodes, node.DefaultValidators(l.Nodes), l.Groups)
+				fmt.Fprintf(w, "created chain %q in %s: %d nodes (%s), groups %v\n", opt.ChainID, dir, l.Nodes, plural(len(gf.Validators), "validator"), l.Groups)
 				for _, c := range configs {
 					fmt.Fprintf(w, "  veil node start --config %s\n", c)
 				}
@@ -75,4 +81,12 @@ VEIL_* variables) for a real deployment. Secrets are written with mode
 	cmd.Flags().StringVar(&opt.Timing, "timing", "lan", "timing profile of the node configs: lan or fast")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
+}
+
+// plural is "1 validator", "2 validators".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -81,16 +81,19 @@ certificate, key and CA from disk (certificate renewal needs no restart).`,
 			}
 			level.Set(l)
 			opts := &slog.HandlerOptions{Level: level}
-			var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+			held := newHeldWriter(cmd.ErrOrStderr())
+			var h slog.Handler = slog.NewTextHandler(held, opts)
 			if strings.EqualFold(cfg.LogFormat, "json") {
-				h = slog.NewJSONHandler(os.Stderr, opts)
+				h = slog.NewJSONHandler(held, opts)
 			}
 			log := slog.New(h)
 			slog.SetDefault(log)
+			logVersion(log)
 			n, err := node.New(cfg, log)
 			if err != nil {
-				return badInput(err)
+				return startupFailed(log, held, l <= slog.LevelDebug, err)
 			}
+			held.release(true)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			go reloadOnHUP(ctx, n, configPath, level, log)

@@ -12,6 +12,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/version"
 )
 
 // Exit statuses shared by every command.
@@ -24,6 +25,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// reported: the command already wrote the error on stderr (a node's
+	// start-up failure, as a log line); execute does not repeat it.
+	reported bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -138,7 +142,9 @@ func execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(stderr, "veil: %v\n", err)
+	if ee := (*exitError)(nil); !errors.As(err, &ee) || !ee.reported {
+		fmt.Fprintf(stderr, "veil: %v\n", err)
+	}
 	if wantsJSON(cmd, args) {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -202,8 +208,10 @@ on stdout.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	root.Version = version.Get().Version
+	root.SetVersionTemplate(versionText(version.Get()))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	root.AddCommand(newMemberCmd(), newCACmd(), newGroupCmd(), newTopicCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
-		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newBenchCmd())
+		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newBenchCmd(), newVersionCmd())
 	return root
 }
