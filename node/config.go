@@ -121,12 +121,17 @@ type Setting struct {
 	Help string
 	Flag string // "api-addr"
 	Env  string // "VEIL_API_ADDR"
+	// Default is the key's value in DefaultConfig, of the key's own type
+	// (string, []string, int, uint64, float64, bool or Duration), so a flag can
+	// be typed and show its default.
+	Default any
 }
 
 // Settings lists every scalar (and list-of-string) key of Config.
 func Settings() []Setting {
 	var out []Setting
-	t := reflect.TypeOf(Config{})
+	def := reflect.ValueOf(DefaultConfig())
+	t := def.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
 		key := f.Tag.Get("toml")
@@ -134,7 +139,7 @@ func Settings() []Setting {
 		if help == "" {
 			continue
 		}
-		out = append(out, Setting{Key: key, Help: help, Flag: strings.ReplaceAll(key, "_", "-"), Env: "VEIL_" + strings.ToUpper(key)})
+		out = append(out, Setting{Key: key, Help: help, Flag: strings.ReplaceAll(key, "_", "-"), Env: "VEIL_" + strings.ToUpper(key), Default: def.Field(i).Interface()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
@@ -179,6 +184,12 @@ func (c *Config) Set(key, value string) error {
 				return fmt.Errorf("%s: %w", key, err)
 			}
 			f.SetFloat(n)
+		case bool:
+			b, err := strconv.ParseBool(value)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			f.SetBool(b)
 		case Duration:
 			var d Duration
 			if err := d.UnmarshalText([]byte(value)); err != nil {

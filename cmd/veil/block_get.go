@@ -18,6 +18,13 @@ func newBlockCmd() *cobra.Command {
 		Short:   "Show a block header and its transaction ids",
 		Example: `  veil block get latest --node http://127.0.0.1:8545 --output json`,
 		Args:    cobra.ExactArgs(1),
+		// "latest" completes; a height is the user's to type.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return []cobra.Completion{"latest"}, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
 				return err

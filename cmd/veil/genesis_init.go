@@ -79,6 +79,7 @@ VEIL_* variables) for a real deployment. Secrets are written with mode
 	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, comma-separated)")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id")
 	cmd.Flags().StringVar(&opt.Timing, "timing", "lan", "timing profile of the node configs: lan or fast")
+	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"lan", "fast"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }

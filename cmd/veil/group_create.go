@@ -126,6 +126,7 @@ responses and revocations. Members then join it with 'veil group join'.`,
 	gd.register(cmd)
 	out.register(cmd)
 	cmd.Flags().StringVar(&curve, "curve", "bls12-381", "pairing type: bls12-381 or bn254")
+	_ = cmd.RegisterFlagCompletionFunc("curve", completeSuites)
 	oc.register(cmd, "the consortium admin's")
 	return cmd
 }

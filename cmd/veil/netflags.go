@@ -26,7 +26,8 @@ func (n *nodeFlag) client() (*client.Client, error) {
 }
 
 // apiError turns an API refusal into exit status 1 and anything else
-// (unreachable node, bad URL) into 2.
+// into 2; exitStatus makes a network failure (unreachable node, DNS, TLS,
+// timeout) 3 whatever it was wrapped as.
 func apiError(err error) error {
 	var ae *client.Error
 	if errors.As(err, &ae) {

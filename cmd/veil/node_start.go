@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -41,7 +42,11 @@ func loadNodeConfig(path string, flags *pflag.FlagSet) (node.Config, error) {
 			}
 		}
 		if f := flags.Lookup(s.Flag); f != nil && f.Changed {
-			if err := cfg.Set(s.Key, f.Value.String()); err != nil {
+			v := f.Value.String()
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				v = strings.Join(sv.GetSlice(), ",")
+			}
+			if err := cfg.Set(s.Key, v); err != nil {
 				return cfg, fmt.Errorf("--%s: %w", s.Flag, err)
 			}
 		}
@@ -57,6 +62,7 @@ func parseLevel(s string) (slog.Level, error) {
 
 func newNodeStartCmd() *cobra.Command {
 	var configPath string
+	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run a full node until SIGINT or SIGTERM",
@@ -70,6 +76,9 @@ certificate, key and CA from disk (certificate renewal needs no restart).`,
   VEIL_LOG_LEVEL=debug veil node start --config node.toml --api-addr 127.0.0.1:9000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
 			cfg, err := loadNodeConfig(configPath, cmd.Flags())
 			if err != nil {
 				return badInput(err)
@@ -97,14 +106,15 @@ certificate, key and CA from disk (certificate renewal needs no restart).`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			go reloadOnHUP(ctx, n, configPath, level, log)
-			fmt.Fprintf(cmd.OutOrStdout(), "node %s: API on http://%s\n", cfg.NodeID, n.APIAddr())
+			_ = out.print(cmd.OutOrStdout(), map[string]string{"node_id": cfg.NodeID, "api": "http://" + n.APIAddr()}, func(w io.Writer) {
+				fmt.Fprintf(w, "node %s: API on http://%s\n", cfg.NodeID, n.APIAddr())
+			})
 			return n.Run(ctx)
 		},
 	}
 	cmd.Flags().StringVar(&configPath, "config", "", "node configuration file (TOML)")
-	for _, s := range node.Settings() {
-		cmd.Flags().String(s.Flag, "", s.Help+" (env "+s.Env+")")
-	}
+	registerSettingFlags(cmd)
+	out.register(cmd)
 	return cmd
 }
 
@@ -131,5 +141,37 @@ func reloadOnHUP(ctx context.Context, n *node.Node, configPath string, level *sl
 		} else {
 			log.Info("SIGHUP: certificate reloaded")
 		}
+	}
+}
+
+// registerSettingFlags gives every node setting its flag, typed as the
+// setting is (an int flag refuses "abc" when parsed, not when the node
+// starts) and showing DefaultConfig's value; only flags the user set
+// override the file and the environment (loadNodeConfig).
+func registerSettingFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	for _, s := range node.Settings() {
+		help := s.Help + " (env " + s.Env + ")"
+		switch d := s.Default.(type) {
+		case int:
+			fs.Int(s.Flag, d, help)
+		case uint64:
+			fs.Uint64(s.Flag, d, help)
+		case float64:
+			fs.Float64(s.Flag, d, help)
+		case node.Duration:
+			fs.Duration(s.Flag, d.Duration, help)
+		case []string:
+			fs.StringSlice(s.Flag, d, help)
+		case string:
+			fs.String(s.Flag, d, help)
+		case bool:
+			fs.Bool(s.Flag, d, help)
+		default:
+			panic(fmt.Sprintf("node setting %s of type %T has no flag type", s.Key, d))
+		}
+	}
+	for flag, values := range map[string][]string{"log-level": {"debug", "info", "warn", "error"}, "log-format": {"text", "json"}, "timing": {"lan", "fast"}} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 	}
 }

@@ -79,7 +79,7 @@ func chainError(err error) error {
 		return err
 	}
 	var ae *client.Error
-	for _, e := range []error{client.ErrTxDropped, client.ErrJoinDropped, client.ErrJoinSuperseded, context.DeadlineExceeded} {
+	for _, e := range []error{client.ErrTxDropped, client.ErrJoinDropped, client.ErrJoinSuperseded} {
 		if errors.Is(err, e) {
 			return refused(err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,8 +36,13 @@ func refused(err error) error { return &exitError{code: exitRefused, err: err} }
 
 func badInput(err error) error { return &exitError{code: exitUsage, err: err} }
 
-// exitStatus is the status a command's error ends the process with.
+// exitStatus is the status a command's error ends the process with. A
+// network failure is exitNetwork whatever the command wrapped it as:
+// the outcome is unknown, not refused.
 func exitStatus(err error) int {
+	if networkCode(err) != "" {
+		return exitNetwork
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -72,7 +76,6 @@ var errorCodes = []struct {
 	{errCertificate, "bad_certificate"},
 	{chain.ErrEvidence, "bad_evidence"},
 	{errOutOfSync, "out_of_sync"},
-	{context.DeadlineExceeded, "timeout"},
 	{errFileExists, "file_exists"},
 }
 
@@ -92,6 +95,8 @@ func newErrorObject(err error) *errorObject {
 	var ae *client.Error
 	var acc *groupsig.AccountabilityError
 	switch {
+	case networkCode(err) != "":
+		o.Error.Code = networkCode(err)
 	case errors.As(err, &ae):
 		o.Error.Code = ae.Code
 	case errors.As(err, &acc):
@@ -158,6 +163,7 @@ type outputFlag struct{ format string }
 
 func (o *outputFlag) register(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.format, "output", "o", "text", "output format: text or json")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 func (o *outputFlag) validate() error {
@@ -198,10 +204,14 @@ checks offline against the CA ('audit check'). The offline commands
 update-key --record, sign, verify, open, verify-opening, audit evidence)
 work on v2 objects without a network.
 
-Exit status: 0 success, 1 refused (a signature, proof, record, opening or
-request was checked and refused), 2 bad usage or unreadable input. With
---output json a failure also prints {"error": {"code": …, "message": …}}
-on stdout.`,
+Exit status: 0 success; 1 refused (a signature, proof, record, opening or
+request was checked and refused, by this command or by the node); 2 bad
+usage, unreadable input, or a node that could not start; 3 network: no
+answer from the node (connection refused or reset, DNS, TLS, or a
+timeout, 'tx send --wait' not committed within --timeout included), so
+the outcome is unknown. With --output json a failure also prints
+{"error": {"code": …, "message": …}} on stdout; the network codes are
+unreachable, dns, tls and timeout.`,
 		Example: `  veil member request-cert --identity alice.id --org "Acme Bank" --label alice --out alice.csr
   veil group join --node $VEIL_NODE --group payments --identity alice.id --cert alice.crt --out alice.payments.key
   veil tx send --key alice.payments.key --topic orders --data "pay 10" --wait`,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -45,7 +46,10 @@ the id is the same, so it can commit only once) until it is committed,
 refused, expired, or --timeout passes. What it did is told on stderr
 ("node restarted without transaction …; resubmitted the same signed
 bytes"). A refusal prints the node's code (already_acted, not_allowed,
-topic_closed, stale_epoch, bad_signature, duplicate, …) and exits 1.`,
+topic_closed, stale_epoch, bad_signature, duplicate, …) and exits 1;
+--timeout passing before the commit is not a refusal (the transaction
+may still commit): code timeout, exit 3, as for a node that cannot be
+reached.`,
 		Example: `  veil tx send --node http://127.0.0.1:8545 --key alice.payments.key --topic orders --data "pay 10" --wait
   veil tx send --key alice.payments.key --topic vote-1 --data yes --output json
   veil tx send --node http://127.0.0.1:8545 --tx 0201…`,
@@ -123,6 +127,11 @@ topic_closed, stale_epoch, bad_signature, duplicate, …) and exits 1.`,
 					cfg.Progress = func(msg string) { fmt.Fprintln(cmd.ErrOrStderr(), msg) }
 				}
 				com, err := c.SubmitWait(ctx, tx.Encode(), cfg)
+				if errors.Is(err, context.DeadlineExceeded) {
+					// Not refused: admitted perhaps, and it may still commit.
+					txID := tx.ID()
+					return fmt.Errorf("not committed within --timeout %v; it may still commit before its expiry (veil tx get %x): %w", timeout, txID, err)
+				}
 				if err != nil {
 					return chainError(err)
 				}

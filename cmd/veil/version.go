@@ -39,3 +39,8 @@ the text form.`,
 func versionText(v version.Info) string {
 	return fmt.Sprintf("veil %s\n  commit  %s\n  go      %s\n  suites  %s\n", v.Version, v.Commit, v.GoVersion, strings.Join(v.Suites, ", "))
 }
+
+// completeSuites completes --curve with the suites this build implements.
+func completeSuites(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return version.Get().Suites, cobra.ShellCompDirectiveNoFileComp
+}
