@@ -32,7 +32,13 @@ type LocalOptions struct {
 	// that node's own network namespace (the fault tests' partitions).
 	// Ports are picked as usual; a fresh namespace has all of them free.
 	Hosts []string
-	Tweak func(*Config)
+	// BasePort, if set, fixes the ports instead of asking the kernel for
+	// free ones: node i serves its API on BasePort+10·i, gossip on
+	// BasePort+10·i+1 and raft on BasePort+10·i+2 (base 7000: node-1's
+	// API on 7010, node-2's on 7020), so that a person's commands and the
+	// README name the same ports every time. Each is checked free first.
+	BasePort int
+	Tweak    func(*Config)
 }
 
 // DefaultValidators is the number of voters for a network of n nodes.
@@ -72,11 +78,19 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	if len(opt.Hosts) != 0 && len(opt.Hosts) != opt.Nodes {
 		return nil, fmt.Errorf("local network: %d hosts for %d nodes", len(opt.Hosts), opt.Nodes)
 	}
-	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Members: opt.Members})
+	// Ports before any file: a network whose ports are taken is not
+	// half written.
+	var ports []int
+	var err error
+	if opt.BasePort > 0 {
+		ports, err = basePorts(opt.BasePort, opt.Nodes)
+	} else {
+		ports, err = freePorts(3 * opt.Nodes)
+	}
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(3 * opt.Nodes)
+	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Members: opt.Members})
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +155,27 @@ func freePorts(n int) ([]int, error) {
 		}
 		lns = append(lns, ln)
 		out = append(out, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return out, nil
+}
+
+// basePorts lays out LocalOptions.BasePort's ports in InitLocal's order
+// (gossip, raft, API per node), each checked free on loopback.
+func basePorts(base, nodes int) ([]int, error) {
+	if base+10*nodes+2 > 65535 {
+		return nil, fmt.Errorf("local network: base port %d leaves no room for %d nodes", base, nodes)
+	}
+	var out []int
+	for i := 1; i <= nodes; i++ {
+		for k, what := range []string{"gossip", "raft", "API"} {
+			p := base + 10*i + []int{1, 2, 0}[k]
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				return nil, fmt.Errorf("local network: port %d (node-%d's %s) is in use: pick another base port: %w", p, i, what, err)
+			}
+			ln.Close()
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }

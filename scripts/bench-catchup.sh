@@ -26,7 +26,7 @@ stop_net() {
 cleanup() { stop_net; rm -rf "$WORK"; }
 trap cleanup EXIT
 up() { # up LOG: start (or resume) the network, wait until every node answers
-  "$VEIL" testnet up --dir "$WORK/net" --nodes 4 --group acme >"$1" 2>&1 &
+  "$VEIL" testnet up --dir "$WORK/net" --nodes 4 --base-port 0 --group acme >"$1" 2>&1 &
   TESTNET_PID=$!
   until grep -q "network of 4 nodes up" "$1" 2>/dev/null; do
     kill -0 "$TESTNET_PID" || { cat "$1" >&2; exit 1; }; sleep 0.05

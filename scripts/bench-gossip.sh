@@ -37,7 +37,7 @@ go test -count=1 -run '^TestGossipDeliversEverywhereWithBoundedCopies$' -v ./nod
 
 echo "== $N-node loopback network ($TIMING timing) at $RATE tx/s for ${SECS}s" >&2
 START=$(date +%s.%N)
-"$VEIL" testnet up --dir "$WORK/net" --nodes "$N" --timing "$TIMING" --group acme --member b0,b1,b2,b3 >"$WORK/testnet.out" 2>&1 &
+"$VEIL" testnet up --dir "$WORK/net" --nodes "$N" --base-port 0 --timing "$TIMING" --group acme --member b0,b1,b2,b3 >"$WORK/testnet.out" 2>&1 &
 TESTNET_PID=$!
 until grep -q "network of $N nodes up" "$WORK/testnet.out" 2>/dev/null; do
   kill -0 "$TESTNET_PID" || { cat "$WORK/testnet.out" >&2; exit 1; }; sleep 0.05

@@ -82,7 +82,7 @@ go test -run '^$' -bench 'Sync' -benchtime 3x -count 1 ./chain/ | tee "$WORK/syn
 
 echo "== 4-node loopback network" >&2
 START=$(date +%s.%N)
-"$VEIL" testnet up --dir "$WORK/net" --nodes 4 --group acme >"$WORK/testnet.out" 2>&1 &
+"$VEIL" testnet up --dir "$WORK/net" --nodes 4 --base-port 0 --group acme >"$WORK/testnet.out" 2>&1 &
 TESTNET_PID=$!
 until grep -q "network of 4 nodes up" "$WORK/testnet.out" 2>/dev/null; do
   kill -0 "$TESTNET_PID" || { cat "$WORK/testnet.out" >&2; exit 1; }; sleep 0.05
@@ -105,7 +105,7 @@ HALF=$(python3 -c "import json; print(max(1, round(json.load(open('$WORK/max.jso
 kill -INT "$TESTNET_PID"; wait "$TESTNET_PID" || true; TESTNET_PID=
 
 echo "== one validator alone" >&2
-"$VEIL" testnet up --dir "$WORK/one" --nodes 1 --group acme >"$WORK/testnet1.out" 2>&1 &
+"$VEIL" testnet up --dir "$WORK/one" --nodes 1 --base-port 0 --group acme >"$WORK/testnet1.out" 2>&1 &
 TESTNET_PID=$!
 until grep -q "network of 1 nodes up" "$WORK/testnet1.out" 2>/dev/null; do
   kill -0 "$TESTNET_PID" || { cat "$WORK/testnet1.out" >&2; exit 1; }; sleep 0.05

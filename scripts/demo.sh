@@ -71,7 +71,7 @@ declare -A ORG=([alice]="Acme Bank" [bob]="Acme Bank" [carol]="Globex Insurance"
 MEMBERS=(alice bob carol)
 
 step "1. Start a local network of 4 nodes (3 validators + 1 observer) with group '$G' and no members yet"
-"$VEIL" testnet up --dir "$NET" --nodes 4 --group $G >"$WORK/testnet.out" 2>&1 &
+"$VEIL" testnet up --dir "$NET" --nodes 4 --base-port "${VEIL_BASE_PORT:-0}" --group $G >"$WORK/testnet.out" 2>&1 &
 TESTNET_PID=$!
 for _ in $(seq 1 300); do
   grep -q "network of 4 nodes up" "$WORK/testnet.out" 2>/dev/null && break

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -18,11 +17,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 4-process network")
 	}
-	bin := filepath.Join(t.TempDir(), "veil")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildVeil(t)
 	demo := exec.Command("bash", "../../scripts/demo.sh", bin)
 	demo.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
 	out, err := demo.CombinedOutput()

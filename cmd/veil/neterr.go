@@ -51,8 +51,10 @@ func networkCode(err error) string {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
-	case errors.As(err, &rec), errors.As(err, &verify), errors.As(err, &unknown), errors.As(err, &host),
-		errors.As(err, &inval), errors.As(err, &alert):
+	case (errors.As(err, &ue) || errors.As(err, &op)) && (errors.As(err, &rec) || errors.As(err, &verify) ||
+		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &inval) || errors.As(err, &alert)):
+		// Only a request's TLS: a certificate a command checks itself
+		// (member certificates in evidence) and refuses is a refusal.
 		return "tls"
 	case errors.As(err, &dns):
 		return "dns"

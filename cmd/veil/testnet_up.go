@@ -5,54 +5,100 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"sync"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/veilchain/veil/client"
+	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/node"
 )
 
 func newTestnetCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "testnet",
-		Short:   "Run a local network of node processes on loopback",
-		Example: `  veil testnet up --dir testnet --nodes 4 --group acme`,
+		Use:   "testnet",
+		Short: "Run a local network of node processes on loopback",
+		Example: `  veil testnet up --nodes 4 --group payments
+  veil testnet stop node-1
+  veil testnet start node-1`,
 	}
-	cmd.AddCommand(newTestnetUpCmd())
+	cmd.AddCommand(newTestnetUpCmd(), newTestnetCtlCmd("stop"), newTestnetCtlCmd("start"), newTestnetCtlCmd("status"))
 	return cmd
 }
+
+// defaultTestnetDir is where a testnet lives unless --dir says: under the
+// user's state directory, never the working directory, so that no key of
+// the network lands in a source checkout by default.
+func defaultTestnetDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "veil", "testnet")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "veil", "testnet")
+	}
+	return filepath.Join(os.TempDir(), "veil-testnet")
+}
+
+// defaultBasePort is testnet up's --base-port: node-1's API on 7010,
+// node-2's on 7020, … (node.LocalOptions.BasePort).
+const defaultBasePort = 7000
 
 func newTestnetUpCmd() *cobra.Command {
 	var opt node.LocalOptions
 	var dir string
+	var restart bool
 	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Create (if absent) and run a local network until Ctrl-C",
 		Long: `Create a local network in --dir if it holds none (as 'veil genesis init'
-with --timing, fast by default), start one 'veil node start' process per node on free
-loopback ports, print each node's API URL once it answers, and stop them
-all gracefully on Ctrl-C (SIGINT) or SIGTERM. Run again, it resumes from
-the data in --dir. Each node logs to DIR/nodes/node-N/node.log.
+with --timing, fast by default), start one 'veil node start' process per
+node, print each node's API URL once it answers, and stop them all
+gracefully on Ctrl-C (SIGINT) or SIGTERM. Run again, it resumes from the
+data in --dir. Each node logs to DIR/nodes/node-N/node.log, and its pid is
+in DIR/nodes/node-N/node.pid while it runs.
 
-The chain CA is DIR/ca (it certifies members: 'veil ca issue-member'),
-the consortium admin key DIR/admin.key, each group's issuer files and
-admin key DIR/groups. --member founds every group with members who joined
-on their own keys, kept in DIR/members (LABEL.id.key, LABEL.crt,
-LABEL.GROUP.key); other members join by transaction ('veil group join').`,
-		Example: `  veil testnet up --dir testnet --nodes 4 --group payments
-  veil testnet up --dir testnet --nodes 4 --group payments --member m0,m1
-  VEIL_NODE=http://127.0.0.1:PORT veil status`,
+Ports: node N serves its API on --base-port + 10·N, gossip on +1 and raft
+on +2: with the default 7000, node-1's API is http://127.0.0.1:7010,
+node-2's http://127.0.0.1:7020. --base-port 0 takes free ports instead
+(scripts and tests, several networks at once). The ports are fixed when
+the network is created.
+
+A node that exits is logged and the network goes on without it; with
+--restart it is started again (after 1 s, backing off to 30 s while it
+keeps failing). 'veil testnet stop NODE' and 'veil testnet start NODE' stop
+and start one node of the running network (through DIR/testnet.sock), to
+try a failover: stop the leader, watch the others elect one and commit,
+start it again and watch it catch up.
+
+The default --dir is under your state directory ($XDG_STATE_HOME/veil/testnet,
+else ~/.local/state/veil/testnet), not the working directory: the network's
+keys stay out of a source checkout. The chain CA is DIR/ca (it certifies
+members: 'veil ca issue-member'), the consortium admin key DIR/admin.key,
+each group's issuer files and admin key DIR/groups. --member founds every
+group with members who joined on their own keys, kept in DIR/members
+(LABEL.id.key, LABEL.crt, LABEL.GROUP.key); other members join by
+transaction ('veil group join').`,
+		Example: `  veil testnet up --nodes 4 --group payments --member alice,bob
+  VEIL_NODE=http://127.0.0.1:7010 veil status
+  veil testnet up --dir /tmp/net --nodes 4 --base-port 0 --restart`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
 				return err
 			}
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return badInput(err)
+			}
+			ln, err := listenCtl(dir)
+			if err != nil {
+				return badInput(err)
+			}
+			defer ln.Close()
 			l, err := node.InitLocal(dir, opt)
 			if err != nil {
 				return badInput(err)
@@ -63,70 +109,32 @@ LABEL.GROUP.key); other members join by transaction ('veil group join').`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			var procs []*exec.Cmd
-			var wg sync.WaitGroup
-			exited := make(chan int, l.Nodes)
-			for i := 1; i <= l.Nodes; i++ {
-				logf, err := os.OpenFile(filepath.Join(l.NodeDir(i), "node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-				if err != nil {
-					return err
-				}
-				defer logf.Close()
-				p := exec.Command(self, "node", "start", "--config", node.ConfigPath(l, i))
-				p.Stdout, p.Stderr = logf, logf
-				if err := p.Start(); err != nil {
-					return fmt.Errorf("start node %d: %w", i, err)
-				}
-				procs = append(procs, p)
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					_ = p.Wait()
-					exited <- i
-				}(i)
+			sup, err := newSupervisor(l, self, restart, cmd.ErrOrStderr())
+			if err != nil {
+				return badInput(err)
 			}
-			stopAll := func() {
-				for _, p := range procs {
-					_ = p.Process.Signal(syscall.SIGTERM)
-				}
-				done := make(chan struct{})
-				go func() { wg.Wait(); close(done) }()
-				select {
-				case <-done:
-				case <-time.After(20 * time.Second):
-					for _, p := range procs {
-						_ = p.Process.Kill()
-					}
-					<-done
-				}
+			if err := sup.startAll(); err != nil {
+				sup.stopAll()
+				return err
 			}
 			w := cmd.OutOrStdout()
 			var up []map[string]string
-			for i := 1; i <= l.Nodes; i++ {
-				cfg, err := node.ReadConfig(node.ConfigPath(l, i))
-				if err != nil {
-					stopAll()
-					return err
+			for _, n := range sup.status() {
+				if err := waitAPI(ctx, n.API); err != nil {
+					sup.stopAll()
+					return fmt.Errorf("%s did not answer at %s (see %s): %w", n.ID, n.API, n.Log, err)
 				}
-				url := "http://" + cfg.APIAddr
-				if err := waitAPI(ctx, url); err != nil {
-					stopAll()
-					return fmt.Errorf("node %d did not answer at %s (see %s): %w", i, url, filepath.Join(l.NodeDir(i), "node.log"), err)
-				}
-				up = append(up, map[string]string{"id": l.NodeID(i), "api": url, "log": filepath.Join(l.NodeDir(i), "node.log")})
+				up = append(up, map[string]string{"id": n.ID, "api": n.API, "log": n.Log})
 				if out.format == "text" {
-					fmt.Fprintf(w, "%s %s\n", l.NodeID(i), url)
+					fmt.Fprintf(w, "%s %s\n", n.ID, n.API)
 				}
 			}
 			_ = out.print(w, map[string]any{"dir": dir, "nodes": up}, func(w io.Writer) {
 				fmt.Fprintf(w, "network of %d nodes up in %s; Ctrl-C stops it\n", l.Nodes, dir)
 			})
-			select {
-			case <-ctx.Done():
-			case i := <-exited:
-				fmt.Fprintf(cmd.ErrOrStderr(), "veil: node %d exited; stopping the network (see %s)\n", i, filepath.Join(l.NodeDir(i), "node.log"))
-			}
-			stopAll()
+			sup.serve(ctx, ln)
+			<-ctx.Done()
+			sup.stopAll()
 			if out.format == "text" {
 				fmt.Fprintln(w, "network stopped")
 			}
@@ -134,14 +142,99 @@ LABEL.GROUP.key); other members join by transaction ('veil group join').`,
 		},
 	}
 	out.register(cmd)
-	cmd.Flags().StringVar(&dir, "dir", "testnet", "directory of the network (created if absent)")
+	cmd.Flags().StringVar(&dir, "dir", defaultTestnetDir(), "directory of the network (created if absent)")
 	cmd.Flags().IntVar(&opt.Nodes, "nodes", 4, "number of nodes")
+	cmd.Flags().IntVar(&opt.BasePort, "base-port", defaultBasePort, "node N listens on base+10·N (API), +1 (gossip), +2 (raft); 0: free ports (when creating)")
+	cmd.Flags().BoolVar(&restart, "restart", false, "start a node again when it exits (not one stopped by 'testnet stop')")
 	cmd.Flags().StringSliceVar(&opt.Groups, "group", nil, "groups that exist from genesis (when creating)")
 	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, when creating): keys in DIR/members")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id (when creating)")
 	cmd.Flags().IntVar(&opt.Validators, "validators", 0, "voting nodes, the others observers (when creating; 0: all of up to 3 nodes, 3 of 4, 5 of 5 or more)")
 	cmd.Flags().StringVar(&opt.Timing, "timing", "fast", `raft and memberlist timing (when creating): "fast" (200 ms blocks) or "lan" (production defaults, 500 ms blocks)`)
 	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"lan", "fast"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// newTestnetCtlCmd is 'testnet stop NODE', 'testnet start NODE' or
+// 'testnet status': one request to the running testnet's supervisor.
+func newTestnetCtlCmd(op string) *cobra.Command {
+	var dir string
+	var out outputFlag
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use: op + " NODE",
+		Short: map[string]string{"stop": "Stop one node of the running testnet (SIGTERM, graceful)", "start": "Start one stopped node of the running testnet",
+			"status": "List the running testnet's nodes: state, pid, API, restarts"}[op],
+		Long: map[string]string{
+			"stop": `Stop one node of the network that 'veil testnet up' runs in --dir: the
+node gets SIGTERM (it hands leadership over, leaves the cluster, closes
+its databases) and the command returns once it has exited. The network
+goes on without it and --restart does not bring it back; 'veil testnet
+start NODE' does. NODE is node-N or N.`,
+			"start": `Start one stopped (or exited) node of the network that 'veil testnet up'
+runs in --dir, under the same supervisor, and return once its API
+answers. It catches up from its peers (raft, then block sync). NODE is
+node-N or N.`,
+			"status": `List the nodes of the network that 'veil testnet up' runs in --dir: each
+node's state (running, stopped by 'testnet stop', or exited), pid, API
+URL, log file and how often --restart restarted it.`}[op],
+		Example: map[string]string{"stop": "  veil testnet stop node-1", "start": "  veil testnet start node-1",
+			"status": "  veil testnet status --output json"}[op],
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			l, err := genesis.LoadLayout(dir)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var ids []cobra.Completion
+			for i := 1; i <= l.Nodes; i++ {
+				ids = append(ids, l.NodeID(i))
+			}
+			return ids, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			req := ctlRequest{Op: op}
+			if op != "status" {
+				req.Node = args[0]
+			}
+			ctx, cancel := timeoutCtx(cmd, timeout)
+			defer cancel()
+			rep, err := ctlCall(ctx, dir, req)
+			if err != nil {
+				return err
+			}
+			return out.print(cmd.OutOrStdout(), rep, func(w io.Writer) {
+				if op != "status" {
+					for _, n := range rep.Nodes {
+						if n.ID == req.Node || strings.TrimPrefix(n.ID, "node-") == req.Node {
+							fmt.Fprintf(w, "%s %s\n", n.ID, n.State)
+						}
+					}
+					return
+				}
+				for _, n := range rep.Nodes {
+					pid := "-"
+					if n.PID != 0 {
+						pid = strconv.Itoa(n.PID)
+					}
+					fmt.Fprintf(w, "%-8s %-8s pid %-7s %s restarts %d\n", n.ID, n.State, pid, n.API, n.Restarts)
+				}
+			})
+		},
+	}
+	if op == "status" {
+		cmd.Use, cmd.Args = "status", cobra.NoArgs
+		cmd.ValidArgsFunction = cobra.NoFileCompletions
+	}
+	out.register(cmd)
+	cmd.Flags().StringVar(&dir, "dir", defaultTestnetDir(), "directory of the running network")
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
 	return cmd
 }
 
