@@ -49,7 +49,7 @@ audit-log.jsonl in the user's config directory ($XDG_CONFIG_HOME/veil,
 The console answers only requests naming 127.0.0.1 or localhost from its
 own origin (no other site's page can make it open anything) and passes
 only reads to the node.`,
-		Example: `  veil audit console --node http://127.0.0.1:8545 --opener-key net/groups/payments.opener.key --ca net/ca/ca.crt
+		Example: `  veil audit console --node http://127.0.0.1:7010 --opener-key net/groups/payments.opener.key --ca net/ca/ca.crt
   veil audit console --node $VEIL_NODE --listen 127.0.0.1:8600 --log regulator/audit-log.jsonl --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -43,7 +43,7 @@ Without --opener-key (a group whose opener key is shared among opening
 authorities, and erased), it writes to --out the evidence of the
 threshold opening that t authorities completed on chain ('veil audit
 consent', 'veil audit release'); it is refused until they have.`,
-		Example: `  veil audit open --node http://127.0.0.1:8545 --opener-key net/groups/payments.opener.key \
+		Example: `  veil audit open --node http://127.0.0.1:7010 --opener-key net/groups/payments.opener.key \
     --tx 3fa2… --out evidence.json
   veil audit open --opener-key regulator/payments.opener.key --tx 3fa2… --ca net/ca/ca.crt --output json
   veil audit open --tx 3fa2… --out evidence.json   # after a threshold opening on chain`,

@@ -10,13 +10,13 @@ import (
 )
 
 func newBlockCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "block", Short: "Read blocks", Example: `  veil block get latest --node http://127.0.0.1:8545`}
+	cmd := &cobra.Command{Use: "block", Short: "Read blocks", Example: `  veil block get latest --node http://127.0.0.1:7010`}
 	var out outputFlag
 	var nf nodeFlag
 	get := &cobra.Command{
 		Use:     "get latest|HEIGHT",
 		Short:   "Show a block header and its transaction ids",
-		Example: `  veil block get latest --node http://127.0.0.1:8545 --output json`,
+		Example: `  veil block get latest --node http://127.0.0.1:7010 --output json`,
 		Args:    cobra.ExactArgs(1),
 		// "latest" completes; a height is the user's to type.
 		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {

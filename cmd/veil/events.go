@@ -20,8 +20,8 @@ func newEventsCmd() *cobra.Command {
 transactions of one topic; --from-height replays from a height first, so a
 follower that restarts with the height after the last one it printed misses
 nothing. With --output json each event is one JSON line.`,
-		Example: `  veil events --node http://127.0.0.1:8545 --topic orders
-  veil events --node http://127.0.0.1:8545 --from-height 1 --output json`,
+		Example: `  veil events --node http://127.0.0.1:7010 --topic orders
+  veil events --node http://127.0.0.1:7010 --from-height 1 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {

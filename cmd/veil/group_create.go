@@ -41,7 +41,7 @@ responses and revocations. Members then join it with 'veil group join'.`,
 		Example: `  veil group create --name acme --dir "$ISSUER_DIR"
   veil group create --name acme --dir "$ISSUER_DIR" --curve bn254 --output json
   veil group create --name globex --dir net/groups \
-    --node http://127.0.0.1:8545 --admin-key net/admin.key`,
+    --node http://127.0.0.1:7010 --admin-key net/admin.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -124,6 +124,9 @@ responses and revocations. Members then join it with 'veil group join'.`,
 		},
 	}
 	gd.register(cmd)
+	// No default for the directory that receives the issuer's and
+	// opener's secrets: "." would put them in a source checkout.
+	_ = cmd.MarkFlagRequired("dir")
 	out.register(cmd)
 	cmd.Flags().StringVar(&curve, "curve", "bls12-381", "pairing type: bls12-381 or bn254")
 	_ = cmd.RegisterFlagCompletionFunc("curve", completeSuites)

@@ -28,7 +28,7 @@ started) and the join requests pending the issuer's answer.
 With --member LABEL it shows that member's public join record instead, and
 --cert-out writes the member's identity certificate (PEM) to a file: the
 public data an auditor needs.`,
-		Example: `  veil group show payments --node http://127.0.0.1:8545
+		Example: `  veil group show payments --node http://127.0.0.1:7010
   veil group show payments --epoch 0 --output json
   veil group show payments --member alice --cert-out alice.crt`,
 		Args: cobra.ExactArgs(1),

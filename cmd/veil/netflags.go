@@ -15,7 +15,7 @@ import (
 type nodeFlag struct{ url string }
 
 func (n *nodeFlag) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&n.url, "node", os.Getenv("VEIL_NODE"), "node API URL, e.g. http://127.0.0.1:8545 (default $VEIL_NODE)")
+	cmd.Flags().StringVar(&n.url, "node", os.Getenv("VEIL_NODE"), "node API URL, e.g. http://127.0.0.1:7010 (node-1 of veil testnet up) (default $VEIL_NODE)")
 }
 
 func (n *nodeFlag) client() (*client.Client, error) {

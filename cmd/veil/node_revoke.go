@@ -21,7 +21,7 @@ its commit. From then on every node refuses the revoked certificate on
 gossip, raft and block sync, drops the node from gossip, and the leader
 removes it from raft; the revoked node stops itself. The revocation is
 chain state, so it survives restarts and reaches nodes that join later.`,
-		Example: `  veil node revoke --node http://127.0.0.1:8545 --admin-key net/admin.key --id node-4`,
+		Example: `  veil node revoke --node http://127.0.0.1:7010 --admin-key net/admin.key --id node-4`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {

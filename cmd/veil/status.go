@@ -16,7 +16,7 @@ func newStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "status",
 		Short:   "Show a node's status: height, head hash, leader, peers, role, and any fork found",
-		Example: `  veil status --node http://127.0.0.1:8545`,
+		Example: `  veil status --node http://127.0.0.1:7010`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {

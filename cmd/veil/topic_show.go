@@ -20,7 +20,7 @@ func newTopicShowCmd() *cobra.Command {
 untagged), whether it still takes transactions, the tag scope its tagged
 signatures use, the tally (on a tagged topic: the members who acted, each
 counted once) and how many transactions were committed under it.`,
-		Example: `  veil topic show vote-1 --node http://127.0.0.1:8545
+		Example: `  veil topic show vote-1 --node http://127.0.0.1:7010
   veil topic show vote-1 --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

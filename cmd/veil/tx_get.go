@@ -18,7 +18,7 @@ func newTxGetCmd() *cobra.Command {
 		Long: `Show a transaction as a node holds it: pending in its mempool, or
 committed (with its height). An anonymous transaction shows its group,
 epoch, topic and payload, and a tagged one its tag — never its signer.`,
-		Example: `  veil tx get --node http://127.0.0.1:8545 3fa2…
+		Example: `  veil tx get --node http://127.0.0.1:7010 3fa2…
   veil tx get 3fa2… --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

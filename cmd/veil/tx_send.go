@@ -50,9 +50,9 @@ topic_closed, stale_epoch, bad_signature, duplicate, …) and exits 1;
 --timeout passing before the commit is not a refusal (the transaction
 may still commit): code timeout, exit 3, as for a node that cannot be
 reached.`,
-		Example: `  veil tx send --node http://127.0.0.1:8545 --key alice.payments.key --topic orders --data "pay 10" --wait
+		Example: `  veil tx send --node http://127.0.0.1:7010 --key alice.payments.key --topic orders --data "pay 10" --wait
   veil tx send --key alice.payments.key --topic vote-1 --data yes --output json
-  veil tx send --node http://127.0.0.1:8545 --tx 0201…`,
+  veil tx send --node http://127.0.0.1:7010 --tx 0201…`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
