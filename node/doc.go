@@ -97,8 +97,19 @@
 // 13.4 s, 0.88 of cores ÷ Verify with its process start included
 // (scripts/bench-catchup.sh).
 //
+// Start-up: New takes the lock on the data directory (and raft_dir)
+// first (storage.LockDir), so a second process is refused before it
+// opens anything; every later failure closes what New opened, in
+// reverse, and returns one error naming the part (api listener, p2p
+// listen, raft listener, genesis, certificate, key) that `veil node
+// start` prints as one line with exit status 2.
+//
 // Local networks: InitLocal writes a network's genesis layout and one
 // config per node on free loopback ports; LocalOptions.Hosts gives each
 // node a listen host of its own instead (the fault tests run every node
 // in its own network namespace at an address that exists only there).
+// LocalOptions.BasePort fixes the ports instead (node i: API base+10·i,
+// gossip +1, raft +2), checked free before anything is written, so that
+// `veil testnet up` (base 7000) serves node-1's API on 127.0.0.1:7010
+// every time and the README's commands name real ports.
 package node

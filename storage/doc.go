@@ -145,4 +145,18 @@
 // wraps [ErrCorrupt] and names the directory. Corruption found later, while
 // reading, is also reported wrapping ErrCorrupt. Recovery is an operator's
 // decision: restore a backup or resync the node from its peers.
+//
+// # Directory lock
+//
+// [LockDir] takes an exclusive, non-blocking flock on DIR/veil.lock and
+// writes the holder's pid into it; the node takes it on its data
+// directory (and raft_dir) before it opens either database, so a second
+// process on the same directories fails at once with an error wrapping
+// [ErrLocked] that names the directory and the pid, instead of whatever
+// LevelDB's own LOCK or raft make of it (goleveldb's LOCK covers only
+// chain/ and raft-log/ separately, raft's snapshot directory none). flock
+// belongs to the open file: the kernel drops it when the process exits,
+// kill -9 included, so a stale file never blocks a restart, and a second
+// LockDir in the same process conflicts as another process would
+// (TestLockDirExcludes, with flock(1) as the other process).
 package storage

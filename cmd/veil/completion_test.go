@@ -116,3 +116,16 @@ func TestGenesisInitCountsValidators(t *testing.T) {
 		t.Fatalf("summary: %s", out)
 	}
 }
+
+// TestEveryCommandTakesOutput: --output json works on every command, so a
+// script gets the error object from any failure.
+func TestEveryCommandTakesOutput(t *testing.T) {
+	stack := newRootCmd().Commands()
+	for len(stack) > 0 {
+		c := stack[0]
+		stack = append(stack[1:], c.Commands()...)
+		if c.Runnable() && c.Name() != "help" && c.Name() != "completion" && c.Flags().Lookup("output") == nil {
+			t.Errorf("veil %s has no --output", c.CommandPath())
+		}
+	}
+}

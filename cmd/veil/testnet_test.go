@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/client"
+	"github.com/veilchain/veil/version"
 )
 
 // waitFor retries f every 100 ms until it holds or d passes.
@@ -76,6 +77,11 @@ func TestTestnetFailover(t *testing.T) {
 	}
 	if len(urls) != 3 {
 		t.Fatalf("node URLs %v in:\n%s", urls, output())
+	}
+	// Each node's first log line names its build.
+	first, _, _ := strings.Cut(string(mustRead(t, filepath.Join(dir, "nodes", "node-1", "node.log"))), "\n")
+	if !strings.Contains(first, "version="+version.Get().Version) || !strings.Contains(first, "go_version="+version.Get().GoVersion) {
+		t.Fatalf("node-1's first log line: %q", first)
 	}
 	ctx := context.Background()
 	leaderOf := func(url string) string {
