@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,8 @@ func waitFor(t *testing.T, what string, d time.Duration, f func() bool) {
 // others elect a leader and commit a transaction, `testnet start` brings
 // the old leader back and it catches up to the same block; a node killed
 // with -9 is logged and, under --restart, started again while the network
-// goes on; Ctrl-C stops it all.
+// goes on; a second `veil node start` on a running node's data directory
+// is refused by its lock; Ctrl-C stops it all.
 func TestTestnetFailover(t *testing.T) {
 	bin := buildVeil(t)
 	dir := filepath.Join(t.TempDir(), "net")
@@ -82,6 +84,20 @@ func TestTestnetFailover(t *testing.T) {
 	first, _, _ := strings.Cut(string(mustRead(t, filepath.Join(dir, "nodes", "node-1", "node.log"))), "\n")
 	if !strings.Contains(first, "version="+version.Get().Version) || !strings.Contains(first, "go_version="+version.Get().GoVersion) {
 		t.Fatalf("node-1's first log line: %q", first)
+	}
+	// A second process on node-1's data directory is refused by the lock,
+	// naming the directory and node-1's pid, before it opens anything.
+	pid1 := strings.TrimSpace(string(mustRead(t, filepath.Join(dir, "nodes", "node-1", "node.pid"))))
+	second := exec.Command(bin, "node", "start", "--config", filepath.Join(dir, "nodes", "node-1", "node.toml"),
+		"--api-addr", "127.0.0.1:0", "--gossip-addr", "127.0.0.1:0", "--raft-addr", "127.0.0.1:0")
+	var stderr strings.Builder
+	second.Stderr = &stderr
+	err = second.Run()
+	var ee *exec.ExitError
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || len(lines) != 1 ||
+		!strings.Contains(lines[0], filepath.Join(dir, "nodes", "node-1", "data")+" is in use by another veil node (pid "+pid1+")") {
+		t.Fatalf("second node on node-1's data dir: %v, stderr:\n%s", err, stderr.String())
 	}
 	ctx := context.Background()
 	leaderOf := func(url string) string {
