@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -126,6 +127,7 @@ func get(t *testing.T, c *http.Client, url string) (int, ErrorBody, string) {
 
 func opsWith(p *opsPKI, tlsOn bool) *Operations {
 	cfg := DefaultOpsConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.Admin = func(certs []*x509.Certificate) error { _, err := p.id.VerifyClient(certs); return err }
 	if tlsOn {
 		cfg.TLS = p.id.HTTPSConfig()
