@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/storage"
@@ -50,6 +49,13 @@ type Config struct {
 	// before it is dropped as a slow consumer.
 	EventBuffer int
 	Logger      *slog.Logger
+	// Ops is the operations server NewServer mounts /healthz, /readyz
+	// and /metrics on (nil: one of its own, DefaultOpsConfig). Unless
+	// OpsApart, the API's listener serves Ops' routes too: a request the
+	// API has no route for goes to Ops.
+	Ops *Operations
+	// OpsApart says Ops is served on a listener of its own (ops_addr).
+	OpsApart bool
 }
 
 // DefaultConfig allows bodies of a maximal transaction in hex (a
@@ -67,9 +73,11 @@ var openAPI []byte
 type Server struct {
 	cfg     Config
 	b       Backend
+	ops     *Operations
 	hub     *Hub
 	metrics *Metrics
 	mux     *http.ServeMux
+	h       http.Handler // mux with the request-id middleware
 	log     *slog.Logger
 
 	routes []string
@@ -94,7 +102,12 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger
 	}
-	s := &Server{cfg: cfg, b: b, hub: hub, metrics: m, mux: http.NewServeMux(), log: cfg.Logger.With("component", "api"), limiters: map[string]*rate.Limiter{}}
+	if cfg.Ops == nil {
+		oc := DefaultOpsConfig()
+		oc.Logger = cfg.Logger
+		cfg.Ops = NewOperations(oc)
+	}
+	s := &Server{cfg: cfg, b: b, ops: cfg.Ops, hub: hub, metrics: m, mux: http.NewServeMux(), log: cfg.Logger.With("component", "api"), limiters: map[string]*rate.Limiter{}}
 	s.handle("POST /v1/txs", s.submit)
 	s.handle("GET /v1/txs/{id}", s.getTx)
 	s.handle("GET /v1/blocks/latest", s.getBlock)
@@ -113,17 +126,20 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPI)
 	})
-	s.handle("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	s.ops.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	s.handle("GET /readyz", s.ready)
+	}))
+	s.ops.Handle("GET /readyz", http.HandlerFunc(s.ready))
 	if m != nil {
-		s.handle("GET /metrics", m.Handler().ServeHTTP)
+		s.ops.Handle("GET /metrics", m.Handler())
 	}
 	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui.Handler())) // the console (package ui), not a JSON route: GET /ui redirects here
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
-	})
+	var rest http.Handler                                           // nil: 404
+	if !cfg.OpsApart {
+		rest = s.ops // the operations routes share this listener; Ops answers 404 for the rest
+	}
+	s.mux.Handle("/", noRoute(s.mux, rest))
+	s.h = withRequestID(s.mux)
 	return s
 }
 
@@ -135,24 +151,12 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 }
 
 // ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully.
+// Serve serves on ln until ctx ends, then closes the event streams and
+// shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.hub.Close()
-		err := srv.Shutdown(sctx)
-		<-errc
-		return err
-	}
+	return serveHTTP(ctx, ln, s, s.hub.Close)
 }
 
 func clientIP(r *http.Request) string {
@@ -184,12 +188,18 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many submissions from this address; retry later")
 		return
 	}
+	tooLarge := func() {
+		s.metrics.refused(chain.CodeTooLarge.String())
+		writeError(w, http.StatusRequestEntityTooLarge, chain.CodeTooLarge.String(), fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		tooLarge() // said so up front: no need to read any of it
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.metrics.refused(chain.CodeTooLarge.String())
-			writeError(w, http.StatusBadRequest, chain.CodeTooLarge.String(), fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			tooLarge()
 			return
 		}
 		writeError(w, http.StatusBadRequest, chain.CodeMalformed.String(), "read body: "+err.Error())
@@ -251,12 +261,12 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, http.StatusNotFound, CodeNotFound, "no committed or pending transaction with this id")
 	default:
-		s.internal(w, err)
+		s.internal(w, r, err)
 	}
 }
 
-func (s *Server) internal(w http.ResponseWriter, err error) {
-	s.log.Error("request failed", "err", err)
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	RequestLogger(r, s.log).Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, CodeUnavailable, "internal error")
 }
 
@@ -281,7 +291,7 @@ func (s *Server) getBlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	codes, _ := l.Results(height)
@@ -314,7 +324,7 @@ func (s *Server) topicTxs(w http.ResponseWriter, r *http.Request) {
 	}
 	ids, next, err := s.b.Ledger().TopicTxs(topic, after, limit)
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	page := TopicPage{Topic: topic, IDs: make([]string, len(ids)), Next: hex.EncodeToString(next)}
@@ -357,7 +367,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	gk, err := key.MarshalBinary()
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, KeyEpoch: key.Epoch(), GroupKey: hex.EncodeToString(gk), AdminKey: hex.EncodeToString(gi.AdminKey),
@@ -387,12 +397,12 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := m.Record.Request.MarshalBinary()
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	resp, err := m.Record.Response.MarshalBinary()
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, MemberResponse{MemberSummary: memberSummary(m), Group: gi.Name,

@@ -34,11 +34,19 @@ type LocalOptions struct {
 	Hosts []string
 	// BasePort, if set, fixes the ports instead of asking the kernel for
 	// free ones: node i serves its API on BasePort+10·i, gossip on
-	// BasePort+10·i+1 and raft on BasePort+10·i+2 (base 7000: node-1's
-	// API on 7010, node-2's on 7020), so that a person's commands and the
-	// README name the same ports every time. Each is checked free first.
+	// BasePort+10·i+1, raft on BasePort+10·i+2 and (OpsPorts) its
+	// operations port on BasePort+10·i+3 (base 7000: node-1's API on
+	// 7010, node-2's on 7020), so that a person's commands and the README
+	// name the same ports every time. Each is checked free first.
 	BasePort int
-	Tweak    func(*Config)
+	// OpsPorts gives each node an operations port of its own (ops_addr,
+	// TLS with its node certificate); else the operations routes stay on
+	// the API's port.
+	OpsPorts bool
+	// APITLS serves each node's API over TLS with its node certificate
+	// (api_tls): clients trust the chain CA, DIR/ca/ca.crt.
+	APITLS bool
+	Tweak  func(*Config)
 }
 
 // DefaultValidators is the number of voters for a network of n nodes.
@@ -80,12 +88,16 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	}
 	// Ports before any file: a network whose ports are taken is not
 	// half written.
+	stride := 3 // gossip, raft, API (, operations)
+	if opt.OpsPorts {
+		stride = 4
+	}
 	var ports []int
 	var err error
 	if opt.BasePort > 0 {
-		ports, err = basePorts(opt.BasePort, opt.Nodes)
+		ports, err = basePorts(opt.BasePort, opt.Nodes, stride)
 	} else {
-		ports, err = freePorts(3 * opt.Nodes)
+		ports, err = freePorts(stride * opt.Nodes)
 	}
 	if err != nil {
 		return nil, err
@@ -99,7 +111,7 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 		if len(opt.Hosts) > 0 {
 			host = opt.Hosts[i-1]
 		}
-		return net.JoinHostPort(host, strconv.Itoa(ports[3*(i-1)+k]))
+		return net.JoinHostPort(host, strconv.Itoa(ports[stride*(i-1)+k]))
 	}
 	var vals []Peer
 	for i := 1; i <= opt.Validators; i++ {
@@ -112,6 +124,10 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 		cfg.Genesis = relTo(l.NodeDir(i), l.Genesis())
 		cfg.Cert, cfg.Key, cfg.CA = "node.crt", "node.key", relTo(l.NodeDir(i), l.CACert())
 		cfg.GossipAddr, cfg.RaftAddr, cfg.APIAddr = addr(i, 0), addr(i, 1), addr(i, 2)
+		if opt.OpsPorts {
+			cfg.OpsAddr = addr(i, 3)
+		}
+		cfg.APITLS = opt.APITLS
 		for j := 1; j <= opt.Nodes; j++ {
 			if j != i {
 				cfg.Seeds = append(cfg.Seeds, addr(j, 0))
@@ -160,15 +176,16 @@ func freePorts(n int) ([]int, error) {
 }
 
 // basePorts lays out LocalOptions.BasePort's ports in InitLocal's order
-// (gossip, raft, API per node), each checked free on loopback.
-func basePorts(base, nodes int) ([]int, error) {
-	if base+10*nodes+2 > 65535 {
+// (gossip, raft, API and, with a stride of 4, operations per node), each
+// checked free on loopback.
+func basePorts(base, nodes, stride int) ([]int, error) {
+	if base+10*nodes+3 > 65535 {
 		return nil, fmt.Errorf("local network: base port %d leaves no room for %d nodes", base, nodes)
 	}
 	var out []int
 	for i := 1; i <= nodes; i++ {
-		for k, what := range []string{"gossip", "raft", "API"} {
-			p := base + 10*i + []int{1, 2, 0}[k]
+		for k, what := range []string{"gossip", "raft", "API", "operations"}[:stride] {
+			p := base + 10*i + []int{1, 2, 0, 3}[k]
 			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 			if err != nil {
 				return nil, fmt.Errorf("local network: port %d (node-%d's %s) is in use: pick another base port: %w", p, i, what, err)

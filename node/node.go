@@ -62,6 +62,17 @@ type Node struct {
 	syncer   blockSync
 	fork     *forkWatch
 
+	// ops is the operations server (api.Operations): created in New
+	// before any handler is registered, so every part of the node can
+	// mount its endpoints; served on opsLn (ops_addr) or, when that is
+	// unset, behind the API's listener (node/ops.go).
+	ops   *api.Operations
+	opsLn net.Listener
+	// apiTLS is the API listener's TLS (api_tls), nil for plain HTTP;
+	// apiCert its api_cert/api_key pair when given.
+	apiTLS  *tls.Config
+	apiCert *keyPair
+
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
 	closers  []func() error
@@ -163,6 +174,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		},
 		ForkConflicts: func() float64 { return float64(n.fork.total.Load()) },
 	})
+	n.ops = n.newOps()
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
 	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, Verifier: vc}); err != nil {
@@ -180,9 +192,21 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.apiLn, err = net.Listen("tcp", cfg.APIAddr); err != nil {
 		return nil, fmt.Errorf("api listener: %w", err)
 	}
-	// Not a closure over n: n is nil in New's deferred close when New fails.
+	// Not closures over n: n is nil in New's deferred close when New fails.
 	apiLn := n.apiLn
 	n.closers = append(n.closers, func() error { apiLn.Close(); return nil })
+	if cfg.APITLS {
+		if n.apiTLS, err = n.apiTLSConfig(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.OpsAddr != "" {
+		if n.opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+			return nil, fmt.Errorf("operations listener: %w", err)
+		}
+		opsLn := n.opsLn
+		n.closers = append(n.closers, func() error { opsLn.Close(); return nil })
+	}
 
 	pc := p2p.DefaultConfig()
 	pc.NodeID, pc.BindAddr, pc.Identity, pc.Label, pc.Logger = cfg.NodeID, cfg.GossipAddr, n.identity, gen.ChainID, log // p2p names the node itself
@@ -199,6 +223,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	}
 	n.registerHandlers()
 	n.registerForkHandlers()
+	n.registerOps()
 
 	oc := consensus.DefaultConfig()
 	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.RaftPath(), "raft"), cfg.RaftAddr, nodeKey, n.log
@@ -224,7 +249,8 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {
 		return nil, err
 	}
-	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: n.log}, n, n.hub, n.metrics)
+	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: n.log,
+		Ops: n.ops, OpsApart: n.opsLn != nil}, n, n.hub, n.metrics)
 	return n, nil
 }
 
@@ -297,14 +323,27 @@ func (n *Node) Run(ctx context.Context) error {
 		go n.joinLoop(ctx)
 	}
 	var wg sync.WaitGroup
-	apiErr := make(chan error, 1)
+	apiErr := make(chan error, 2)
 	wg.Add(5)
-	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, n.apiLn) }()
+	apiLn := n.apiLn
+	if n.apiTLS != nil {
+		apiLn = tls.NewListener(apiLn, n.apiTLS)
+	}
+	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, apiLn) }()
+	if n.opsLn != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := n.ops.Serve(ctx, n.opsLn); err != nil {
+				apiErr <- fmt.Errorf("operations port: %w", err)
+			}
+		}()
+	}
 	go func() { defer wg.Done(); n.txBatcher(ctx) }()
 	go func() { defer wg.Done(); n.antiEntropy(ctx) }()
 	go func() { defer wg.Done(); n.housekeeping(ctx) }()
 	go func() { defer wg.Done(); n.watchForks(ctx) }()
-	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
+	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "ops", n.OpsAddr(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -388,11 +427,48 @@ func (n *Node) joinLoop(ctx context.Context) {
 }
 
 // ReloadIdentity re-reads the node's certificate, key and CA from disk
-// (SIGHUP), so a renewed certificate needs no restart.
-func (n *Node) ReloadIdentity() error { return n.identity.Reload() }
+// (SIGHUP), and api_cert and api_key when set, so a renewed certificate
+// needs no restart.
+func (n *Node) ReloadIdentity() error {
+	err := n.identity.Reload()
+	if n.apiCert != nil {
+		err = errors.Join(err, n.apiCert.reload())
+	}
+	return err
+}
 
 // APIAddr is the address the API listens on.
 func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
+
+// APIURL is the API's base URL: https:// with api_tls.
+func (n *Node) APIURL() string {
+	if n.apiTLS != nil {
+		return "https://" + n.APIAddr()
+	}
+	return "http://" + n.APIAddr()
+}
+
+// OpsURL is the base URL of the operations routes: the ops port's
+// (https:// with ops_tls), or the API's when ops_addr is unset.
+func (n *Node) OpsURL() string {
+	switch {
+	case n.opsLn == nil:
+		return n.APIURL()
+	case n.cfg.OpsTLS:
+		return "https://" + n.OpsAddr()
+	default:
+		return "http://" + n.OpsAddr()
+	}
+}
+
+// OpsAddr is the address the operations routes are served on: ops_addr's
+// listener, or the API's when ops_addr is unset.
+func (n *Node) OpsAddr() string {
+	if n.opsLn != nil {
+		return n.opsLn.Addr().String()
+	}
+	return n.apiLn.Addr().String()
+}
 
 // Ledger is the node's ledger (api.Backend).
 func (n *Node) Ledger() *chain.Ledger { return n.ledger }

@@ -39,7 +39,7 @@ group now by transaction: each gets an identity certificate from the
 chain CA (--ca-dir, default DIR/../ca) and is answered with the issuer's
 registry (--dir) and admin key (--admin-key).`,
 		Example: `  veil bench --nodes http://127.0.0.1:7010,http://127.0.0.1:7020 --group acme \
-    --dir testnet/groups --admin-key testnet/groups/acme.admin.key --members 8 --rate max --duration 30s`,
+    --dir "$NET/groups" --admin-key "$NET/groups/acme.admin.key" --members 8 --rate max --duration 30s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {

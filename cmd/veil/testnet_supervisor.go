@@ -50,6 +50,7 @@ type nodeStatus struct {
 	State    string `json:"state"` // "running", "stopped" (by testnet stop) or "exited"
 	PID      int    `json:"pid,omitempty"`
 	API      string `json:"api"`
+	Ops      string `json:"ops"` // the operations routes: the ops port, or the API's
 	Log      string `json:"log"`
 	Restarts int    `json:"restarts"`
 }
@@ -66,13 +67,13 @@ type supervisor struct {
 }
 
 type supNode struct {
-	i        int
-	id, api  string
-	proc     *exec.Cmd
-	done     chan struct{} // closed when proc has exited
-	state    string
-	stopping bool // the exit was asked for (testnet stop or shutdown)
-	restarts int
+	i            int
+	id, api, ops string
+	proc         *exec.Cmd
+	done         chan struct{} // closed when proc has exited
+	state        string
+	stopping     bool // the exit was asked for (testnet stop or shutdown)
+	restarts     int
 }
 
 func newSupervisor(l *genesis.Layout, self string, restart bool, logw io.Writer) (*supervisor, error) {
@@ -82,7 +83,8 @@ func newSupervisor(l *genesis.Layout, self string, restart bool, logw io.Writer)
 		if err != nil {
 			return nil, err
 		}
-		s.nodes = append(s.nodes, &supNode{i: i, id: l.NodeID(i), api: "http://" + cfg.APIAddr, state: "stopped"})
+		api, ops := localURLs(cfg)
+		s.nodes = append(s.nodes, &supNode{i: i, id: l.NodeID(i), api: api, ops: ops, state: "stopped"})
 	}
 	return s, nil
 }
@@ -209,7 +211,7 @@ func (s *supervisor) status() []nodeStatus {
 	defer s.mu.Unlock()
 	var out []nodeStatus
 	for _, n := range s.nodes {
-		st := nodeStatus{ID: n.id, State: n.state, API: n.api, Log: s.logPath(n), Restarts: n.restarts}
+		st := nodeStatus{ID: n.id, State: n.state, API: n.api, Ops: n.ops, Log: s.logPath(n), Restarts: n.restarts}
 		if n.proc != nil {
 			st.PID = n.proc.Process.Pid
 		}
@@ -243,7 +245,7 @@ func (s *supervisor) handle(ctx context.Context, req ctlRequest) error {
 		if err != nil {
 			return err
 		}
-		if err := waitAPI(ctx, n.api); err != nil {
+		if err := waitAPI(ctx, n.api, s.l.CACert()); err != nil {
 			return fmt.Errorf("%s started but its API did not answer at %s (see %s): %w", n.id, n.api, s.logPath(n), err)
 		}
 		fmt.Fprintf(s.logw, "veil: %s started (veil testnet start)\n", n.id)

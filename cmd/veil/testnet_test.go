@@ -73,7 +73,7 @@ func TestTestnetFailover(t *testing.T) {
 	})
 	urls := map[string]string{}
 	for _, l := range strings.Split(output(), "\n") {
-		if f := strings.Fields(l); len(f) == 2 && strings.HasPrefix(f[0], "node-") {
+		if f := strings.Fields(l); len(f) >= 2 && strings.HasPrefix(f[0], "node-") {
 			urls[f[0]] = f[1]
 		}
 	}

@@ -62,11 +62,12 @@ gracefully on Ctrl-C (SIGINT) or SIGTERM. Run again, it resumes from the
 data in --dir. Each node logs to DIR/nodes/node-N/node.log, and its pid is
 in DIR/nodes/node-N/node.pid while it runs.
 
-Ports: node N serves its API on --base-port + 10·N, gossip on +1 and raft
-on +2: with the default 7000, node-1's API is http://127.0.0.1:7010,
-node-2's http://127.0.0.1:7020. --base-port 0 takes free ports instead
-(scripts and tests, several networks at once). The ports are fixed when
-the network is created.
+Ports: node N serves its API on --base-port + 10·N, gossip on +1, raft
+on +2 and, with --ops-port, its operations port on +3: with the default
+7000, node-1's API is http://127.0.0.1:7010, node-2's
+http://127.0.0.1:7020. --base-port 0 takes free ports instead (scripts
+and tests, several networks at once). The ports are fixed when the
+network is created.
 
 A node that exits is logged and the network goes on without it; with
 --restart it is started again (after 1 s, backing off to 30 s while it
@@ -85,7 +86,8 @@ group with members who joined on their own keys, kept in DIR/members
 transaction ('veil group join').`,
 		Example: `  veil testnet up --nodes 4 --group payments --member alice,bob
   VEIL_NODE=http://127.0.0.1:7010 veil status
-  veil testnet up --dir /tmp/net --nodes 4 --base-port 0 --restart`,
+  veil testnet up --dir /tmp/net --nodes 4 --base-port 0 --restart
+  veil testnet up --dir /tmp/tls --nodes 4 --group payments --tls --ops-port`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -120,13 +122,13 @@ transaction ('veil group join').`,
 			w := cmd.OutOrStdout()
 			var up []map[string]string
 			for _, n := range sup.status() {
-				if err := waitAPI(ctx, n.API); err != nil {
+				if err := waitAPI(ctx, n.API, l.CACert()); err != nil {
 					sup.stopAll()
 					return fmt.Errorf("%s did not answer at %s (see %s): %w", n.ID, n.API, n.Log, err)
 				}
-				up = append(up, map[string]string{"id": n.ID, "api": n.API, "log": n.Log})
+				up = append(up, map[string]string{"id": n.ID, "api": n.API, "ops": n.Ops, "log": n.Log})
 				if out.format == "text" {
-					fmt.Fprintf(w, "%s %s\n", n.ID, n.API)
+					fmt.Fprintf(w, "%s %s ops=%s\n", n.ID, n.API, n.Ops)
 				}
 			}
 			_ = out.print(w, map[string]any{"dir": dir, "nodes": up}, func(w io.Writer) {
@@ -150,6 +152,8 @@ transaction ('veil group join').`,
 	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, when creating): keys in DIR/members")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id (when creating)")
 	cmd.Flags().IntVar(&opt.Validators, "validators", 0, "voting nodes, the others observers (when creating; 0: all of up to 3 nodes, 3 of 4, 5 of 5 or more)")
+	cmd.Flags().BoolVar(&opt.OpsPorts, "ops-port", false, "give each node an operations port of its own, over TLS (when creating; else metrics and probes are on the API port)")
+	cmd.Flags().BoolVar(&opt.APITLS, "tls", false, "serve each node's API over TLS with its node certificate (when creating); clients pass --tls-ca DIR/ca/ca.crt")
 	cmd.Flags().StringVar(&opt.Timing, "timing", "fast", `raft and memberlist timing (when creating): "fast" (200 ms blocks) or "lan" (production defaults, 500 ms blocks)`)
 	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"lan", "fast"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -238,10 +242,37 @@ URL, log file and how often --restart restarted it.`}[op],
 	return cmd
 }
 
-func waitAPI(ctx context.Context, url string) error {
+// localURLs are a local node's API URL and the URL of its operations
+// routes (its ops port, or the API's).
+func localURLs(cfg node.Config) (api, ops string) {
+	api = "http://" + cfg.APIAddr
+	if cfg.APITLS {
+		api = "https://" + cfg.APIAddr
+	}
+	switch {
+	case cfg.OpsAddr == "":
+		ops = api
+	case cfg.OpsTLS:
+		ops = "https://" + cfg.OpsAddr
+	default:
+		ops = "http://" + cfg.OpsAddr
+	}
+	return api, ops
+}
+
+// waitAPI waits until the node at url answers, trusting the chain CA
+// for https.
+func waitAPI(ctx context.Context, url, caFile string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c := client.New(url)
+	if strings.HasPrefix(url, "https://") {
+		tc, err := client.TLSFiles{CA: caFile}.Config()
+		if err != nil {
+			return err
+		}
+		c = client.NewTLS(url, tc)
+	}
 	for {
 		if _, err := c.Status(ctx); err == nil {
 			return nil
