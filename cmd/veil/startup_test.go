@@ -47,6 +47,7 @@ func TestNodeStartErrors(t *testing.T) {
 	}{
 		{"api port in use", []string{"--api-addr", busy.Addr().String()}, "", []string{"api listener", busy.Addr().String(), "address already in use"}},
 		{"gossip port in use", []string{"--gossip-addr", busy.Addr().String()}, "", []string{"p2p", busy.Addr().String(), "address already in use"}},
+		{"operations port in use", []string{"--ops-addr", busy.Addr().String()}, "", []string{"operations listener", busy.Addr().String(), "address already in use"}},
 		{"raft port in use", []string{"--raft-addr", busy.Addr().String()}, "", []string{"raft listener", busy.Addr().String(), "address already in use"}},
 		{"missing genesis", []string{"--genesis", filepath.Join(dir, "nope.json")}, "", []string{"genesis", "nope.json", "no such file"}},
 		{"bad genesis", []string{"--genesis", cfgPath}, "", []string{"genesis", "JSON syntax error"}},
