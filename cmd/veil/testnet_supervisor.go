@@ -264,10 +264,10 @@ func (s *supervisor) serve(ctx context.Context, ln net.Listener) {
 		}
 		go func() {
 			defer c.Close()
-			var req ctlRequest
 			var rep ctlReply
-			if err := json.NewDecoder(bufio.NewReader(c)).Decode(&req); err != nil {
-				rep.Error = "bad request: " + err.Error()
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if req, err := decodeCtlRequest(c); err != nil {
+				rep.Error = err.Error()
 			} else if err := s.handle(ctx, req); err != nil {
 				rep.Error = err.Error()
 			}
@@ -277,10 +277,43 @@ func (s *supervisor) serve(ctx context.Context, ln net.Listener) {
 	}
 }
 
+// maxCtlRequest bounds a control request: a request is a few dozen bytes.
+const maxCtlRequest = 4 << 10
+
+// decodeCtlRequest reads one control request: a JSON object with a known
+// op, no other fields, and for stop and start a node name (node-N or N).
+// The socket is the owner's (mode 0600 directory), but a bad request must
+// still be refused, not acted on in part.
+func decodeCtlRequest(r io.Reader) (ctlRequest, error) {
+	var req ctlRequest
+	dec := json.NewDecoder(bufio.NewReader(io.LimitReader(r, maxCtlRequest)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return ctlRequest{}, fmt.Errorf("bad request: %w", err)
+	}
+	switch req.Op {
+	case "status":
+		if req.Node != "" {
+			return ctlRequest{}, errors.New("bad request: status names no node")
+		}
+	case "stop", "start":
+		n := strings.TrimPrefix(req.Node, "node-")
+		if i, err := strconv.Atoi(n); err != nil || i < 1 || strconv.Itoa(i) != n {
+			return ctlRequest{}, fmt.Errorf("bad request: node %q is not node-N or N", req.Node)
+		}
+	default:
+		return ctlRequest{}, fmt.Errorf("bad request: unknown operation %q", req.Op)
+	}
+	return req, nil
+}
+
 // listenCtl opens dir's control socket. A socket file left by a testnet
 // that died is replaced; one that answers means a testnet already runs.
 func listenCtl(dir string) (net.Listener, error) {
 	path := ctlSocket(dir)
+	if len(path) > 107 { // sun_path holds 108 bytes with the NUL
+		return nil, fmt.Errorf("control socket %s: %d bytes, longer than a unix socket path may be (107): choose a shorter --dir", path, len(path))
+	}
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		c.Close()
 		return nil, fmt.Errorf("a testnet already runs in %s (its control socket %s answers)", dir, path)
