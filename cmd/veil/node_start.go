@@ -106,8 +106,12 @@ certificate, key and CA from disk (certificate renewal needs no restart).`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			go reloadOnHUP(ctx, n, configPath, level, log)
-			_ = out.print(cmd.OutOrStdout(), map[string]string{"node_id": cfg.NodeID, "api": "http://" + n.APIAddr()}, func(w io.Writer) {
-				fmt.Fprintf(w, "node %s: API on http://%s\n", cfg.NodeID, n.APIAddr())
+			url := "http://" + n.APIAddr()
+			if cfg.APITLS {
+				url = "https://" + n.APIAddr()
+			}
+			_ = out.print(cmd.OutOrStdout(), map[string]string{"node_id": cfg.NodeID, "api": url}, func(w io.Writer) {
+				fmt.Fprintf(w, "node %s: API on %s\n", cfg.NodeID, url)
 			})
 			return n.Run(ctx)
 		},
