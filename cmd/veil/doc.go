@@ -23,6 +23,9 @@
 // per connection, so that stop waits for the node's exit and start for
 // its API. TestTestnetFailover runs a failover on it: leader stopped, the
 // others elect and commit, the old leader restarted catches up to the
-// same block hash, a kill -9 restarted under --restart (13 s on the
-// shared 2-core machine, the build of the binary excluded).
+// same block hash, a kill -9 restarted under --restart (9–13 s on the
+// shared 2-core machine, the build of the binary excluded; at fast
+// timing the stop took 121 ms, a new leader was known 124 ms and the
+// next transaction committed 478 ms after it, and the restarted node had
+// the block 312 ms after 'testnet start').
 package main

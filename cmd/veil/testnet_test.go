@@ -51,9 +51,9 @@ func TestTestnetFailover(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- up.Wait() }()
-	stopped := false
+	upDone := false
 	defer func() {
-		if !stopped {
+		if !upDone {
 			_ = up.Process.Signal(syscall.SIGINT)
 			select {
 			case <-exited:
@@ -110,7 +110,9 @@ func TestTestnetFailover(t *testing.T) {
 	var leader string
 	waitFor(t, "a leader", time.Minute, func() bool { leader = leaderOf(urls["node-1"]); return leader != "" })
 
+	stopAt := time.Now()
 	mustRun(t, "testnet", "stop", leader, "--dir", dir)
+	stopped := time.Since(stopAt)
 	st := jsonOut(t, "testnet", "status", "--dir", dir)
 	for _, n := range st["nodes"].([]any) {
 		n := n.(map[string]any)
@@ -125,9 +127,12 @@ func TestTestnetFailover(t *testing.T) {
 		}
 	}
 	waitFor(t, "a new leader", time.Minute, func() bool { l := leaderOf(urls[other]); return l != "" && l != leader })
+	elected := time.Since(stopAt)
 	tx := jsonOut(t, "tx", "send", "--node", urls[other], "--key", filepath.Join(dir, "members", "alice.payments.key"), "--topic", "orders", "--data", "after failover", "--wait", "--timeout", "90s")
 	h := uint64(tx["height"].(float64))
+	committed := time.Since(stopAt)
 
+	startAt := time.Now()
 	mustRun(t, "testnet", "start", leader, "--dir", dir)
 	c := client.New(urls[leader])
 	waitFor(t, "the old leader catches up", 2*time.Minute, func() bool {
@@ -138,6 +143,8 @@ func TestTestnetFailover(t *testing.T) {
 		ref, err := client.New(urls[other]).Block(ctx, h)
 		return err == nil && b.Hash == ref.Hash
 	})
+	t.Logf("failover: %s stopped in %v, a new leader %v and a commit %v after the stop; restarted, it had block %d %v after 'testnet start'",
+		leader, stopped.Round(time.Millisecond), elected.Round(time.Millisecond), committed.Round(time.Millisecond), h, time.Since(startAt).Round(time.Millisecond))
 
 	// kill -9 a node: the network goes on, --restart starts it again.
 	victim := other
@@ -166,7 +173,7 @@ func TestTestnetFailover(t *testing.T) {
 	_ = up.Process.Signal(syscall.SIGINT)
 	select {
 	case err := <-exited:
-		stopped = true
+		upDone = true
 		if err != nil || !strings.Contains(output(), "network stopped") {
 			t.Fatalf("testnet up after Ctrl-C: %v\n%s", err, output())
 		}
