@@ -13,7 +13,9 @@ import (
 )
 
 // CodeForbidden (403): an admin endpoint of the operations port was asked
-// without an admin client certificate from the chain CA.
+// without a client certificate OpsConfig.Admin accepts (package node: an
+// operator certificate from the chain CA), or the event stream was
+// opened from a foreign Origin.
 const CodeForbidden = "forbidden"
 
 // OpsConfig tunes the operations server.
@@ -80,10 +82,10 @@ func (o *Operations) HandleAdmin(pattern string, h http.Handler) {
 
 func (o *Operations) authorize(r *http.Request) error {
 	if r.TLS == nil {
-		return errors.New("admin endpoints need TLS with an admin client certificate from the chain CA")
+		return errors.New("admin endpoints need TLS with an operator certificate from the chain CA")
 	}
 	if len(r.TLS.PeerCertificates) == 0 {
-		return errors.New("no client certificate presented; admin endpoints need an admin certificate from the chain CA")
+		return errors.New("no client certificate presented; admin endpoints need an operator certificate from the chain CA")
 	}
 	if o.cfg.Admin == nil {
 		return errors.New("this server accepts no admin certificates")

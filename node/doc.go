@@ -100,16 +100,34 @@
 // Start-up: New takes the lock on the data directory (and raft_dir)
 // first (storage.LockDir), so a second process is refused before it
 // opens anything; every later failure closes what New opened, in
-// reverse, and returns one error naming the part (api listener, p2p
-// listen, raft listener, genesis, certificate, key) that `veil node
-// start` prints as one line with exit status 2.
+// reverse, and returns one error naming the part (api listener,
+// operations listener, p2p listen, raft listener, genesis, certificate,
+// key) that `veil node start` prints as one line with exit status 2.
+//
+// Operations port and TLS (ops.go): the node creates its
+// api.Operations in New before any handler is registered, so each part
+// mounts its endpoints on n.ops (Handle: open; HandleAdmin: operator
+// certificates only). ops_addr gives it a listener of its own, over TLS
+// with the node's certificate unless ops_tls = false; unset, its routes
+// are served behind the API's listener, as before it existed, and every
+// test and script that reads /metrics or /readyz on the API address
+// keeps working. pprof = true mounts /debug/pprof/* as admin endpoints.
+// Admin means an operator certificate (genesis.VerifyOperator: the chain
+// CA, client authentication, the operator policy, not revoked); a node
+// certificate is refused, because its key belongs to one node and must
+// not open another's log levels or profiles. api_tls serves the API over
+// TLS with the node's certificate (its identity, reloaded on SIGHUP) or
+// api_cert/api_key; both listeners ask for client certificates without
+// requiring them (Prometheus and curl connect without one) and check them
+// per request. LocalOptions.OpsPorts and APITLS (testnet up --ops-port,
+// --tls) turn both on for a local network.
 //
 // Local networks: InitLocal writes a network's genesis layout and one
 // config per node on free loopback ports; LocalOptions.Hosts gives each
 // node a listen host of its own instead (the fault tests run every node
 // in its own network namespace at an address that exists only there).
 // LocalOptions.BasePort fixes the ports instead (node i: API base+10·i,
-// gossip +1, raft +2), checked free before anything is written, so that
+// gossip +1, raft +2, operations +3), checked free before anything is written, so that
 // `veil testnet up` (base 7000) serves node-1's API on 127.0.0.1:7010
 // every time and the README's commands name real ports.
 package node
