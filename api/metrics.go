@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -113,6 +114,17 @@ func NewMetrics(g Gauges) *Metrics {
 
 // Handler serves the registry in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
+
+// Register adds collectors owned by other packages (package node's
+// veil_node_cert_expiry_seconds) to the registry that /metrics serves.
+func (m *Metrics) Register(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := m.reg.Register(c); err != nil {
+			return fmt.Errorf("api: register metric: %w", err)
+		}
+	}
+	return nil
+}
 
 func (m *Metrics) admitted() {
 	if m != nil {

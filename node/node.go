@@ -61,6 +61,7 @@ type Node struct {
 	gossip   gossipState
 	syncer   blockSync
 	fork     *forkWatch
+	certs    *certWatch
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -113,6 +114,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.identity.NodeID() != cfg.NodeID {
 		return nil, fmt.Errorf("node id %q differs from the certificate's %q", cfg.NodeID, n.identity.NodeID())
 	}
+	n.certs = &certWatch{identity: n.identity, file: cfg.Cert, threshold: cfg.CertExpiryWarning.Duration, log: n.log, now: time.Now}
 	nodeKey, err := genesis.ReadPrivateKey(cfg.Key)
 	if err != nil {
 		return nil, err
@@ -150,6 +152,9 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		},
 		ForkConflicts: func() float64 { return float64(n.fork.total.Load()) },
 	})
+	if err := n.metrics.Register(n.certs.collector()); err != nil {
+		return nil, err
+	}
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
 	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, Verifier: vc}); err != nil {
@@ -283,12 +288,13 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	apiErr := make(chan error, 1)
-	wg.Add(5)
+	wg.Add(6)
 	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, n.apiLn) }()
 	go func() { defer wg.Done(); n.txBatcher(ctx) }()
 	go func() { defer wg.Done(); n.antiEntropy(ctx) }()
 	go func() { defer wg.Done(); n.housekeeping(ctx) }()
 	go func() { defer wg.Done(); n.watchForks(ctx) }()
+	go func() { defer wg.Done(); n.certs.run(ctx) }()
 	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
 	var err error
 	select {
@@ -373,8 +379,15 @@ func (n *Node) joinLoop(ctx context.Context) {
 }
 
 // ReloadIdentity re-reads the node's certificate, key and CA from disk
-// (SIGHUP), so a renewed certificate needs no restart.
-func (n *Node) ReloadIdentity() error { return n.identity.Reload() }
+// (SIGHUP, POST /admin/reload-identity), so a renewed certificate needs
+// no restart, and repeats the expiry check on what it loaded.
+func (n *Node) ReloadIdentity() error {
+	if err := n.identity.Reload(); err != nil {
+		return err
+	}
+	n.certs.check("reload")
+	return nil
+}
 
 // APIAddr is the address the API listens on.
 func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
