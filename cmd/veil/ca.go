@@ -13,6 +13,6 @@ under veil's member policy, never for TLS, so it never admits a node to
 the network (and a node certificate never passes for a member's).`,
 		Example: `  veil ca issue-member --ca-cert net/ca/ca.crt --ca-key net/ca/ca.key --request alice.csr --out alice.crt`,
 	}
-	cmd.AddCommand(newCAIssueMemberCmd())
+	cmd.AddCommand(newCAIssueMemberCmd(), newCARenewNodeCmd())
 	return cmd
 }
