@@ -45,8 +45,9 @@ func (s *stalledWriter) Write(b []byte) (int, error) {
 // height, catches up and agrees on the head with the others. A second
 // backup while one runs is refused with 409.
 func TestBackupRestoreNode(t *testing.T) {
-	ln := startLocalWith(t, 3, netOptions{members: []string{"alice"}})
+	ln := startLocalWith(t, 3, netOptions{members: []string{"alice"}, tweak: withOps})
 	k := newKit(t, ln, "alice")
+	admin, bare := adminHTTP(t, ln)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	k.waitLeader(ctx, 1, 2, 3)
@@ -54,10 +55,11 @@ func TestBackupRestoreNode(t *testing.T) {
 		k.commit(ctx, 1+i%3, k.anon(ctx, 1, "acme", "alice", "t", "before backup", false))
 	}
 
-	h := ln.nodes[1].backupHandler()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	stream, from, err := client.New(srv.URL).Backup(ctx)
+	ops := "https://" + ln.nodes[1].OpsAddr()
+	if _, _, err := client.NewWithHTTPClient(ops, bare).Backup(ctx); !client.IsCode(err, "forbidden") {
+		t.Fatalf("backup without an admin certificate: %v, want 403 forbidden", err)
+	}
+	stream, from, err := client.NewWithHTTPClient(ops, admin).Backup(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +81,7 @@ func TestBackupRestoreNode(t *testing.T) {
 	}
 
 	// One at a time.
+	h := ln.nodes[1].backupHandler()
 	sw := &stalledWriter{h: http.Header{}, started: make(chan struct{}), release: make(chan struct{})}
 	first := make(chan struct{})
 	go func() { defer close(first); h.ServeHTTP(sw, httptest.NewRequest(http.MethodGet, "/admin/backup", nil)) }()

@@ -33,6 +33,34 @@ func presented(t *testing.T, as *Node, addr, want string) *x509.Certificate {
 	return conn.ConnectionState().PeerCertificates[0]
 }
 
+// adminHTTP is an HTTPS client of the operations ports that trusts the
+// chain CA and presents node 1's certificate (a client certificate of
+// the chain CA is an admin's); bare has no client certificate.
+func adminHTTP(t *testing.T, ln *localNet) (admin, bare *http.Client) {
+	t.Helper()
+	caPEM, err := os.ReadFile(ln.layout.CACert())
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	cfg, err := ReadConfig(ConfigPath(ln.layout, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := tls.LoadX509KeyPair(cfg.Cert, cfg.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(certs []tls.Certificate) *http.Client {
+		return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: certs}}}
+	}
+	return mk([]tls.Certificate{kp}), mk(nil)
+}
+
+// withOps gives every node an operations port of its own (TLS).
+func withOps(c *Config) { c.OpsAddr = "127.0.0.1:0" }
+
 // metricValue scrapes one unlabelled metric from a node's /metrics.
 func metricValue(t *testing.T, n *Node, name string) float64 {
 	t.Helper()
@@ -60,8 +88,9 @@ func metricValue(t *testing.T, n *Node, name string) float64 {
 // afterwards (new connections both ways) and node 2 itself restarted
 // still join and commit.
 func TestCertRenewalWithoutRestart(t *testing.T) {
-	ln := startLocalWith(t, 3, netOptions{members: []string{"alice"}})
+	ln := startLocalWith(t, 3, netOptions{members: []string{"alice"}, tweak: withOps})
 	k := newKit(t, ln, "alice")
+	admin, bare := adminHTTP(t, ln)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	k.waitLeader(ctx, 1, 2, 3)
@@ -83,18 +112,26 @@ func TestCertRenewalWithoutRestart(t *testing.T) {
 	if err := genesis.WriteFileAtomic(n2.cfg.Cert, newPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rec := httptest.NewRecorder()
-	n2.reloadIdentityHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/admin/reload-identity", nil))
+	reload := "https://" + n2.OpsAddr() + "/admin/reload-identity"
+	if resp, err := bare.Post(reload, "", nil); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("reload without a client certificate: %v %v, want 403", resp, err)
+	}
+	resp, err := admin.Post(reload, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	var info identityInfo
-	if err := json.Unmarshal(rec.Body.Bytes(), &info); rec.Code != http.StatusOK || err != nil {
-		t.Fatalf("reload: %d %s", rec.Code, rec.Body)
+	if err := json.Unmarshal(body, &info); resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("reload: %d %s", resp.StatusCode, body)
 	}
 	renewed, _ := genesis.ParseCertificatePEM(newPEM)
 	if info.Serial != renewed.SerialNumber.Text(16) || info.Node != "node-2" || info.DaysLeft != 9 {
 		t.Fatalf("reload answered %+v, want serial %s, 9 days left", info, renewed.SerialNumber.Text(16))
 	}
 	// New connections present the renewed certificate, on both ports.
-	for _, addr := range []string{n2.cluster.Addr(), n2.cfg.RaftAddr} {
+	for _, addr := range []string{n2.cluster.Addr(), n2.cfg.RaftAddr, n2.OpsAddr()} {
 		got := presented(t, ln.nodes[1], addr, "node-2")
 		if got.SerialNumber.Cmp(renewed.SerialNumber) != 0 || !got.NotAfter.Equal(renewed.NotAfter) {
 			t.Fatalf("%s presents serial %s until %v, want %s until %v", addr, got.SerialNumber.Text(16), got.NotAfter, renewed.SerialNumber.Text(16), renewed.NotAfter)
