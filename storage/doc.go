@@ -163,6 +163,14 @@
 // with the header, and only then renames it to dir, so a refused backup
 // leaves nothing where the node would open it.
 //
+// Measured by BenchmarkBackup (40 blocks of 500 incompressible 560-byte
+// parts with their indexes, a 13 MB stream; -benchtime 5x, 3 runs on the
+// loaded test machine): the backup stream costs 1.6–4.7× a bare
+// snapshot walk over the same keys (27–33 ms against 7–16 ms, 400–500
+// MB/s: SHA-256 and the copy into the stream), far above what a network
+// carries; a restore takes 18–35× the walk (23–44 MB/s: LevelDB writes
+// its tables, then the reopen replays its journal), a one-off cost.
+//
 // # Corruption
 //
 // Neither Open repairs anything. If LevelDB reports corruption (a bad
