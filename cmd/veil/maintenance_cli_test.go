@@ -110,7 +110,7 @@ func TestBackupRestoreCLI(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, node.BackupFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, msg, _ = wantError(t, 1, "node", "restore", "--from", dir, "--data-dir", filepath.Join(t.TempDir(), "d2"))
+	msg = wantCode(t, 1, "bad_backup", "node", "restore", "--from", dir, "--data-dir", filepath.Join(t.TempDir(), "d2"))["message"].(string)
 	if !strings.Contains(msg, "checksum mismatch") {
 		t.Fatalf("restore of a corrupted backup: %s", msg)
 	}
