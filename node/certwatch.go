@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"math"
 	"net/http"
 	"time"
 
@@ -48,7 +47,7 @@ func (c *certWatch) check(why string) {
 		return
 	}
 	attrs := []any{"cert", c.file, "serial", cert.SerialNumber.Text(16), "not_after", cert.NotAfter.UTC().Format(time.RFC3339),
-		"days_left", int(math.Floor(left.Hours() / 24)), "check", why,
+		"days_left", int(left.Hours() / 24), "check", why, // whole days, toward zero
 		"fix", "veil ca renew-node, then SIGHUP or POST /admin/reload-identity"}
 	if left <= 0 {
 		c.log.Error("node certificate has expired: peers refuse this node", attrs...)
@@ -102,6 +101,6 @@ func (n *Node) reloadIdentityHandler() http.Handler {
 		}
 		cert := n.identity.Certificate()
 		_ = json.NewEncoder(w).Encode(identityInfo{Node: n.identity.NodeID(), Serial: cert.SerialNumber.Text(16),
-			NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(), DaysLeft: int(math.Floor(n.certs.left().Hours() / 24))})
+			NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(), DaysLeft: int(n.certs.left().Hours() / 24)})
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/genesis"
+	"github.com/veilchain/veil/p2p"
 )
 
 // presented dials addr over TLS as node `as` would and returns the
@@ -191,5 +192,50 @@ func TestReloadRefusesOtherNode(t *testing.T) {
 	}
 	if got := presented(t, n, n.cluster.Addr(), "node-1").SerialNumber; got.Cmp(before) != 0 {
 		t.Fatalf("presents %s after a refused reload, want %s", got.Text(16), before.Text(16))
+	}
+}
+
+// TestCertWatchThreshold: no warning with more than the threshold left, a
+// warning with days left below it, an error once expired; the gauge is
+// the time left, negative after NotAfter.
+func TestCertWatchThreshold(t *testing.T) {
+	l, err := InitLocal(t.TempDir(), LocalOptions{Nodes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := p2p.LoadIdentity(l.NodeCert(1), l.NodeKey(1), l.CACert())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notAfter := id.Certificate().NotAfter
+	for _, tc := range []struct {
+		before time.Duration // now = NotAfter - before
+		level  slog.Level
+		msg    string
+		days   string
+	}{
+		{31 * 24 * time.Hour, 0, "", ""},
+		{29*24*time.Hour + time.Hour, slog.LevelWarn, "node certificate expires soon", "29"},
+		{time.Hour, slog.LevelWarn, "node certificate expires soon", "0"},
+		{-49 * time.Hour, slog.LevelError, "node certificate has expired: peers refuse this node", "-2"},
+	} {
+		el := &errorLog{}
+		log := slog.New(&captureHandler{inner: slog.NewTextHandler(io.Discard, nil), restores: &restoreLog{}, errs: el})
+		now := notAfter.Add(-tc.before)
+		cw := &certWatch{identity: id, file: l.NodeCert(1), threshold: DefaultCertExpiryWarning, log: log, now: func() time.Time { return now }}
+		cw.check("test")
+		el.mu.Lock()
+		recs := el.recs
+		el.mu.Unlock()
+		if tc.msg == "" {
+			if len(recs) != 0 {
+				t.Fatalf("%v before NotAfter: logged %+v", tc.before, recs)
+			}
+		} else if len(recs) != 1 || recs[0].level != tc.level || recs[0].msg != tc.msg || recs[0].attrs["days_left"] != tc.days || recs[0].attrs["cert"] != l.NodeCert(1) {
+			t.Fatalf("%v before NotAfter: logged %+v, want %v %q days_left=%s", tc.before, recs, tc.level, tc.msg, tc.days)
+		}
+		if got := cw.left(); got != tc.before {
+			t.Fatalf("left %v, want %v", got, tc.before)
+		}
 	}
 }
