@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -29,6 +28,9 @@ type Gauges struct {
 	RaftLeaderChanges func() float64
 	RaftTerm          func() float64
 	RaftState         func() float64
+	// CertExpiry is the seconds left until this node's certificate
+	// expires (negative once it has).
+	CertExpiry func() float64
 	// BlockSyncRefused counts, by reason, the block sync replies this
 	// node refused (veil_block_sync_refused_total{reason}); every reason
 	// is a key from the start.
@@ -109,22 +111,12 @@ func NewMetrics(g Gauges) *Metrics {
 	gauge("veil_fork_detected", "1 once this node has found a fork (a peer committed another block at a height it committed); it clears only on restart.", g.ForkDetected)
 	gauge("veil_raft_term", "This node's current raft term.", g.RaftTerm)
 	gauge("veil_raft_state", "This node's raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown.", g.RaftState)
+	gauge("veil_node_cert_expiry_seconds", "Seconds until this node's certificate expires (negative once expired).", g.CertExpiry)
 	return m
 }
 
 // Handler serves the registry in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
-
-// Register adds collectors owned by other packages (package node's
-// veil_node_cert_expiry_seconds) to the registry that /metrics serves.
-func (m *Metrics) Register(cs ...prometheus.Collector) error {
-	for _, c := range cs {
-		if err := m.reg.Register(c); err != nil {
-			return fmt.Errorf("api: register metric: %w", err)
-		}
-	}
-	return nil
-}
 
 func (m *Metrics) admitted() {
 	if m != nil {

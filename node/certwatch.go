@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/p2p"
 )
@@ -20,8 +19,8 @@ const DefaultCertExpiryWarning = 30 * 24 * time.Hour
 // an operator who misses the warning at start sees it again every day.
 const certCheckInterval = 24 * time.Hour
 
-// certWatch warns about the node's own certificate nearing its NotAfter
-// and exports the seconds it has left. The certificate is read from the
+// certWatch warns about the node's own certificate nearing its NotAfter;
+// veil_node_cert_expiry_seconds (api.Gauges.CertExpiry) is its left. The certificate is read from the
 // identity each time, so a reload (SIGHUP, POST /admin/reload-identity)
 // is seen at once.
 type certWatch struct {
@@ -69,13 +68,6 @@ func (c *certWatch) run(ctx context.Context) {
 			c.check("daily")
 		}
 	}
-}
-
-// collector is veil_node_cert_expiry_seconds.
-func (c *certWatch) collector() prometheus.Collector {
-	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veil_node_cert_expiry_seconds",
-		Help: "Seconds until this node's certificate (the one it presents now) expires; negative once expired."},
-		func() float64 { return c.left().Seconds() })
 }
 
 // identityInfo is the answer of POST /admin/reload-identity.

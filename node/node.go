@@ -150,6 +150,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		RaftLeaderChanges: func() float64 { return float64(n.orderer.LeaderChanges()) },
 		RaftTerm:          func() float64 { return float64(n.orderer.Term()) },
 		RaftState:         func() float64 { return float64(n.orderer.State()) },
+		CertExpiry:        func() float64 { return n.certs.left().Seconds() },
 		BlockSyncRefused:  n.syncer.metrics(),
 		ForkDetected: func() float64 {
 			if n.fork.detected.Load() {
@@ -167,9 +168,6 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	}
 	n.ops = api.NewOperations(opsCfg)
 	n.registerMaintenance()
-	if err := n.metrics.Register(n.certs.collector()); err != nil {
-		return nil, err
-	}
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
 	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, Verifier: vc}); err != nil {
