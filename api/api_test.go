@@ -203,7 +203,7 @@ func TestSubmitAndRefusalCodes(t *testing.T) {
 		{"expired", txBody(resign(func(tx *chain.Tx) { tx.Expiry = 1 })), 400, "expired"},
 		{"expiry too far", txBody(resign(func(tx *chain.Tx) { tx.Expiry = 5000 })), 400, "expiry_too_far"},
 		{"duplicate", txBody(committed), 400, "duplicate"},
-		{"oversized body", `{"tx":"` + oversize + `"}`, 400, "too_large"},
+		{"oversized body", `{"tx":"` + oversize + `"}`, 413, "too_large"},
 	}
 	for _, c := range cases {
 		st, eb, _ := e.post(t, c.body)

@@ -41,6 +41,7 @@ func DefaultOpsConfig() OpsConfig { return OpsConfig{Logger: slog.Default()} }
 type Operations struct {
 	cfg    OpsConfig
 	mux    *http.ServeMux
+	h      http.Handler // mux with the request-id middleware
 	log    *slog.Logger
 	routes []string
 }
@@ -51,9 +52,8 @@ func NewOperations(cfg OpsConfig) *Operations {
 		cfg.Logger = slog.Default()
 	}
 	o := &Operations{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger.With("component", "ops")}
-	o.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
-	})
+	o.mux.Handle("/", noRoute(o.mux, nil))
+	o.h = withRequestID(o.mux)
 	return o
 }
 
@@ -70,7 +70,7 @@ func (o *Operations) HandleAdmin(pattern string, h http.Handler) {
 	o.routes = append(o.routes, pattern)
 	o.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := o.authorize(r); err != nil {
-			o.log.Warn("admin request refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err.Error())
+			RequestLogger(r, o.log).Warn("admin request refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err.Error())
 			writeError(w, http.StatusForbidden, CodeForbidden, err.Error())
 			return
 		}
@@ -97,9 +97,16 @@ func (o *Operations) authorize(r *http.Request) error {
 // Routes lists the registered patterns, in order.
 func (o *Operations) Routes() []string { return append([]string(nil), o.routes...) }
 
-// ServeHTTP serves the registered endpoints; anything else is a 404 with
-// a JSON body.
-func (o *Operations) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the registered endpoints; a known path with another
+// method is a 405 with Allow, anything else a 404, both with JSON bodies.
+// A request already given an id (behind the API's listener) keeps it.
+func (o *Operations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if RequestID(r.Context()) != "" {
+		o.mux.ServeHTTP(w, r)
+		return
+	}
+	o.h.ServeHTTP(w, r)
+}
 
 // Serve serves on ln (over TLS when OpsConfig.TLS is set) until ctx ends,
 // then shuts down gracefully.
