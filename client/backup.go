@@ -10,7 +10,7 @@ import (
 
 // Backup starts a backup of the node's chain database: GET /admin/backup
 // on its operations port, so c's base URL must be that port and its HTTP
-// client must present an admin certificate of the chain CA. It returns
+// client must present an operator certificate of the chain CA. It returns
 // the stream (storage's backup format; node.WriteBackup checks and writes
 // it) and the id of the node it comes from; the caller closes the stream.
 // The HTTP client's Timeout bounds the whole download: use ctx instead.

@@ -97,10 +97,12 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 
 	target := n.followers(n.leader())[0]
 	l := n.layout
+	opCert, opKey := filepath.Join(t.TempDir(), "op.crt"), filepath.Join(t.TempDir(), "op.key")
+	n.veil(0, "ca", "issue-operator", "--ca-cert", l.CACert(), "--ca-key", l.CAKey(), "--name", "backup-op", "--cert-out", opCert, "--key-out", opKey)
 	dir := filepath.Join(t.TempDir(), "backup")
 	start := time.Now()
 	out, _ := n.veil(0, "node", "backup", "--ops", n.opsURL(target), "--tls-ca", l.CACert(),
-		"--tls-cert", l.NodeCert(1), "--tls-key", l.NodeKey(1), "--out", dir, "--output", "json")
+		"--tls-cert", opCert, "--tls-key", opKey, "--out", dir, "--output", "json")
 	took := time.Since(start)
 	var m node.BackupManifest
 	if err := json.Unmarshal([]byte(out), &m); err != nil {

@@ -47,7 +47,7 @@ func (s *stalledWriter) Write(b []byte) (int, error) {
 func TestBackupRestoreNode(t *testing.T) {
 	ln := startLocalWith(t, 3, netOptions{members: []string{"alice"}, tweak: withOps})
 	k := newKit(t, ln, "alice")
-	admin, bare := adminHTTP(t, ln)
+	admin, _, bare := adminHTTP(t, ln)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	k.waitLeader(ctx, 1, 2, 3)

@@ -105,11 +105,11 @@
 // (genesis.CA.RenewNode: same id, key and hosts, new serial and
 // validity) is accepted wherever the old one was, and a revoked id
 // stays refused whatever its certificate. SIGHUP or POST
-// /admin/reload-identity (operations port, admin) re-reads the files;
+// /admin/reload-identity (operations port, operator certificate) re-reads the files;
 // new handshakes present the new certificate at once (gossip, raft, the
 // operations port), established connections keep theirs. Measured by
 // TestCertRenewalUnderLoad in package faults (3 validators, 20 tx/s, a
-// follower renewed to 10 days and SIGHUPed; 2 runs): its gossip and raft
+// follower renewed to 10 days and SIGHUPed; 3 runs): its gossip and raft
 // ports presented the new serial 4–5 ms after the signal, it committed on with
 // no restart, and a peer restarted afterwards and then the node itself
 // rejoined; nothing lost, forked or applied twice. At start, on every
@@ -119,7 +119,7 @@
 // expired; veil_node_cert_expiry_seconds is the time left.
 //
 // Backup and restore (backup.go): GET /admin/backup (operations port,
-// admin, one at a time, else 409) streams the chain database from one
+// operator certificate, one at a time, else 409) streams the chain database from one
 // LevelDB snapshot (storage.DB.Backup) while the node commits on;
 // WriteBackup checks the stream to its end before it writes the manifest
 // (chain id, node, height, head hash, records, bytes, SHA-256). Restore
@@ -133,8 +133,8 @@
 // blocks above it by block sync. A raft state kept beside a restored
 // database would be older or newer than it for no gain, so --force
 // removes both. Measured by TestBackupRestoreUnderLoad in package faults
-// (3 validators and an observer, 30 tx/s; 2 runs): a validator backed up
-// at heights 5 and 12 in 21–29 ms, its data directory then removed,
+// (3 validators and an observer, 30 tx/s; 3 runs): a validator backed up
+// at heights 5 to 12 in 21–35 ms, its data directory then removed,
 // restored and started, was on the others' head 0.14–0.22 s after its
 // start; nothing lost, forked or applied twice.
 //

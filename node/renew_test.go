@@ -34,10 +34,10 @@ func presented(t *testing.T, as *Node, addr, want string) *x509.Certificate {
 	return conn.ConnectionState().PeerCertificates[0]
 }
 
-// adminHTTP is an HTTPS client of the operations ports that trusts the
-// chain CA and presents node 1's certificate (a client certificate of
-// the chain CA is an admin's); bare has no client certificate.
-func adminHTTP(t *testing.T, ln *localNet) (admin, bare *http.Client) {
+// adminHTTP returns HTTPS clients of the operations ports that trust the
+// chain CA: admin presents an operator certificate of the chain CA,
+// asNode node 1's own certificate (never an admin's), bare none.
+func adminHTTP(t *testing.T, ln *localNet) (admin, asNode, bare *http.Client) {
 	t.Helper()
 	caPEM, err := os.ReadFile(ln.layout.CACert())
 	if err != nil {
@@ -45,18 +45,26 @@ func adminHTTP(t *testing.T, ln *localNet) (admin, bare *http.Client) {
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(caPEM)
-	cfg, err := ReadConfig(ConfigPath(ln.layout, 1))
+	ca, err := genesis.LoadCA(ln.layout.CACert(), ln.layout.CAKey())
 	if err != nil {
 		t.Fatal(err)
 	}
-	kp, err := tls.LoadX509KeyPair(cfg.Cert, cfg.Key)
+	certPEM, keyPEM, err := ca.IssueOperator("ops-test", 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk := func(certs []tls.Certificate) *http.Client {
+	op, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeKP, err := tls.LoadX509KeyPair(ln.layout.NodeCert(1), ln.layout.NodeKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(certs ...tls.Certificate) *http.Client {
 		return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: certs}}}
 	}
-	return mk([]tls.Certificate{kp}), mk(nil)
+	return mk(op), mk(nodeKP), mk()
 }
 
 // withOps gives every node an operations port of its own (TLS).
@@ -91,7 +99,7 @@ func metricValue(t *testing.T, n *Node, name string) float64 {
 func TestCertRenewalWithoutRestart(t *testing.T) {
 	ln := startLocalWith(t, 3, netOptions{members: []string{"alice"}, tweak: withOps})
 	k := newKit(t, ln, "alice")
-	admin, bare := adminHTTP(t, ln)
+	admin, asNode, bare := adminHTTP(t, ln)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	k.waitLeader(ctx, 1, 2, 3)
@@ -114,8 +122,10 @@ func TestCertRenewalWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	reload := "https://" + n2.OpsAddr() + "/admin/reload-identity"
-	if resp, err := bare.Post(reload, "", nil); err != nil || resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("reload without a client certificate: %v %v, want 403", resp, err)
+	for who, c := range map[string]*http.Client{"no client certificate": bare, "a node certificate": asNode} {
+		if resp, err := c.Post(reload, "", nil); err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("reload with %s: %v %v, want 403", who, resp, err)
+		}
 	}
 	resp, err := admin.Post(reload, "", nil)
 	if err != nil {

@@ -69,8 +69,13 @@ func TestBackupRestoreCLI(t *testing.T) {
 	ops := "https://" + net.Nodes[0].OpsAddr()
 	dir := filepath.Join(t.TempDir(), "backup")
 	backup := []string{"node", "backup", "--ops", ops, "--tls-ca", l.CACert(), "--out", dir}
-	wantCode(t, 1, "forbidden", backup...) // no client certificate: 403
-	backup = append(backup, "--tls-cert", l.NodeCert(1), "--tls-key", l.NodeKey(1))
+	wantCode(t, 1, "forbidden", backup...)                                                                 // no client certificate: 403
+	wantCode(t, 1, "forbidden", append(backup, "--tls-cert", l.NodeCert(1), "--tls-key", l.NodeKey(1))...) // a node's is no operator's
+	opCert, opKey := filepath.Join(t.TempDir(), "op.crt"), filepath.Join(t.TempDir(), "op.key")
+	if got, code := run(t, "ca", "issue-operator", "--ca-cert", l.CACert(), "--ca-key", l.CAKey(), "--name", "backup-op", "--cert-out", opCert, "--key-out", opKey); code != 0 {
+		t.Fatalf("issue-operator: exit %d: %s", code, got)
+	}
+	backup = append(backup, "--tls-cert", opCert, "--tls-key", opKey)
 	res, code := runOut(t, append(backup, "-o", "json")...)
 	if code != 0 {
 		all, _ := run(t, backup...)

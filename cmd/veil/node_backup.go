@@ -17,14 +17,14 @@ func newNodeBackupCmd() *cobra.Command {
 		Short: "Back up a running node's chain database",
 		Long: `Download a consistent copy of a running node's chain database from its
 operations port (GET /admin/backup, an admin endpoint: --tls-cert and
---tls-key name an admin client certificate of the chain CA). The node
+--tls-key name an operator certificate from 'veil ca issue-operator'). The node
 takes it from one LevelDB snapshot while it goes on committing: no pause,
 no file copy. The stream is checked to its end (record order, count,
 SHA-256) before --out gets its manifest: DIR/chain.vbk and
 DIR/manifest.json (chain id, height, head hash, records, bytes, sha256).
 --out must not exist or be empty. 'veil node restore' installs it.`,
 		Example: `  veil node backup --ops https://127.0.0.1:9545 --tls-ca net/ca/ca.crt \
-    --tls-cert admin.crt --tls-key admin.key --out /backups/node-1-$(date +%F)`,
+    --tls-cert op.crt --tls-key op.key --out /backups/node-1-$(date +%F)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
