@@ -25,30 +25,6 @@ import (
 	"github.com/veilchain/veil/p2p"
 )
 
-// withOpsPorts gives every node an operations port (TLS) on a free
-// loopback port.
-func withOpsPorts(t *testing.T) func(*node.Config) {
-	taken := map[string]bool{}
-	return func(c *node.Config) {
-		for _, a := range []string{c.APIAddr, c.GossipAddr, c.RaftAddr} {
-			taken[a] = true
-		}
-		for {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
-			if !taken[addr] {
-				taken[addr] = true
-				c.OpsAddr = addr
-				return
-			}
-		}
-	}
-}
-
 // opsURL is node i's operations port.
 func (n *network) opsURL(i int) string {
 	n.t.Helper()
@@ -89,7 +65,7 @@ func (n *network) veil(want int, args ...string) (stdout, stderr string) {
 // catches up and agrees on the head with the others, and nothing was
 // lost, forked or applied twice.
 func TestBackupRestoreUnderLoad(t *testing.T) {
-	n := startNetwork(t, netOptions{Nodes: 4, Validators: 3, Groups: []string{"acme"}, RaftLogBytes: 1 << 20, Tweak: withOpsPorts(t)})
+	n := startNetwork(t, netOptions{Nodes: 4, Validators: 3, Groups: []string{"acme"}, RaftLogBytes: 1 << 20, OpsPorts: true})
 	members := n.addMembers("acme", "alice", "bob", "carol", "dave")
 	w := n.watch()
 	ld := n.startLoad(loadOptions{Group: "acme", Members: members, Rate: 30, Payload: 128})
@@ -219,7 +195,7 @@ func (n *network) opsMetric(i int, name string) (float64, error) {
 // restarts, and everything still commits: nothing lost, forked or applied
 // twice.
 func TestCertRenewalUnderLoad(t *testing.T) {
-	n := startNetwork(t, netOptions{Nodes: 3, Validators: 3, Groups: []string{"acme"}, Tweak: withOpsPorts(t)})
+	n := startNetwork(t, netOptions{Nodes: 3, Validators: 3, Groups: []string{"acme"}, OpsPorts: true})
 	members := n.addMembers("acme", "alice", "bob")
 	w := n.watch()
 	ld := n.startLoad(loadOptions{Group: "acme", Members: members, Rate: 20, Payload: 128})

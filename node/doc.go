@@ -109,8 +109,8 @@
 // new handshakes present the new certificate at once (gossip, raft, the
 // operations port), established connections keep theirs. Measured by
 // TestCertRenewalUnderLoad in package faults (3 validators, 20 tx/s, a
-// follower renewed to 10 days and SIGHUPed; 3 runs): its gossip and raft
-// ports presented the new serial 4–5 ms after the signal, it committed on with
+// follower renewed to 10 days and SIGHUPed; 4 runs): its gossip and raft
+// ports presented the new serial 4–33 ms after the signal, it committed on with
 // no restart, and a peer restarted afterwards and then the node itself
 // rejoined; nothing lost, forked or applied twice. At start, on every
 // reload and once a day the node logs a warning naming the certificate
@@ -133,9 +133,9 @@
 // blocks above it by block sync. A raft state kept beside a restored
 // database would be older or newer than it for no gain, so --force
 // removes both. Measured by TestBackupRestoreUnderLoad in package faults
-// (3 validators and an observer, 30 tx/s; 3 runs): a validator backed up
+// (3 validators and an observer, 30 tx/s; 4 runs): a validator backed up
 // at heights 5 to 12 in 21–35 ms, its data directory then removed,
-// restored and started, was on the others' head 0.14–0.22 s after its
+// restored and started, was on the others' head 0.14–0.55 s after its
 // start; nothing lost, forked or applied twice.
 //
 // Local networks: InitLocal writes a network's genesis layout and one
