@@ -188,13 +188,27 @@ func Restore(opt RestoreOptions) (*BackupManifest, error) {
 	if raftDir == "" {
 		raftDir = opt.DataDir
 	}
-	targets := []string{filepath.Join(opt.DataDir, "chain"), filepath.Join(raftDir, "raft-log"), filepath.Join(raftDir, "raft")}
+	chainDir := filepath.Join(opt.DataDir, "chain")
+	raftState := []string{filepath.Join(raftDir, "raft-log"), filepath.Join(raftDir, "raft")}
+	// With Force the old chain database is moved aside, not removed, until
+	// the new one is in: a backup refused half-way leaves the node as it was.
+	aside := chainDir + ".replaced"
+	installed := false
 	if opt.Force {
-		for _, t := range targets {
-			if err := os.RemoveAll(t); err != nil {
-				return nil, fmt.Errorf("restore: %w", err)
-			}
+		if err := os.RemoveAll(aside); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
 		}
+		if err := os.Rename(chainDir, aside); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
+		defer func() {
+			if installed {
+				_ = os.RemoveAll(aside)
+			} else if _, err := os.Stat(aside); err == nil {
+				_ = os.RemoveAll(chainDir)
+				_ = os.Rename(aside, chainDir)
+			}
+		}()
 	} else {
 		for _, d := range []string{opt.DataDir, raftDir} {
 			if ents, err := os.ReadDir(d); err == nil && len(ents) > 0 {
@@ -212,7 +226,7 @@ func Restore(opt RestoreOptions) (*BackupManifest, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadBackup, err)
 	}
 	defer f.Close()
-	sum, err := storage.RestoreBackup(targets[0], f, func(h storage.BackupHeader) error {
+	sum, err := storage.RestoreBackup(chainDir, f, func(h storage.BackupHeader) error {
 		if h.Label != m.ChainID || h.Height != m.Height || hex.EncodeToString(h.Head[:]) != m.HeadHash || h.Schema != m.Schema {
 			return fmt.Errorf("%w: the stream's header (chain %q, height %d, head %x) is not the manifest's (chain %q, height %d, head %.16s)",
 				ErrBadBackup, h.Label, h.Height, h.Head[:8], m.ChainID, m.Height, m.HeadHash)
@@ -227,8 +241,16 @@ func Restore(opt RestoreOptions) (*BackupManifest, error) {
 	}
 	if sum.Records != m.Records {
 		// The checksum matched, so only a forged manifest gets here.
-		_ = os.RemoveAll(targets[0])
+		_ = os.RemoveAll(chainDir)
 		return nil, fmt.Errorf("%w: %d records, the manifest says %d", ErrBadBackup, sum.Records, m.Records)
+	}
+	installed = true
+	// Raft state beside a restored database would be older or newer than
+	// it for no gain: the node starts with none (see Restore).
+	for _, d := range raftState {
+		if err := os.RemoveAll(d); err != nil {
+			return nil, fmt.Errorf("restore: chain database installed, but the raft state is not removed: %w", err)
+		}
 	}
 	return m, nil
 }

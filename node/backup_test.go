@@ -215,6 +215,28 @@ func TestRestoreRefusesBadBackups(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "keep.txt")); err != nil {
 		t.Fatalf("forced restore removed a file that is not the node's data: %v", err)
 	}
+	// A forced restore of a backup refused half-way (its manifest forged
+	// to match) leaves the chain database that was there.
+	bad := copyBackup(t, good)
+	flipByte(t, filepath.Join(bad, BackupFile), 60)
+	rewriteManifest(t, bad)
+	if err := os.MkdirAll(filepath.Join(data, "raft"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(RestoreOptions{From: bad, DataDir: data, Force: true}); !errors.Is(err, ErrBadBackup) {
+		t.Fatalf("forced restore of a bad backup: %v", err)
+	}
+	db, err = storage.Open(filepath.Join(data, "chain"), storage.Options{})
+	if err != nil {
+		t.Fatalf("the chain database there before is gone: %v", err)
+	}
+	defer db.Close()
+	if h, hash, ok, err := db.Head(); err != nil || !ok || h != 1 || hash != [32]byte{1} {
+		t.Fatalf("the chain database there before: head %d %x %v %v", h, hash[:4], ok, err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "raft")); err != nil {
+		t.Fatalf("a refused forced restore removed the raft state: %v", err)
+	}
 }
 
 func flipByte(t *testing.T, path string, at int) {

@@ -149,26 +149,23 @@ func (e *backupEncoder) record(k, v []byte) {
 }
 
 // finish writes the end tag, the record count and the SHA-256 of every
-// byte before the checksum itself.
+// byte before the checksum itself. The summary's SHA256 is of the whole
+// stream, checksum included: what a manifest records of the file.
 func (e *backupEncoder) finish() (BackupSummary, error) {
 	e.write([]byte{tagEnd})
 	e.uvarint(e.records)
 	if e.err == nil {
-		e.err = e.bw.Flush()
+		e.err = e.bw.Flush() // the hash sees bytes as they are flushed
 	}
-	var sum BackupSummary
-	copy(sum.SHA256[:], e.h.Sum(nil))
-	e.write(sum.SHA256[:]) // hashed too, after the sum was taken; not part of it
+	e.write(e.h.Sum(nil))
 	if e.err == nil {
 		e.err = e.bw.Flush()
 	}
 	if e.err != nil {
-		return sum, e.err
+		return BackupSummary{}, e.err
 	}
-	// The whole stream's hash (what a manifest records) covers the
-	// checksum as well.
+	sum := BackupSummary{Records: e.records, Bytes: e.n}
 	copy(sum.SHA256[:], e.h.Sum(nil))
-	sum.Records, sum.Bytes = e.records, e.n
 	return sum, nil
 }
 
