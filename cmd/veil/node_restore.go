@@ -24,7 +24,8 @@ and install it as the chain database of a node that is not running:
 backup must have) from the node's configuration; --data-dir (and
 --raft-dir) name the directories instead. A data directory that holds
 anything is refused unless --force, which replaces its chain database
-and raft state (chain/, raft-log/, raft/) and nothing else.
+and raft state (chain/, raft-log/, raft/) and nothing else, keeping the
+old database aside until the new one is checked and in.
 
 The raft log and snapshots start empty: started, the node rejoins like
 a new one, the leader sends it its log or a snapshot, and it skips every
