@@ -19,10 +19,10 @@ const DefaultCertExpiryWarning = 30 * 24 * time.Hour
 // an operator who misses the warning at start sees it again every day.
 const certCheckInterval = 24 * time.Hour
 
-// certWatch warns about the node's own certificate nearing its NotAfter;
-// veil_node_cert_expiry_seconds (api.Gauges.CertExpiry) is its left. The certificate is read from the
-// identity each time, so a reload (SIGHUP, POST /admin/reload-identity)
-// is seen at once.
+// certWatch warns about the node's own certificate nearing its NotAfter
+// and gives veil_node_cert_expiry_seconds (api.Gauges.CertExpiry) the
+// time left. The certificate is read from the identity each time, so a
+// reload (SIGHUP, POST /admin/reload-identity) is seen at once.
 type certWatch struct {
 	identity  *p2p.Identity
 	file      string
