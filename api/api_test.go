@@ -74,7 +74,7 @@ type env struct {
 // newEnv founds chain "api-test" the way `veil genesis init` does: one
 // validator and group acme with founding members alice and bob, each of
 // whom made its own join request.
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	rnd := rand.NewChaCha8([32]byte{7})
 	layout, err := genesis.Init(t.TempDir(), genesis.InitOptions{ChainID: "api-test", Nodes: 1, Groups: []string{"acme"}, Members: []string{"alice", "bob"}, Rand: rnd})
 	if err != nil {

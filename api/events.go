@@ -1,15 +1,11 @@
 package api
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -184,7 +180,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.hub.unsubscribe(sub)
-	ew := &wsErrorWriter{ResponseWriter: w}
+	// Accept answers a refused handshake (426 not an upgrade, 403 a
+	// foreign Origin, 400 a bad key or version) with text; ew makes it
+	// the API's JSON error, keeping the headers Accept set (Upgrade,
+	// Sec-WebSocket-Version). The library's checks stay the only ones.
+	ew := &errorWriter{ResponseWriter: w}
 	c, err := websocket.Accept(ew, r, nil)
 	if err != nil {
 		ew.answer()
@@ -241,58 +241,4 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-}
-
-// wsErrorWriter holds back the text error websocket.Accept writes when it
-// refuses a handshake (426 not an upgrade, 403 a foreign Origin, 400 a
-// bad key or version) so that answer sends it as the API's JSON error
-// instead, keeping the headers Accept set (Upgrade, Sec-WebSocket-
-// Version). The library's own checks stay the only ones.
-type wsErrorWriter struct {
-	http.ResponseWriter
-	status int
-	msg    bytes.Buffer
-}
-
-// WriteHeader holds back an error status; a 101 goes through.
-func (e *wsErrorWriter) WriteHeader(code int) {
-	if code >= 400 {
-		e.status = code
-		return
-	}
-	e.ResponseWriter.WriteHeader(code)
-}
-
-// Write holds back an error's text.
-func (e *wsErrorWriter) Write(b []byte) (int, error) {
-	if e.status != 0 {
-		return e.msg.Write(b)
-	}
-	return e.ResponseWriter.Write(b)
-}
-
-// Hijack hands the connection to the websocket.
-func (e *wsErrorWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(e.ResponseWriter).Hijack()
-}
-
-// Unwrap is for http.ResponseController.
-func (e *wsErrorWriter) Unwrap() http.ResponseWriter { return e.ResponseWriter }
-
-// answer writes the held-back refusal as a JSON error.
-func (e *wsErrorWriter) answer() {
-	if e.status == 0 {
-		return // hijacked, or Accept wrote nothing: nothing to answer
-	}
-	code := CodeBadRequest
-	switch e.status {
-	case http.StatusUpgradeRequired:
-		code = CodeUpgradeRequired
-	case http.StatusForbidden:
-		code = CodeForbidden
-	case http.StatusMethodNotAllowed:
-		code = CodeMethodNotAllowed
-	}
-	e.Header().Del("X-Content-Type-Options")
-	writeError(e.ResponseWriter, e.status, code, strings.TrimSpace(e.msg.String()))
 }

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -110,4 +113,76 @@ func noRoute(mux *http.ServeMux, next http.Handler) http.HandlerFunc {
 		}
 		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	}
+}
+
+// JSONErrors makes the error answers of a handler that writes them as
+// text (http.Error: net/http/pprof's, websocket.Accept's) the API's JSON
+// ErrorBody, with a code by status; everything else passes through.
+func JSONErrors(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ew := &errorWriter{ResponseWriter: w}
+		h.ServeHTTP(ew, r)
+		ew.answer()
+	})
+}
+
+// errorWriter holds back an error status (4xx, 5xx) and its text body,
+// for answer to write as JSON.
+type errorWriter struct {
+	http.ResponseWriter
+	status int
+	msg    bytes.Buffer
+}
+
+// WriteHeader holds back an error status; any other goes through.
+func (e *errorWriter) WriteHeader(code int) {
+	if code >= 400 {
+		e.status = code
+		return
+	}
+	e.ResponseWriter.WriteHeader(code)
+}
+
+// Write holds back an error's text.
+func (e *errorWriter) Write(b []byte) (int, error) {
+	if e.status != 0 {
+		return e.msg.Write(b)
+	}
+	return e.ResponseWriter.Write(b)
+}
+
+// Hijack hands the connection over (the websocket).
+func (e *errorWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(e.ResponseWriter).Hijack()
+}
+
+// Flush flushes a streamed answer (a CPU profile, a trace).
+func (e *errorWriter) Flush() { _ = http.NewResponseController(e.ResponseWriter).Flush() }
+
+// Unwrap is for http.ResponseController.
+func (e *errorWriter) Unwrap() http.ResponseWriter { return e.ResponseWriter }
+
+// answer writes the held-back error, if any, as a JSON error.
+func (e *errorWriter) answer() {
+	if e.status == 0 {
+		return
+	}
+	code := CodeBadRequest
+	switch e.status {
+	case http.StatusNotFound:
+		code = CodeNotFound
+	case http.StatusUpgradeRequired:
+		code = CodeUpgradeRequired
+	case http.StatusForbidden:
+		code = CodeForbidden
+	case http.StatusMethodNotAllowed:
+		code = CodeMethodNotAllowed
+	default:
+		if e.status >= 500 {
+			code = CodeUnavailable
+		}
+	}
+	e.Header().Del("X-Content-Type-Options")
+	e.Header().Del("Content-Length")
+	writeError(e.ResponseWriter, e.status, code, strings.TrimSpace(e.msg.String()))
 }

@@ -171,3 +171,28 @@ func TestRequestIDs(t *testing.T) {
 		t.Errorf("the admin refusal's log line lacks the request id: %q", logs.String())
 	}
 }
+
+// BenchmarkRequestID is what the conventions cost a request: GET
+// /v1/status through the server (request id made, echoed, in the
+// context) against the bare route table, in one run; and a 405 (the
+// methods probed for Allow) against a 404.
+func BenchmarkRequestID(b *testing.B) {
+	e := newEnv(b, Config{})
+	srv := NewServer(Config{}, e.single, NewHub(), nil)
+	for _, c := range []struct {
+		name, method, path string
+		h                  http.Handler
+	}{
+		{"mux", "GET", "/v1/status", srv.mux},
+		{"server", "GET", "/v1/status", srv},
+		{"404", "GET", "/v2/nothing", srv},
+		{"405", "DELETE", "/v1/status", srv},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest(c.method, c.path, nil)
+			for b.Loop() {
+				c.h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		})
+	}
+}

@@ -13,7 +13,9 @@ import (
 )
 
 // CodeForbidden (403): an admin endpoint of the operations port was asked
-// without an admin client certificate from the chain CA.
+// without a client certificate OpsConfig.Admin accepts (package node: an
+// operator certificate from the chain CA), or the event stream was
+// opened from a foreign Origin.
 const CodeForbidden = "forbidden"
 
 // OpsConfig tunes the operations server.
@@ -80,10 +82,10 @@ func (o *Operations) HandleAdmin(pattern string, h http.Handler) {
 
 func (o *Operations) authorize(r *http.Request) error {
 	if r.TLS == nil {
-		return errors.New("admin endpoints need TLS with an admin client certificate from the chain CA")
+		return errors.New("admin endpoints need TLS with an operator certificate from the chain CA")
 	}
 	if len(r.TLS.PeerCertificates) == 0 {
-		return errors.New("no client certificate presented; admin endpoints need an admin certificate from the chain CA")
+		return errors.New("no client certificate presented; admin endpoints need an operator certificate from the chain CA")
 	}
 	if o.cfg.Admin == nil {
 		return errors.New("this server accepts no admin certificates")
@@ -114,13 +116,17 @@ func (o *Operations) Serve(ctx context.Context, ln net.Listener) error {
 	if o.cfg.TLS != nil {
 		ln = tls.NewListener(ln, o.cfg.TLS)
 	}
-	return serveHTTP(ctx, ln, o, nil)
+	return serveHTTP(ctx, ln, o, nil, o.log)
 }
 
 // serveHTTP serves h on ln until ctx ends, then runs onStop and shuts the
-// server down, waiting at most 5 s for requests in flight.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, onStop func()) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+// server down, waiting at most 5 s for requests in flight. net/http's own
+// lines (TLS handshakes refused: plain HTTP to a TLS port, a client that
+// distrusts the certificate) go to log at debug: any client can cause
+// them, so at a higher level they would let anyone fill the log.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, onStop func(), log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -46,13 +46,18 @@ func (n *Node) registerOps() {
 		return
 	}
 	// pprof.Index also serves the named profiles (heap, goroutine, …)
-	// under /debug/pprof/{name}.
-	n.ops.HandleAdmin("GET /debug/pprof/", http.HandlerFunc(pprof.Index))
-	n.ops.HandleAdmin("GET /debug/pprof/cmdline", http.HandlerFunc(pprof.Cmdline))
-	n.ops.HandleAdmin("GET /debug/pprof/profile", http.HandlerFunc(pprof.Profile))
-	n.ops.HandleAdmin("GET /debug/pprof/symbol", http.HandlerFunc(pprof.Symbol))
-	n.ops.HandleAdmin("POST /debug/pprof/symbol", http.HandlerFunc(pprof.Symbol))
-	n.ops.HandleAdmin("GET /debug/pprof/trace", http.HandlerFunc(pprof.Trace))
+	// under /debug/pprof/{name}. pprof answers its errors (an unknown
+	// profile, a bad seconds=) as text: api.JSONErrors makes them JSON.
+	for pattern, h := range map[string]http.HandlerFunc{
+		"GET /debug/pprof/":        pprof.Index,
+		"GET /debug/pprof/cmdline": pprof.Cmdline,
+		"GET /debug/pprof/profile": pprof.Profile,
+		"GET /debug/pprof/symbol":  pprof.Symbol,
+		"POST /debug/pprof/symbol": pprof.Symbol,
+		"GET /debug/pprof/trace":   pprof.Trace,
+	} {
+		n.ops.HandleAdmin(pattern, api.JSONErrors(h))
+	}
 }
 
 // keyPair is a certificate and key read from files, re-read by reload

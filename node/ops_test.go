@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -168,5 +169,34 @@ func TestPprofOff(t *testing.T) {
 	certs := clientCerts(t, ln)
 	if code, _ := opsGet(t, certs["operator"], "https://"+ln.nodes[1].APIAddr()+"/debug/pprof/"); code != http.StatusNotFound {
 		t.Errorf("/debug/pprof/ with pprof off: %d, want 404", code)
+	}
+}
+
+// TestOpsRoutesDocumented: every route mounted on the operations server
+// (the API's probes, pprof, and whatever else a part of the node mounts)
+// is an operation of the OpenAPI document the node serves.
+func TestOpsRoutesDocumented(t *testing.T) {
+	ln := startLocalWith(t, 1, netOptions{tweak: func(c *Config) { c.Pprof = true }})
+	n := ln.nodes[1]
+	resp, err := http.Get(n.APIURL() + "/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	routes := n.ops.Routes()
+	if len(routes) < 9 { // healthz, readyz, metrics and the 6 of pprof
+		t.Fatalf("ops routes %v", routes)
+	}
+	for _, r := range routes {
+		method, path, _ := strings.Cut(r, " ")
+		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
+			t.Errorf("operations route %s is not in openapi.json", r)
+		}
 	}
 }

@@ -84,4 +84,12 @@
 // every receiver pushing again an item costs n·(n−1) copies instead of n−1
 // (at 16 nodes 240 copies a transaction instead of 15), and the pull
 // repairs the rare miss. [Stats.GossipSent] counts the copies pushed.
+//
+// HTTP listeners (https.go): [Identity.HTTPSConfig] serves a node's API
+// and operations port with its current certificate, HTTP/1.1 only (the
+// event stream's websocket upgrade needs it), asking for a client
+// certificate without requiring one, so that curl and Prometheus connect
+// without; [Identity.VerifyClient] checks a presented chain per request
+// against the current chain CA and revoked serials (the admin endpoints'
+// first check; which certificates count as admin is package node's).
 package p2p
