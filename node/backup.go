@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/storage"
 	"golang.org/x/sync/semaphore"
 )
@@ -60,9 +59,7 @@ func (n *Node) backupHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !busy.TryAcquire(1) {
 			w.Header().Set("Retry-After", "10")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusConflict)
-			_ = json.NewEncoder(w).Encode(api.ErrorBody{Error: api.ErrorDetail{Code: "backup_running", Message: "a backup of this node is already being taken"}})
+			writeOpsError(w, http.StatusConflict, "backup_running", "a backup of this node is already being taken")
 			return
 		}
 		defer busy.Release(1)

@@ -2,12 +2,10 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/p2p"
 )
 
@@ -85,14 +83,12 @@ type identityInfo struct {
 // refused (the previous certificate stays in force).
 func (n *Node) reloadIdentityHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
 		if err := n.ReloadIdentity(); err != nil {
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			_ = json.NewEncoder(w).Encode(api.ErrorBody{Error: api.ErrorDetail{Code: "identity_refused", Message: err.Error()}})
+			writeOpsError(w, http.StatusUnprocessableEntity, "identity_refused", err.Error())
 			return
 		}
 		cert := n.identity.Certificate()
-		_ = json.NewEncoder(w).Encode(identityInfo{Node: n.identity.NodeID(), Serial: cert.SerialNumber.Text(16),
+		writeOpsJSON(w, http.StatusOK, identityInfo{Node: n.identity.NodeID(), Serial: cert.SerialNumber.Text(16),
 			NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(), DaysLeft: int(n.certs.left().Hours() / 24)})
 	})
 }
