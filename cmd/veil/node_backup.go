@@ -23,7 +23,7 @@ no file copy. The stream is checked to its end (record order, count,
 SHA-256) before --out gets its manifest: DIR/chain.vbk and
 DIR/manifest.json (chain id, height, head hash, records, bytes, sha256).
 --out must not exist or be empty. 'veil node restore' installs it.`,
-		Example: `  veil node backup --ops https://127.0.0.1:9545 --tls-ca net/ca/ca.crt \
+		Example: `  veil node backup --ops https://127.0.0.1:9101 --tls-ca net/ca/ca.crt \
     --tls-cert op.crt --tls-key op.key --out /backups/node-1-$(date +%F)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

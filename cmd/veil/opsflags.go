@@ -19,7 +19,7 @@ type opsFlags struct {
 }
 
 func (o *opsFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.url, "ops", os.Getenv("VEIL_OPS"), "the node's operations port URL (its ops_addr), e.g. https://127.0.0.1:9545 (default $VEIL_OPS)")
+	cmd.Flags().StringVar(&o.url, "ops", os.Getenv("VEIL_OPS"), "the node's operations port URL (its ops_addr), e.g. https://127.0.0.1:9101 (default $VEIL_OPS)")
 	registerTLSFlags(cmd, &o.tls)
 }
 
