@@ -35,7 +35,7 @@ A node revoked on chain is refused (exit 1): --ops names any running
 node's operations port to ask; --no-revocation-check skips the question
 (an offline CA). An existing --out is replaced only with --force.`,
 		Example: `  veil ca renew-node --ca-cert net/ca/ca.crt --ca-key net/ca/ca.key \
-    --cert net/nodes/node-2/node.crt --out net/nodes/node-2/node.crt.new --ops http://127.0.0.1:9101
+    --cert net/nodes/node-2/node.crt --out net/nodes/node-2/node.crt.new --ops https://127.0.0.1:9101 --tls-ca net/ca/ca.crt
   mv net/nodes/node-2/node.crt.new net/nodes/node-2/node.crt && kill -HUP <pid of node-2>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
