@@ -29,6 +29,9 @@ type Gauges struct {
 	RaftLeaderChanges func() float64
 	RaftTerm          func() float64
 	RaftState         func() float64
+	// CertExpiry is the seconds left until this node's certificate
+	// expires (negative once it has).
+	CertExpiry func() float64
 	// BlockSyncRefused counts, by reason, the block sync replies this
 	// node refused (veil_block_sync_refused_total{reason}); every reason
 	// is a key from the start.
@@ -112,6 +115,7 @@ func NewMetrics(g Gauges) *Metrics {
 	bi := version.Get()
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veil_build_info", Help: "Always 1; the labels name this binary's build (as `veil version`).",
 		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "go_version": bi.GoVersion}}, func() float64 { return 1 }))
+	gauge("veil_node_cert_expiry_seconds", "Seconds until this node's certificate expires (negative once expired).", g.CertExpiry)
 	return m
 }
 

@@ -316,6 +316,13 @@ func TestRealResponsesMatchOpenAPI(t *testing.T) {
 		{anon, "POST", "/debug/pprof/symbol", []byte("0x1"), 403},
 		{opc, "GET", "/debug/pprof/trace?seconds=0.2", nil, 200},
 		{anon, "GET", "/debug/pprof/trace", nil, 403},
+		// Certificate renewal and backup (package node, maintenance.go).
+		{opc, "POST", "/admin/reload-identity", nil, 200},
+		{anon, "POST", "/admin/reload-identity", nil, 403},
+		{opc, "GET", "/admin/backup", nil, 200},
+		{anon, "GET", "/admin/backup", nil, 403},
+		{anon, "GET", "/nodes/node-2/revoked", nil, 200},
+		{anon, "GET", "/nodes/Not_A_Node/revoked", nil, 400},
 	} {
 		c.check(k.hc, k.method, o+k.path, k.body, nil, k.want, "")
 	}

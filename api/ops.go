@@ -116,13 +116,17 @@ func (o *Operations) Serve(ctx context.Context, ln net.Listener) error {
 	if o.cfg.TLS != nil {
 		ln = tls.NewListener(ln, o.cfg.TLS)
 	}
-	return serveHTTP(ctx, ln, o, nil)
+	return serveHTTP(ctx, ln, o, nil, o.log)
 }
 
 // serveHTTP serves h on ln until ctx ends, then runs onStop and shuts the
-// server down, waiting at most 5 s for requests in flight.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, onStop func()) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+// server down, waiting at most 5 s for requests in flight. net/http's own
+// lines (TLS handshakes refused: plain HTTP to a TLS port, a client that
+// distrusts the certificate) go to log at debug: any client can cause
+// them, so at a higher level they would let anyone fill the log.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, onStop func(), log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -156,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHT
 // Serve serves on ln until ctx ends, then closes the event streams and
 // shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	return serveHTTP(ctx, ln, s, s.hub.Close)
+	return serveHTTP(ctx, ln, s, s.hub.Close, s.log)
 }
 
 func clientIP(r *http.Request) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/groupsig"
 	"github.com/veilchain/veil/version"
+	"github.com/veilchain/veil/node"
 )
 
 // Exit statuses shared by every command.
@@ -77,6 +78,7 @@ var errorCodes = []struct {
 	{chain.ErrEvidence, "bad_evidence"},
 	{errOutOfSync, "out_of_sync"},
 	{errFileExists, "file_exists"},
+	{node.ErrBadBackup, "bad_backup"},
 }
 
 // errorObject is --output json's form of a failure, the API's
