@@ -421,7 +421,10 @@ func (o *Orderer) produce() {
 				continue
 			}
 		}
-		if !o.IsLeader() || o.fault.Err() != nil {
+		// A leader that chain state no longer names a validator proposes
+		// nothing (every node would refuse its blocks): it is handing
+		// over (ReconcileVoters).
+		if !o.IsLeader() || o.fault.Err() != nil || !o.ledger.IsValidator(o.cfg.NodeID) {
 			leading = false
 			continue
 		}
