@@ -3,6 +3,8 @@ package node
 import (
 	"encoding/json"
 
+	"github.com/hashicorp/raft"
+	"github.com/veilchain/veil/api"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/consensus"
 )
@@ -96,4 +98,21 @@ func (n *Node) raftAddrOf(addr string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// RaftServers lists this node's raft configuration (api.Backend).
+func (n *Node) RaftServers() []api.RaftServer {
+	servers, err := n.orderer.Servers()
+	if err != nil {
+		return []api.RaftServer{}
+	}
+	out := make([]api.RaftServer, 0, len(servers))
+	for _, s := range servers {
+		suffrage := "nonvoter"
+		if s.Suffrage == raft.Voter {
+			suffrage = "voter"
+		}
+		out = append(out, api.RaftServer{ID: string(s.ID), Addr: string(s.Address), Suffrage: suffrage})
+	}
+	return out
 }
