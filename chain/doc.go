@@ -111,7 +111,8 @@
 // unknown_node), of a node neither revoked nor a validator, at a raft
 // address no validator has (else conflict); a removal (15) names a
 // validator (else unknown_node) that is not the last (no_quorum). One
-// change a block (a second is conflict): raft applies them one at a time.
+// change a block (a second is conflict; the mempool reaps one a block,
+// the next waits): raft applies them one at a time.
 // Every set is kept with the height it took effect at, so a block's
 // proposer is checked against the set of its own height (Apply, block
 // sync's CheckBlocks, fork detection's CheckProposer); CheckBlocks also

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/veilchain/veil/storage"
@@ -223,5 +224,29 @@ func TestCheckQuorum(t *testing.T) {
 		if (err == nil) != c.ok || (err != nil && CodeOf(err) != CodeNoQuorum) {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+}
+
+// TestMempoolReapsOneValidatorChangeABlock: two pending validator changes
+// go in two blocks, both valid, rather than one refused with conflict.
+func TestMempoolReapsOneValidatorChangeABlock(t *testing.T) {
+	f := newFixture(t, "alice")
+	_, cert2 := f.newValidator("node-2")
+	_, cert3 := f.newValidator("node-3")
+	anon := f.anonTx("alice", "t", "x")
+	for _, tx := range []*Tx{f.addValidatorTx("node-2", "127.0.0.1:7002", cert2), f.addValidatorTx("node-3", "127.0.0.1:7003", cert3), anon} {
+		if err := f.pool.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for want := 2; want <= 3; want++ {
+		txs := f.pool.Reap(100, 1<<20)
+		codes := f.commit(txs...)
+		if slices.ContainsFunc(codes, func(c Code) bool { return c != CodeOK }) || len(f.ledger.Validators()) != want {
+			t.Fatalf("block of %d transactions: codes %v, %d validators", len(txs), codes, len(f.ledger.Validators()))
+		}
+	}
+	if f.pool.Len() != 0 {
+		t.Fatalf("%d transactions left pending", f.pool.Len())
 	}
 }
