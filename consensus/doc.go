@@ -72,7 +72,10 @@
 // demotion to the next leader (raft steps a leader down once a
 // configuration without its vote commits; the transfer saves the
 // election timeout). Additions come first, so a replacement never
-// shrinks the quorum before it grows. The producer proposes only while
+// shrinks the quorum before it grows. Both the producer and the
+// reconcile first wait, once a term, for raft's Barrier: a new leader
+// whose ledger lagged would build on an old head and read an old
+// validator set, and so undo a change. The producer proposes only while
 // the ledger names this node a validator at the head: every node would
 // refuse the blocks of a leader the chain has removed. Whether a change
 // keeps a quorum is decided before it is admitted (package node, from

@@ -28,9 +28,15 @@ type MembershipChange struct {
 // down; the next leader demotes it. Additions come before removals, so a
 // replacement never shrinks the quorum first. A removed validator stays
 // a non-voter: it keeps applying blocks as an observer. It returns the
-// changes made; on a failure, those before it and the error.
+// changes made; on a failure, those before it and the error. It first
+// makes sure this leader has applied every committed entry (leaderBarrier):
+// a new leader whose ledger lagged would read an old validator set and
+// undo a change.
 func (o *Orderer) ReconcileVoters(want []Peer, caughtUp func(id string) bool) ([]MembershipChange, error) {
 	var done []MembershipChange
+	if err := o.leaderBarrier(); err != nil {
+		return nil, fmt.Errorf("barrier: %w", err)
+	}
 	for o.IsLeader() {
 		ch, ok, err := o.nextMembershipChange(want, caughtUp)
 		if err != nil || !ok {
@@ -104,4 +110,20 @@ func (o *Orderer) applyMembershipChange(ch MembershipChange) error {
 		return nil
 	}
 	return fmt.Errorf("unknown membership change %q", ch.Op)
+}
+
+// leaderBarrier waits, once a term, until this leader has applied every
+// entry committed before it took office (raft's Barrier), so that what it
+// reads from the ledger (the head it builds on, the validator set it
+// follows) is what the cluster committed.
+func (o *Orderer) leaderBarrier() error {
+	term := o.raft.CurrentTerm()
+	if o.barrierTerm.Load() == term {
+		return nil
+	}
+	if err := o.raft.Barrier(o.cfg.ApplyTimeout).Error(); err != nil {
+		return err
+	}
+	o.barrierTerm.Store(term)
+	return nil
 }
