@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/genesis"
 )
 
@@ -84,6 +86,9 @@ type load struct {
 func startLoad(ctx context.Context, k *kit) *load {
 	ld := &load{stop: make(chan struct{}), done: make(chan struct{})}
 	mf := k.members[memberKey("acme", "alice")]
+	// The clients are made here: the test restarts other nodes meanwhile,
+	// which writes ln.nodes.
+	clients := []*client.Client{k.c(1), k.c(2)}
 	go func() {
 		defer close(ld.done)
 		for seq := 0; ; seq++ {
@@ -92,7 +97,7 @@ func startLoad(ctx context.Context, k *kit) *load {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			c := k.c(1 + seq%2)
+			c := clients[seq%2]
 			st, err := c.Status(ctx)
 			if err != nil {
 				continue
@@ -128,9 +133,11 @@ func (ld *load) end() []string {
 // voters on every node), refuses the changes it must with their reasons,
 // removes a follower validator (it becomes an observer and keeps
 // following) and then the leader (another is elected, the chain goes
-// on, the old leader follows as an observer). Every admitted transaction
-// commits on every node, once, and no fork is found; a restarted node
-// takes its validator set from chain state, in agreement with raft.
+// on, the old leader follows as an observer), then the other genesis
+// validators, so that a promoted observer leads and its blocks commit.
+// Every admitted transaction commits on every node, once, and no fork is
+// found; a restarted node takes its validator set from chain state, in
+// agreement with raft.
 func TestValidatorChangesAtRuntime(t *testing.T) {
 	ln := startLocalWith(t, 5, netOptions{members: []string{"alice"}, validators: 3})
 	k := newKit(t, ln, "alice")
@@ -214,6 +221,29 @@ func TestValidatorChangesAtRuntime(t *testing.T) {
 	}
 	k.commit(ctx, old, k.anon(ctx, old, "acme", "alice", "after", "x", false)) // the chain goes on
 
+	// Remove the genesis validators left, leader or not, so that an
+	// observer made a validator must lead: its blocks commit.
+	removed := []int{follower, old}
+	for _, i := range []int{1, 2, 3} {
+		if slices.Contains(removed, i) {
+			continue
+		}
+		k.commit(ctx, old, k.removeValidatorTx(ctx, old, ln.layout.NodeID(i)))
+		removed = append(removed, i)
+		voters = slices.DeleteFunc(voters, func(j int) bool { return j == i })
+		waitConfig(ids(voters...), ids(removed...), all...)
+	}
+	last := k.anon(ctx, 1, "acme", "alice", "promoted", "x", false)
+	k.commit(ctx, 1, last)
+	lastID := last.ID()
+	r, err := k.c(1).Tx(ctx, hex.EncodeToString(lastID[:]))
+	if err != nil || r.Height == nil {
+		t.Fatalf("the last transaction: %+v %v", r, err)
+	}
+	if b, err := k.c(1).Block(ctx, *r.Height); err != nil || !slices.Contains(ids(voters...), b.Proposer) {
+		t.Fatalf("block %d after the genesis validators left: %+v (%v), validators %v", *r.Height, b, err, ids(voters...))
+	}
+
 	admitted := ld.end()
 	if len(admitted) < 20 {
 		t.Fatalf("only %d load transactions admitted", len(admitted))
@@ -258,7 +288,7 @@ func TestValidatorChangesAtRuntime(t *testing.T) {
 	// state, and raft's configuration agrees with it.
 	ln.stop(old)
 	ln.start(old)
-	waitConfig(ids(voters...), ids(follower, old), old)
+	waitConfig(ids(voters...), ids(removed...), old)
 	var fromChain []string
 	for _, v := range ln.nodes[old].ledger.Validators() {
 		fromChain = append(fromChain, v.ID)
