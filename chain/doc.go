@@ -121,6 +121,12 @@
 // after a change depends on who is reachable, which is no chain state:
 // the node that admits the change from its API checks it (CheckQuorum,
 // no_quorum), the ledger checks only that the set stays non-empty.
+// Finding the set of a height is a binary search over the changes, under
+// the ledger's read lock: BenchmarkCheckProposer (16 changes) measured
+// CheckProposer at 1.00 × the bare Ed25519 verification it makes
+// (check/verify, interleaved), and BenchmarkCheckBlocks' check/sync
+// stayed within the run-to-run noise of the version before (0.0019–0.0022
+// against 0.0025–0.0033, two runs each, alternated).
 //
 // # Blocks
 //
