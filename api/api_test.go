@@ -43,7 +43,10 @@ func (s *single) Status() Status {
 	return Status{NodeID: "node-1", Leader: "node-1", Role: "validator"}
 }
 func (s *single) Peers() []Peer { return []Peer{} }
-func (s *single) Ready() error  { return nil }
+func (s *single) RaftServers() []RaftServer {
+	return []RaftServer{{ID: "node-1", Addr: "127.0.0.1:1", Suffrage: "voter"}}
+}
+func (s *single) Ready() error { return nil }
 
 // commit cuts a block from the mempool, applies it and publishes it.
 func (s *single) commit() *chain.Applied {

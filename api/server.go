@@ -33,6 +33,8 @@ type Backend interface {
 	// filled in by the API from the ledger.
 	Status() Status
 	Peers() []Peer
+	// RaftServers lists the node's raft configuration (GET /v1/validators).
+	RaftServers() []RaftServer
 	// Ready reports whether the node can serve writes (joined, leader
 	// known, no fork found); a *ForkedError is answered 503 forked.
 	Ready() error
@@ -120,6 +122,7 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 	s.handle("GET /v1/groups/{name}/revocations", s.getRevocations)
 	s.registerThreshold()
 	s.handle("GET /v1/status", s.status)
+	s.handle("GET /v1/validators", s.validators)
 	s.handle("GET /v1/peers", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.b.Peers()) })
 	s.handle("GET /v1/events", s.events)
 	s.handle("GET /v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {

@@ -39,6 +39,9 @@ const (
 	CodeInsufficientConsents
 	CodeAlreadyRecorded
 	CodeNotOnLedger
+	// Validator changes (validators.go).
+	CodeUnknownNode
+	CodeNoQuorum
 	codeCount
 )
 
@@ -48,6 +51,7 @@ var codeNames = [codeCount]string{
 	"invalid_join", "already_acted", "tag_required", "topic_closed", "not_allowed",
 	"invalid_committee", "insufficient_approvals", "committee_inactive", "not_authority", "invalid_proof",
 	"insufficient_consents", "already_recorded", "not_on_ledger",
+	"unknown_node", "no_quorum",
 }
 
 // String returns the code's stable name ("stale_epoch", …).
@@ -118,6 +122,16 @@ var (
 	// is not a committed anonymous transaction of the group, or whose
 	// object names another signature or epoch.
 	ErrNotOnLedger = errors.New("signature not on the ledger")
+	// ErrUnknownNode: a validator change naming a node the ledger does not
+	// know as it must: a removal of a node that is not a validator, an
+	// addition whose certificate is not a chain-CA node certificate of
+	// that id, valid at the block's time.
+	ErrUnknownNode = errors.New("unknown node")
+	// ErrNoQuorum: a validator change that would leave raft without a
+	// quorum: a removal that empties the set, or (at admission, from the
+	// admitting node's view of gossip) one after which fewer than a
+	// majority of the validators are reachable.
+	ErrNoQuorum = errors.New("change would leave the validators without quorum")
 )
 
 var codeErrs = [codeCount]error{
@@ -126,6 +140,7 @@ var codeErrs = [codeCount]error{
 	ErrInvalidJoin, ErrAlreadyActed, ErrTagRequired, ErrTopicClosed, ErrNotAllowed,
 	ErrInvalidCommittee, ErrInsufficientApprovals, ErrCommitteeInactive, ErrNotAuthority, ErrInvalidProof,
 	ErrInsufficientConsents, ErrAlreadyRecorded, ErrNotOnLedger,
+	ErrUnknownNode, ErrNoQuorum,
 }
 
 // CodeOf maps an error to its Code: CodeOK for nil, CodeMalformed for an

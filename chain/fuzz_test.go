@@ -27,7 +27,10 @@ func fuzzSeeds(t testing.TB) (txs [][]byte, block []byte) {
 	add := f.admin1(&Tx{Kind: KindAddGroup, Group: "beta", GroupKey: f.gen.Groups[0].GroupKey, IssuerProof: f.gen.Groups[0].IssuerProof,
 		OpenerProof: f.gen.Groups[0].OpenerProof, AdminKey: f.issuer.Public().(ed25519.PublicKey)}, f.admin)
 	node := f.admin1(&Tx{Kind: KindRevokeNode, Node: "node-1"}, f.admin)
-	for _, tx := range []*Tx{anon, vote, req, resp, rev, rule, add, node} {
+	_, cert := f.newValidator("node-2")
+	addVal := f.addValidatorTx("node-2", "127.0.0.1:7002", cert)
+	rmVal := f.removeValidatorTx("node-1")
+	for _, tx := range []*Tx{anon, vote, req, resp, rev, rule, add, node, addVal, rmVal} {
 		txs = append(txs, tx.Encode())
 	}
 	return txs, f.block(anon, req)
@@ -97,7 +100,10 @@ func TestWriteFuzzCorpus(t *testing.T) {
 	fx.commit(tx)
 	ev, _ := json.Marshal(fx.evidenceFor(tx, "alice"))
 	write("FuzzEvidence", ev)
-	for i, b := range stateSeeds(t) {
+	for i, b := range append(stateSeeds(t), validatorSetSeed(t)) {
+		if i == 4 {
+			i = 9 // the validator set's case
+		}
 		body := fmt.Appendf(nil, "go test fuzz v1\nbyte(%q)\n[]byte(%q)\n", byte(i), b)
 		sum := sha256.Sum256(body)
 		dir := filepath.Join("testdata", "fuzz", "FuzzDecodeState")
@@ -111,7 +117,8 @@ func TestWriteFuzzCorpus(t *testing.T) {
 }
 
 // stateSeeds are one record of each kind the ledger reads back from chain
-// state: a join entry, a pending request, a topic and a group header.
+// state: a join entry, a pending request, a topic and a group header
+// (validatorSetSeed is the validator set's).
 func stateSeeds(t testing.TB) [][]byte {
 	fx := newFixture(t, "alice")
 	gi, _ := fx.ledger.Group("acme")
@@ -124,7 +131,7 @@ func stateSeeds(t testing.TB) [][]byte {
 }
 
 // FuzzDecodeState: the join entries, pending requests, topic records,
-// group headers and threshold records (committees, approvals, consents and
+// group headers, validator sets and threshold records (committees, approvals, consents and
 // partials, completed openings, notes) read back from chain state never
 // panic their decoders,
 // and what decodes re-encodes to the same bytes.
@@ -135,9 +142,10 @@ func FuzzDecodeState(f *testing.F) {
 	for i, b := range thresholdStateSeeds(f) {
 		f.Add(uint8(i+4), b)
 	}
+	f.Add(uint8(9), validatorSetSeed(f))
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		var enc func() []byte
-		switch which % 9 {
+		switch which % 10 {
 		case 0:
 			j, err := decodeJoinEntry(data)
 			if err != nil {
@@ -162,8 +170,14 @@ func FuzzDecodeState(f *testing.F) {
 				return
 			}
 			enc = func() []byte { return encodeGroupHeader(g) }
+		case 9:
+			vs, err := decodeValidatorSet(1, data)
+			if err != nil {
+				return
+			}
+			enc = func() []byte { return encodeValidatorSet(vs) }
 		default: // the threshold records (threshold_evidence_test.go)
-			got := fuzzThresholdState(which%9, data)
+			got := fuzzThresholdState(which%10, data)
 			if got == nil {
 				return
 			}
@@ -198,4 +212,17 @@ func FuzzEvidence(f *testing.F) {
 			t.Fatalf("accepted evidence naming %q for %x", got.Member.Label, got.TxID)
 		}
 	})
+}
+
+// validatorSetSeed is a validator set as the ledger stores it after an
+// addition: a genesis validator and an added one.
+func validatorSetSeed(t testing.TB) []byte {
+	fx := newFixture(t)
+	_, cert := fx.newValidator("node-2")
+	fx.commit(fx.addValidatorTx("node-2", "127.0.0.1:7002", cert))
+	raw, err := fx.ledger.db.GetState(validatorsKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -30,6 +30,8 @@ type TxJSON struct {
 	JoinResponse string    `json:"join_response,omitempty"`
 	Revocation   string    `json:"revocation,omitempty"`
 	Node         string    `json:"node,omitempty"`
+	RaftAddr     string    `json:"raft_addr,omitempty"` // add_validator
+	NodeCert     string    `json:"node_cert,omitempty"` // add_validator: DER, hex
 	Rule         *RuleJSON `json:"rule,omitempty"`
 	// The threshold kinds (8–13): the committee (hex), the authorities'
 	// certificates, the admin's authorisation or abort, the authority's
@@ -66,7 +68,7 @@ func (tx *Tx) JSON() TxJSON {
 		Epoch: tx.Epoch, Topic: tx.Topic, Payload: tx.Payload, Nonce: hx(tx.Nonce[:]),
 		Expiry: tx.Expiry, GroupKey: hx(tx.GroupKey), IssuerProof: hx(tx.IssuerProof), OpenerProof: hx(tx.OpenerProof),
 		AdminKey: hx(tx.AdminKey), JoinRequest: hx(tx.JoinRequest), MemberCert: hx(tx.MemberCert),
-		JoinResponse: hx(tx.JoinResponse), Revocation: hx(tx.Revocation), Node: tx.Node,
+		JoinResponse: hx(tx.JoinResponse), Revocation: hx(tx.Revocation), Node: tx.Node, RaftAddr: tx.RaftAddr, NodeCert: hx(tx.NodeCert),
 		Signature: hx(tx.Auth), SizeBytes: tx.Size()}
 	if tx.Kind == KindAnonymous && groupsig.IsTagged(tx.Auth) {
 		j.Tagged, j.Tag = true, hx(groupsig.TagOf(tx.Auth))

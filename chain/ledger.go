@@ -46,21 +46,23 @@ type Head struct {
 // are safe for concurrent use with each other and with Apply; Apply calls
 // are serialised.
 type Ledger struct {
-	db         *storage.DB
-	gen        *Genesis
-	ca         *x509.Certificate // member identities chain to it
-	cfg        Config
-	verdicts   *VerdictCache
-	verifier   *Verifier
-	validators map[string]ed25519.PublicKey
+	db       *storage.DB
+	gen      *Genesis
+	ca       *x509.Certificate // member identities chain to it
+	cfg      Config
+	verdicts *VerdictCache
+	verifier *Verifier
 
 	applyMu sync.Mutex
 	mu      sync.RWMutex // guards head, groups and topics; their values are never mutated once published
 	head    Head
 	groups  map[string]*group
 	topics  map[string]*topicState
-	revoked map[string]bool            // node ids whose certificates are revoked
-	thr     map[string]*thresholdGroup // committees and approvals per group (threshold.go)
+	revoked map[string]bool // node ids whose certificates are revoked
+	// sets holds the validator set after every change, in height order;
+	// sets[0] is genesis's (validators.go).
+	sets []*validatorSet
+	thr  map[string]*thresholdGroup // committees and approvals per group (threshold.go)
 }
 
 // ErrAlreadyApplied is returned by Apply for a block at or below the head
@@ -104,10 +106,7 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 	}
 	verdicts := NewVerdictCache(cfg.VerdictCacheSize)
 	l := &Ledger{db: db, gen: gen, ca: ca, cfg: cfg, verdicts: verdicts, verifier: NewVerifier(cfg.Verifier, verdicts),
-		validators: map[string]ed25519.PublicKey{}, groups: map[string]*group{}, topics: map[string]*topicState{}, revoked: map[string]bool{}}
-	for _, v := range gen.Validators {
-		l.validators[v.ID] = v.PublicKey
-	}
+		groups: map[string]*group{}, topics: map[string]*topicState{}, revoked: map[string]bool{}}
 	height, hash, ok, err := db.Head()
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
@@ -139,6 +138,9 @@ func Open(db *storage.DB, gen *Genesis, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	if err := l.loadThreshold(); err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	if err := l.loadValidators(); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	return l, nil
@@ -445,6 +447,10 @@ type view struct {
 	// so that applying it does not redo the work.
 	checked map[[32]byte]any
 	th      *thresholdView // the block's threshold changes (threshold.go)
+	// vals is the validator set after a change earlier in the block
+	// (nil: the head's); valChanged is set once the block changed it.
+	vals       *validatorSet
+	valChanged bool
 	// prio is the verification pool's priority for this view's
 	// signatures: PriorityApply inside a block, else the admission path's.
 	prio Priority
@@ -585,7 +591,7 @@ func (v *view) precheck(tx *Tx) (*groupsig.GroupKey, error) {
 		return nil, v.checkThreshold(tx)
 	}
 	switch tx.Kind {
-	case KindAddGroup, KindRevokeNode, KindTopicRule:
+	case KindAddGroup, KindRevokeNode, KindTopicRule, KindAddValidator, KindRemoveValidator:
 		if !ed25519.Verify(v.l.gen.AdminKey, id[:], tx.Auth) {
 			return nil, errorf(ErrBadAdminSignature, "not signed by the consortium admin key")
 		}
@@ -605,6 +611,8 @@ func (v *view) precheck(tx *Tx) (*groupsig.GroupKey, error) {
 		}
 	}
 	switch tx.Kind {
+	case KindAddValidator, KindRemoveValidator:
+		return nil, v.checkValidatorChange(tx)
 	case KindRevokeNode:
 		if v.nodeRevoked(tx.Node) {
 			return nil, errorf(ErrConflict, "node %q is already revoked", tx.Node)
@@ -821,6 +829,8 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 		case KindRevokeNode:
 			v.revoked[tx.Node] = true
 			batch.PutState([]byte(stateNode+tx.Node), binary.BigEndian.AppendUint64(nil, b.Height))
+		case KindAddValidator, KindRemoveValidator:
+			v.applyValidatorChange(tx, b.Height, batch)
 		case KindTopicRule:
 			t := &topicState{rule: tx.Rule, height: b.Height}
 			v.topics[tx.Topic] = t
@@ -860,6 +870,9 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 		l.revoked[id] = true
 	}
 	l.publishThreshold(v)
+	if v.vals != nil {
+		l.sets = append(l.sets, v.vals)
+	}
 	l.head = Head{Height: b.Height, Hash: hash, Time: b.Time}
 	l.mu.Unlock()
 	return out, nil
@@ -883,6 +896,10 @@ func (v *view) applyTag(tx *Tx, batch *storage.Batch) []byte {
 }
 
 func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
+	return l.checkHeaderWith(b, head, hash, nil)
+}
+
+func (l *Ledger) checkHeaderWith(b *Block, head Head, hash [32]byte, extra map[string]ed25519.PublicKey) error {
 	switch {
 	case b.ChainID != l.gen.ChainID:
 		return errorf(ErrWrongChain, "block for chain %q", b.ChainID)
@@ -895,15 +912,27 @@ func (l *Ledger) checkHeader(b *Block, head Head, hash [32]byte) error {
 	case len(b.Txs) > MaxBlockTxs:
 		return errorf(ErrTooLarge, "block %d holds %d transactions", b.Height, len(b.Txs))
 	}
-	return l.CheckProposer(b, hash)
+	return l.checkProposer(b, hash, extra)
 }
 
 // CheckProposer checks that b, whose hash is hash, is signed by a
-// validator whose certificate is not revoked at the head: Apply's check,
-// and fork detection's for a peer's block that does not extend this
-// node's chain. The error wraps ErrBlockProposer.
+// validator of the set in force after block b.Height−1 (genesis's, then
+// as validator changes on chain left it) whose certificate is not
+// revoked at the head: Apply's check, and fork detection's for a peer's
+// block that does not extend this node's chain. The error wraps
+// ErrBlockProposer.
 func (l *Ledger) CheckProposer(b *Block, hash [32]byte) error {
-	key, ok := l.validators[b.Proposer]
+	return l.checkProposer(b, hash, nil)
+}
+
+// checkProposer is CheckProposer, also accepting the validators in extra
+// (CheckBlocks: those added by earlier blocks of a run not yet applied).
+func (l *Ledger) checkProposer(b *Block, hash [32]byte, extra map[string]ed25519.PublicKey) error {
+	v, ok := l.setAt(b.Height - 1).find(b.Proposer)
+	key := v.PublicKey
+	if !ok {
+		key, ok = extra[b.Proposer]
+	}
 	if !ok {
 		return fmt.Errorf("%w: block %d proposer %q is not a validator", ErrBlockProposer, b.Height, b.Proposer)
 	}
@@ -927,7 +956,10 @@ func (l *Ledger) CheckProposer(b *Block, hash [32]byte) error {
 // own block from−1, which must be at or below the head. It does not check
 // transactions against state: Apply does, and marks them; a proposer's
 // revocation is that of the head, so a revocation inside raws is only
-// seen by Apply. The error wraps
+// seen by Apply. A block above the head may also come from a validator
+// that an admin-signed KindAddValidator of an earlier block of raws adds
+// (removals are not applied here): Apply makes the exact check, and a
+// liar cannot forge the admin's signature. The error wraps
 // ErrMalformed (ErrTxRoot for a wrong root), ErrWrongChain, ErrTooLarge,
 // ErrBlockHeight, ErrBlockLink or ErrBlockProposer.
 func (l *Ledger) CheckBlocks(from uint64, raws [][]byte) error {
@@ -947,16 +979,20 @@ func (l *Ledger) CheckBlocks(from uint64, raws [][]byte) error {
 		}
 		prev = Head{Height: b.Height, Hash: b.Hash(), Time: b.Time}
 	}
+	var added map[string]ed25519.PublicKey
 	for i, raw := range raws {
 		b, err := DecodeBlock(raw)
 		if err != nil {
 			return fmt.Errorf("block %d of %d: %w", i+1, len(raws), err)
 		}
 		hash := b.Hash()
-		if err := l.checkHeader(b, prev, hash); err != nil {
+		if err := l.checkHeaderWith(b, prev, hash, added); err != nil {
 			return err
 		}
 		prev = Head{Height: b.Height, Hash: hash, Time: b.Time}
+		if b.Height > head.Height {
+			added = l.addedValidators(b, added)
+		}
 	}
 	return nil
 }

@@ -273,18 +273,27 @@ func (m *Mempool) IDs() [][32]byte {
 // Reap returns, oldest first, up to maxTxs pending transactions whose
 // encodings total at most maxBytes (or one larger transaction alone): the
 // next block's content. They stay
-// pending until Update removes them.
+// pending until Update removes them. A block takes one validator change
+// at most (the ledger refuses a second with conflict): later ones wait
+// for the next blocks.
 func (m *Mempool) Reap(maxTxs, maxBytes int) []*Tx {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*Tx
 	size := 0
+	valChange := false
 	for _, e := range m.queue {
 		if len(out) >= maxTxs {
 			break
 		}
 		if e.removed {
 			continue
+		}
+		if k := e.tx.Kind; k == KindAddValidator || k == KindRemoveValidator {
+			if valChange {
+				continue
+			}
+			valChange = true
 		}
 		if size+e.tx.Size() > maxBytes {
 			// A transaction over maxBytes on its own (a large revocation:

@@ -46,6 +46,16 @@ const (
 	// Kinds 8–13 are the threshold opening's (threshold_tx.go):
 	// KindCommittee, KindApproval, KindShareProof, KindConsent,
 	// KindPartialOpening and KindCommitteeAbort.
+
+	// KindAddValidator makes a node certified by the chain CA a
+	// validator from the next block on: it carries the node id, its raft
+	// address and its node certificate, whose key signs its blocks. The
+	// consortium admin key signs it (validators.go).
+	KindAddValidator Kind = 14
+	// KindRemoveValidator takes a validator out of the set from the next
+	// block on; it goes on as an observer. The consortium admin key signs
+	// it.
+	KindRemoveValidator Kind = 15
 )
 
 var kindNames = map[Kind]string{
@@ -53,6 +63,7 @@ var kindNames = map[Kind]string{
 	KindRevokeMember: "revoke_member", KindRevokeNode: "revoke_node", KindJoinResponse: "join_response",
 	KindTopicRule: "topic_rule", KindCommittee: "committee", KindApproval: "approval", KindShareProof: "share_proof",
 	KindConsent: "consent", KindPartialOpening: "partial_opening", KindCommitteeAbort: "committee_abort",
+	KindAddValidator: "add_validator", KindRemoveValidator: "remove_validator",
 }
 
 // String returns the kind's name as the API shows it ("anonymous", …).
@@ -155,8 +166,14 @@ type Tx struct {
 	// KindRevokeMember
 	Revocation []byte // the spec's revocation record
 
-	// KindRevokeNode: the node id (certificate CN) revoked. Group is empty.
+	// KindRevokeNode: the node id (certificate CN) revoked;
+	// KindAddValidator, KindRemoveValidator: the validator's. Group is
+	// empty.
 	Node string
+	// KindAddValidator: the node's raft address (host:port) and its node
+	// certificate (DER) from the chain CA.
+	RaftAddr string
+	NodeCert []byte
 
 	// KindTopicRule
 	Rule TopicRule
@@ -210,8 +227,12 @@ func (tx *Tx) encodeBody(e *encoder) {
 		e.bytes16(tx.JoinResponse)
 	case KindRevokeMember:
 		e.bytes32(tx.Revocation)
-	case KindRevokeNode:
+	case KindRevokeNode, KindRemoveValidator:
 		e.str8(tx.Node)
+	case KindAddValidator:
+		e.str8(tx.Node)
+		e.str8(tx.RaftAddr)
+		e.bytes16(tx.NodeCert)
 	case KindTopicRule:
 		e.str8(tx.Topic)
 		e.u8(uint8(len(tx.Rule.Groups)))
@@ -282,7 +303,7 @@ func (tx *Tx) checkFields() error {
 	switch {
 	case tx.ChainID == "" || len(tx.ChainID) > MaxChainIDLen:
 		return errorf(ErrMalformed, "chain id must be 1 to %d bytes", MaxChainIDLen)
-	case tx.Kind == KindRevokeNode || tx.Kind == KindTopicRule:
+	case tx.Kind == KindRevokeNode || tx.Kind == KindTopicRule || tx.Kind == KindAddValidator || tx.Kind == KindRemoveValidator:
 		if tx.Group != "" {
 			return errorf(ErrMalformed, "a %s transaction names no group", tx.Kind)
 		}
@@ -320,9 +341,13 @@ func (tx *Tx) checkFields() error {
 		if len(tx.Revocation) == 0 {
 			return errorf(ErrMalformed, "a revocation needs its record")
 		}
-	case KindRevokeNode:
+	case KindRevokeNode, KindRemoveValidator:
 		if !ValidNodeID(tx.Node) {
 			return errorf(ErrMalformed, "node id %q: 1 to 64 of A-Z a-z 0-9 . _ -", tx.Node)
+		}
+	case KindAddValidator:
+		if err := checkValidatorFields(tx); err != nil {
+			return err
 		}
 	case KindTopicRule:
 		if len(tx.Rule.Groups) > MaxRuleGroups {
@@ -391,8 +416,12 @@ func DecodeTx(b []byte) (*Tx, error) {
 		tx.JoinResponse = d.bytes16(maxObject, "join response")
 	case KindRevokeMember:
 		tx.Revocation = d.bytes32(MaxRevocationTxSize, "revocation record")
-	case KindRevokeNode:
+	case KindRevokeNode, KindRemoveValidator:
 		tx.Node = d.str8(MaxNodeIDLen, "node id")
+	case KindAddValidator:
+		tx.Node = d.str8(MaxNodeIDLen, "node id")
+		tx.RaftAddr = d.str8(MaxRaftAddrLen, "raft address")
+		tx.NodeCert = d.bytes16(MaxCertSize, "node certificate")
 	case KindTopicRule:
 		tx.Topic = d.str8(MaxTopicLen, "topic")
 		n := d.u8("group count")
@@ -454,7 +483,8 @@ func (tx *Tx) SignAnonymous(gk *groupsig.GroupKey, mk *groupsig.MemberKey, tagge
 }
 
 // SignAdmin fills the id and signs it with an Ed25519 key: the consortium
-// admin's (KindAddGroup, KindRevokeNode, KindTopicRule), the group
+// admin's (KindAddGroup, KindRevokeNode, KindTopicRule, KindAddValidator,
+// KindRemoveValidator), the group
 // issuer's (KindJoinResponse, KindRevokeMember) or the member's identity
 // key (KindJoinRequest).
 func (tx *Tx) SignAdmin(key ed25519.PrivateKey) error {

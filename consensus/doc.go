@@ -1,5 +1,6 @@
 // Package consensus orders veil's blocks with hashicorp/raft among the
-// validators named in genesis.
+// validators of chain state (genesis's, then as the consortium admin's
+// validator changes leave them).
 //
 // The leader's block producer cuts a block from the mempool every block
 // interval, or at once when the mempool holds a full block, signs it with
@@ -60,10 +61,33 @@
 // then panicked in raft ("failed to save current term") at the next vote
 // request, within a second, in TestDiskFull.
 //
+// Membership (membership.go): the leader's ReconcileVoters makes raft's
+// voters the validator set of chain state, one change at a time, each
+// waited for until raft commits it (raft allows one uncommitted
+// configuration change): a validator not in raft is added as a
+// non-voter, a non-voter the caller reports caught up is promoted
+// (AddVoter), a voter no longer a validator is demoted (DemoteVoter: it
+// stays a non-voter and goes on applying blocks as an observer), and a
+// leader no longer a validator transfers leadership and leaves its own
+// demotion to the next leader (raft steps a leader down once a
+// configuration without its vote commits; the transfer saves the
+// election timeout). Additions come first, so a replacement never
+// shrinks the quorum before it grows. Both the producer and the
+// reconcile first wait, once a term, for raft's Barrier: a new leader
+// whose ledger lagged would build on an old head and read an old
+// validator set, and so undo a change. The producer proposes only while
+// the ledger names this node a validator at the head: every node would
+// refuse the blocks of a leader the chain has removed. Whether a change
+// keeps a quorum is decided before it is admitted (package node, from
+// gossip); raft's membership never follows gossip for validators, as in
+// Consul: a failed node is not a removed node.
+//
 // Raft runs over mutual TLS (TLSStreamLayer) with certificates from the
 // chain CA; the raft log and stable store are storage.RaftStore, in a
-// directory apart from the chain database. Validators bootstrap the
-// configuration of genesis on first start; other certified nodes join as
+// directory apart from the chain database. Genesis validators bootstrap
+// the configuration of genesis on first start (after that, raft's own
+// log holds the configuration, which ReconcileVoters has kept in line
+// with chain state); other certified nodes join as
 // non-voters (observers) when the leader adds them. Stop hands leadership
 // over before shutting down, so a graceful restart costs no election
 // timeout.

@@ -100,7 +100,8 @@ type Orderer struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 
-	leaderChanges atomic.Int64 // leaders observed taking office
+	leaderChanges atomic.Int64  // leaders observed taking office
+	barrierTerm   atomic.Uint64 // the term in which this leader's barrier last completed (membership.go)
 	observer      *raft.Observer
 	fault         *storage.Fault // a block it cannot apply, a failed raft store or snapshot write
 }
@@ -410,7 +411,6 @@ func (o *Orderer) produce() {
 	defer o.wg.Done()
 	tick := time.NewTicker(o.cfg.BlockInterval)
 	defer tick.Stop()
-	leading := false
 	for {
 		select {
 		case <-o.stop:
@@ -422,17 +422,17 @@ func (o *Orderer) produce() {
 			}
 		}
 		if !o.IsLeader() || o.fault.Err() != nil {
-			leading = false
 			continue
 		}
-		if !leading {
-			// Entries of earlier terms must be applied before this leader
-			// builds on the head.
-			if err := o.raft.Barrier(o.cfg.ApplyTimeout).Error(); err != nil {
-				o.log.Warn("barrier after election failed", "err", err)
-				continue
-			}
-			leading = true
+		if err := o.leaderBarrier(); err != nil {
+			o.log.Warn("barrier after election failed", "err", err)
+			continue
+		}
+		// A leader that chain state no longer names a validator proposes
+		// nothing (every node would refuse its blocks): it is handing
+		// over (ReconcileVoters).
+		if !o.ledger.IsValidator(o.cfg.NodeID) {
+			continue
 		}
 		for o.IsLeader() && o.pool.Len() > 0 {
 			if err := o.proposeOne(); err != nil {

@@ -302,33 +302,7 @@ func NodePublicKey(certPEM []byte, ca *x509.Certificate) (nodeID string, key ed2
 // network layer calls it on a peer's TLS certificate; File.Chain calls it
 // at the genesis time.
 func VerifyNode(cert, ca *x509.Certificate, at time.Time) (nodeID string, key ed25519.PublicKey, err error) {
-	if ca == nil {
-		return "", nil, errors.New("node cert: no CA certificate")
-	}
-	id := cert.Subject.CommonName
-	if !ValidNodeID(id) {
-		return "", nil, fmt.Errorf("node cert: CN %q is not a valid node id", id)
-	}
-	if cert.IsCA {
-		return "", nil, fmt.Errorf("node cert %q: is a CA certificate", id)
-	}
-	if !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth) || !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
-		return "", nil, fmt.Errorf("node cert %q: extended key usage must include both server and client auth", id)
-	}
-	pub, ok := cert.PublicKey.(ed25519.PublicKey)
-	if !ok {
-		return "", nil, fmt.Errorf("node cert %q: key is %T, want Ed25519", id, cert.PublicKey)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	if _, err := cert.Verify(x509.VerifyOptions{
-		Roots:       roots,
-		CurrentTime: at,
-		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}); err != nil {
-		return "", nil, fmt.Errorf("node cert %q: %w", id, err)
-	}
-	return id, pub, nil
+	return chain.VerifyNode(cert, ca, at)
 }
 
 // onePEMBlock returns the bytes of data's one PEM block, which must be of

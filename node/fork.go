@@ -25,8 +25,8 @@ import (
 // is below the fork (it cannot compare a higher head). A mismatch is only
 // a claim until it is confirmed: the node fetches the peer's block at that
 // height (reqBlocks) and checks that it hashes to the claimed hash and is
-// signed by a validator of genesis, so a lying peer without a validator's
-// key cannot raise the alarm.
+// signed by a validator of chain state at that height, so a lying peer
+// without a validator's key cannot raise the alarm.
 const (
 	reqHashes         byte = 5 // request: u64 from ‖ u64 to → the 32-byte hashes of committed blocks from..min(to, head)
 	forkCheckInterval      = time.Second
@@ -334,7 +334,7 @@ func (n *Node) peerBlock(ctx context.Context, peer string, height uint64) (*chai
 }
 
 // checkForeignBlock checks that b is this chain's block at height, hashes
-// to want and is signed by a validator of genesis.
+// to want and is signed by a validator of chain state at its height.
 func (n *Node) checkForeignBlock(b *chain.Block, height uint64, want [32]byte) error {
 	hash := b.Hash()
 	switch {

@@ -56,7 +56,6 @@ type Node struct {
 	metrics  *api.Metrics
 	apiLn    net.Listener
 	api      *api.Server
-	role     string
 	txIn     chan []byte
 	gossip   gossipState
 	syncer   blockSync
@@ -124,12 +123,6 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	gen, err := gf.Chain()
 	if err != nil {
 		return nil, err
-	}
-	n.role = RoleObserver
-	for _, v := range gen.Validators {
-		if v.ID == cfg.NodeID {
-			n.role = RoleValidator
-		}
 	}
 	if n.identity, err = p2p.LoadIdentity(cfg.Cert, cfg.Key, cfg.CA); err != nil {
 		return nil, err
@@ -259,13 +252,16 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 }
 
 // raftPeerID names the node expected at a raft address, so the TLS client
-// checks the server's certificate id (validators from the config,
-// observers from gossip metadata); "" accepts any certified node.
+// checks the server's certificate id (validators from the config and
+// chain state, observers from gossip metadata); "" accepts any certified node.
 func (n *Node) raftPeerID(addr string) string {
 	for _, v := range n.cfg.Validators {
 		if v.RaftAddr == addr {
 			return v.ID
 		}
+	}
+	if id, ok := n.raftAddrOf(addr); ok {
+		return id
 	}
 	for _, m := range n.cluster.Members() {
 		var md meta
@@ -277,7 +273,7 @@ func (n *Node) raftPeerID(addr string) string {
 }
 
 func (n *Node) meta() []byte {
-	m := meta{API: n.apiLn.Addr().String(), Raft: n.cfg.RaftAddr, Role: n.role}
+	m := meta{API: n.apiLn.Addr().String(), Raft: n.cfg.RaftAddr, Role: n.currentRole()}
 	if n.ledger != nil {
 		head := n.ledger.Head()
 		m.Height = head.Height
@@ -296,8 +292,14 @@ func (n *Node) applied(a *chain.Applied) {
 	n.hub.Publish(a)
 	n.metrics.ObserveBlockCommit(time.Since(time.Unix(0, a.Block.Time)))
 	for i, tx := range a.Block.Txs {
-		if tx.Kind == chain.KindRevokeNode && a.Codes[i] == chain.CodeOK {
+		if a.Codes[i] != chain.CodeOK {
+			continue
+		}
+		switch tx.Kind {
+		case chain.KindRevokeNode:
 			n.nodeRevoked(tx.Node)
+		case chain.KindAddValidator, chain.KindRemoveValidator:
+			n.validatorChanged(tx)
 		}
 	}
 }
@@ -348,7 +350,7 @@ func (n *Node) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); n.housekeeping(ctx) }()
 	go func() { defer wg.Done(); n.watchForks(ctx) }()
 	go func() { defer wg.Done(); n.certs.run(ctx) }()
-	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "ops", n.OpsAddr(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
+	n.log.Info("node started", "role", n.currentRole(), "api", n.apiLn.Addr().String(), "ops", n.OpsAddr(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -491,6 +493,11 @@ func (n *Node) Submit(_ context.Context, tx *chain.Tx) error {
 	if err := n.fork.err(); err != nil {
 		return err
 	}
+	if tx.Kind == chain.KindAddValidator || tx.Kind == chain.KindRemoveValidator {
+		if err := n.checkValidatorChange(tx); err != nil {
+			return err
+		}
+	}
 	if err := n.pool.Add(tx); err != nil {
 		return err
 	}
@@ -501,7 +508,7 @@ func (n *Node) Submit(_ context.Context, tx *chain.Tx) error {
 // Status reports the node (api.Backend).
 func (n *Node) Status() api.Status {
 	leader, _ := n.orderer.Leader()
-	st := api.Status{NodeID: n.cfg.NodeID, Leader: leader, Peers: n.alivePeers(), Role: n.role, Forked: n.fork.detected.Load()}
+	st := api.Status{NodeID: n.cfg.NodeID, Leader: leader, Peers: n.alivePeers(), Role: n.currentRole(), Forked: n.fork.detected.Load()}
 	if st.Forked {
 		st.Forks = n.fork.conflicts()
 	}
@@ -544,8 +551,10 @@ func (n *Node) alivePeers() int {
 	return c
 }
 
-// housekeeping refreshes the gossiped height and, on the leader, keeps
-// raft's observers in step with gossip membership (as Consul reconciles
+// housekeeping refreshes the gossiped height (and role) and, on the
+// leader, keeps raft's voters in step with the validator set of chain
+// state (validators.go) and raft's observers in step with gossip
+// membership (as Consul reconciles
 // serf members into raft): a certified observer that appears is added as
 // a non-voter, one gone for good is removed. Validators are never removed
 // for being unreachable: a failed node is not a removed node.
@@ -564,6 +573,7 @@ func (n *Node) housekeeping(ctx context.Context) {
 			_ = n.cluster.UpdateMeta(time.Second)
 		}
 		if n.orderer.IsLeader() {
+			n.reconcileValidators()
 			n.reconcileObservers()
 		}
 	}
@@ -608,8 +618,8 @@ func (n *Node) reconcileObservers() {
 		}
 	}
 	for id, suffrage := range inRaft {
-		if suffrage != raft.Nonvoter {
-			continue
+		if suffrage != raft.Nonvoter || n.ledger.IsValidator(id) {
+			continue // a validator catching up is reconcileValidators's
 		}
 		seen, ok := n.lastSeen[id]
 		if !ok {

@@ -37,7 +37,9 @@ type localNet struct {
 type netOptions struct {
 	groups  []string // default: acme
 	members []string // founding members of every group (LocalOptions.Members)
-	tweak   func(*Config)
+	// validators is how many of the nodes vote (0: DefaultValidators).
+	validators int
+	tweak      func(*Config)
 }
 
 func startLocal(t *testing.T, n int) *localNet { return startLocalWith(t, n, netOptions{}) }
@@ -47,7 +49,7 @@ func startLocalWith(t *testing.T, n int, opt netOptions) *localNet {
 	if opt.groups == nil {
 		opt.groups = []string{"acme"}
 	}
-	l, err := InitLocal(dir, LocalOptions{Nodes: n, Groups: opt.groups, Members: opt.members, Tweak: func(c *Config) {
+	l, err := InitLocal(dir, LocalOptions{Nodes: n, Validators: opt.validators, Groups: opt.groups, Members: opt.members, Tweak: func(c *Config) {
 		c.BlockInterval = Duration{50 * time.Millisecond}
 		c.LogLevel = "error"
 		if opt.tweak != nil {

@@ -224,6 +224,6 @@ unreachable, dns, tls and timeout.`,
 	root.SetVersionTemplate(versionText(version.Get()))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	root.AddCommand(newMemberCmd(), newCACmd(), newGroupCmd(), newTopicCmd(), newSignCmd(), newVerifyCmd(), newOpenCmd(), newVerifyOpeningCmd(),
-		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newBenchCmd(), newVersionCmd())
+		newGenesisCmd(), newNodeCmd(), newTestnetCmd(), newTxCmd(), newBlockCmd(), newStatusCmd(), newEventsCmd(), newAuditCmd(), newBenchCmd(), newVersionCmd(), newValidatorCmd())
 	return root
 }

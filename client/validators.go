@@ -1,0 +1,41 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/veilchain/veil/api"
+)
+
+// Validators fetches the validator set of chain state and the node's
+// raft configuration (GET /v1/validators).
+func (c *Client) Validators(ctx context.Context) (*api.ValidatorsResponse, error) {
+	var out api.ValidatorsResponse
+	return &out, c.do(ctx, http.MethodGet, "/v1/validators", nil, &out)
+}
+
+// WaitVoter polls the node until raft's configuration, as the node has
+// it, makes id a voter (voter true: an added validator, caught up and
+// promoted) or not (false: a removed one, demoted), or ctx ends. Raft
+// applies validator changes one at a time, after their block commits.
+func (c *Client) WaitVoter(ctx context.Context, id string, voter bool) error {
+	for {
+		v, err := c.Validators(ctx)
+		if err == nil {
+			is := false
+			for _, s := range v.Raft {
+				is = is || (s.ID == id && s.Suffrage == "voter")
+			}
+			if is == voter {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for raft to make %s a voter=%v: %w", id, voter, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
