@@ -11,8 +11,8 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/groupsig"
-	"github.com/veilchain/veil/version"
 	"github.com/veilchain/veil/node"
+	"github.com/veilchain/veil/version"
 )
 
 // Exit statuses shared by every command.
