@@ -250,6 +250,7 @@ func TestRealResponsesMatchOpenAPI(t *testing.T) {
 		{"GET", "/v1/groups/nope/committee", nil, 404},
 		{"GET", "/v1/status", nil, 200},
 		{"GET", "/v1/peers", nil, 200},
+		{"GET", "/v1/validators", nil, 200},
 		{"GET", "/v1/openapi.json", nil, 200},
 		{"GET", "/v1/events?from_height=0", nil, 400},
 		{"GET", "/v1/events", nil, 426},
