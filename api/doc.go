@@ -57,6 +57,16 @@
 // veil_fork_detected (0 or 1) and veil_fork_conflicts_total (both present
 // from the start).
 //
+// The operations server (ops.go, Operations): /metrics, /healthz,
+// /readyz and the admin endpoints of the people who run the node. Parts
+// of the node mount endpoints on it with Handle (open to whoever reaches
+// the port) or HandleAdmin (403 forbidden unless the request came over
+// TLS with a client certificate OpsConfig.Admin accepts). It is served on
+// a listener of its own (node config ops_addr, TLS with the node's
+// certificate unless ops_tls is false) or, when there is none, behind the
+// API's listener: a request the API has no route for goes to it, so
+// networks configured before it keep their URLs.
+//
 // The threshold opening (threshold.go): GET /v1/groups/{name}/committee
 // shows a group's committees, GET /v1/txs/{id}/openings who consented to
 // and released a share for a transaction's signature, and the completed

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/storage"
@@ -49,6 +48,13 @@ type Config struct {
 	// before it is dropped as a slow consumer.
 	EventBuffer int
 	Logger      *slog.Logger
+	// Ops is the operations server NewServer mounts /healthz, /readyz
+	// and /metrics on (nil: one of its own, DefaultOpsConfig). Unless
+	// OpsApart, the API's listener serves Ops' routes too: a request the
+	// API has no route for goes to Ops.
+	Ops *Operations
+	// OpsApart says Ops is served on a listener of its own (ops_addr).
+	OpsApart bool
 }
 
 // DefaultConfig allows bodies of a maximal transaction in hex (a
@@ -66,6 +72,7 @@ var openAPI []byte
 type Server struct {
 	cfg     Config
 	b       Backend
+	ops     *Operations
 	hub     *Hub
 	metrics *Metrics
 	mux     *http.ServeMux
@@ -93,7 +100,12 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger
 	}
-	s := &Server{cfg: cfg, b: b, hub: hub, metrics: m, mux: http.NewServeMux(), log: cfg.Logger.With("component", "api"), limiters: map[string]*rate.Limiter{}}
+	if cfg.Ops == nil {
+		oc := DefaultOpsConfig()
+		oc.Logger = cfg.Logger
+		cfg.Ops = NewOperations(oc)
+	}
+	s := &Server{cfg: cfg, b: b, ops: cfg.Ops, hub: hub, metrics: m, mux: http.NewServeMux(), log: cfg.Logger.With("component", "api"), limiters: map[string]*rate.Limiter{}}
 	s.handle("POST /v1/txs", s.submit)
 	s.handle("GET /v1/txs/{id}", s.getTx)
 	s.handle("GET /v1/blocks/latest", s.getBlock)
@@ -112,17 +124,21 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPI)
 	})
-	s.handle("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	s.ops.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	s.handle("GET /readyz", s.ready)
+	}))
+	s.ops.Handle("GET /readyz", http.HandlerFunc(s.ready))
 	if m != nil {
-		s.handle("GET /metrics", m.Handler().ServeHTTP)
+		s.ops.Handle("GET /metrics", m.Handler())
 	}
 	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui.Handler())) // the console (package ui), not a JSON route: GET /ui redirects here
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
-	})
+	if cfg.OpsApart {
+		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+		})
+	} else {
+		s.mux.Handle("/", s.ops) // the operations routes share this listener; Ops answers 404 for the rest
+	}
 	return s
 }
 
@@ -136,22 +152,10 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully.
+// Serve serves on ln until ctx ends, then closes the event streams and
+// shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.hub.Close()
-		err := srv.Shutdown(sctx)
-		<-errc
-		return err
-	}
+	return serveHTTP(ctx, ln, s, s.hub.Close)
 }
 
 func clientIP(r *http.Request) string {

@@ -54,6 +54,8 @@ type Config struct {
 	GossipAddr string   `toml:"gossip_addr" help:"memberlist host:port (mutual TLS over TCP)"`
 	RaftAddr   string   `toml:"raft_addr" help:"raft host:port (mutual TLS)"`
 	APIAddr    string   `toml:"api_addr" help:"HTTP API host:port"`
+	OpsAddr    string   `toml:"ops_addr" help:"operations port host:port (metrics, health, admin endpoints); empty: served on the API listener"`
+	OpsTLS     bool     `toml:"ops_tls" help:"serve the operations port (ops_addr) over TLS with the node certificate; admin endpoints need it"`
 	Seeds      []string `toml:"seeds" help:"gossip addresses of nodes to join (comma-separated)"`
 	// Validators lists every genesis validator's raft address, for the
 	// raft bootstrap on first start. Other nodes join as observers.
@@ -78,6 +80,7 @@ func DefaultConfig() Config {
 		BlockInterval: Duration{500 * time.Millisecond}, MaxBlockTxs: 2000, MaxBlockBytes: 4 << 20,
 		MempoolMaxTxs: 20_000, MempoolMaxMiB: 64, SubmitRate: 2000, Timing: "lan",
 		LogLevel: "info", LogFormat: "text", RaftLogBytes: storage.DefaultRaftLogPolicy().MaxBytes,
+		OpsTLS: true,
 	}
 }
 
@@ -153,6 +156,12 @@ func (c *Config) Set(key, value string) error {
 		switch f.Interface().(type) {
 		case string:
 			f.SetString(value)
+		case bool:
+			b, err := strconv.ParseBool(value)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			f.SetBool(b)
 		case []string:
 			var parts []string
 			for _, p := range strings.Split(value, ",") {

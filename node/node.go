@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"crypto/tls"
+	"crypto/x509"
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/api"
@@ -56,11 +57,17 @@ type Node struct {
 	metrics  *api.Metrics
 	apiLn    net.Listener
 	api      *api.Server
-	role     string
-	txIn     chan []byte
-	gossip   gossipState
-	syncer   blockSync
-	fork     *forkWatch
+	// ops is the operations server (api.Operations): created in New
+	// before any handler is registered, so every part of the node can
+	// mount its endpoints; served on opsLn (ops_addr) or, when that is
+	// unset, behind the API's listener.
+	ops    *api.Operations
+	opsLn  net.Listener
+	role   string
+	txIn   chan []byte
+	gossip gossipState
+	syncer blockSync
+	fork   *forkWatch
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -150,6 +157,13 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		},
 		ForkConflicts: func() float64 { return float64(n.fork.total.Load()) },
 	})
+	opsCfg := api.DefaultOpsConfig()
+	opsCfg.Logger = n.log
+	opsCfg.Admin = n.authorizeAdmin
+	if cfg.OpsAddr != "" && cfg.OpsTLS {
+		opsCfg.TLS = n.identity.HTTPSConfig()
+	}
+	n.ops = api.NewOperations(opsCfg)
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
 	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, Verifier: vc}); err != nil {
@@ -168,6 +182,12 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		return nil, fmt.Errorf("api listener: %w", err)
 	}
 	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
+	if cfg.OpsAddr != "" {
+		if n.opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+			return nil, fmt.Errorf("operations listener: %w", err)
+		}
+		n.closers = append(n.closers, func() error { n.opsLn.Close(); return nil })
+	}
 
 	pc := p2p.DefaultConfig()
 	pc.NodeID, pc.BindAddr, pc.Identity, pc.Label, pc.Logger = cfg.NodeID, cfg.GossipAddr, n.identity, gen.ChainID, log // p2p names the node itself
@@ -209,7 +229,8 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {
 		return nil, err
 	}
-	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: n.log}, n, n.hub, n.metrics)
+	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: n.log,
+		Ops: n.ops, OpsApart: n.opsLn != nil}, n, n.hub, n.metrics)
 	return n, nil
 }
 
@@ -282,14 +303,23 @@ func (n *Node) Run(ctx context.Context) error {
 		go n.joinLoop(ctx)
 	}
 	var wg sync.WaitGroup
-	apiErr := make(chan error, 1)
+	apiErr := make(chan error, 2)
 	wg.Add(5)
 	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, n.apiLn) }()
+	if n.opsLn != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := n.ops.Serve(ctx, n.opsLn); err != nil {
+				apiErr <- fmt.Errorf("operations port: %w", err)
+			}
+		}()
+	}
 	go func() { defer wg.Done(); n.txBatcher(ctx) }()
 	go func() { defer wg.Done(); n.antiEntropy(ctx) }()
 	go func() { defer wg.Done(); n.housekeeping(ctx) }()
 	go func() { defer wg.Done(); n.watchForks(ctx) }()
-	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
+	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "ops", n.OpsAddr(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -378,6 +408,23 @@ func (n *Node) ReloadIdentity() error { return n.identity.Reload() }
 
 // APIAddr is the address the API listens on.
 func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
+
+// OpsAddr is the address the operations routes are served on: ops_addr's
+// listener, or the API's when ops_addr is unset.
+func (n *Node) OpsAddr() string {
+	if n.opsLn != nil {
+		return n.opsLn.Addr().String()
+	}
+	return n.apiLn.Addr().String()
+}
+
+// authorizeAdmin decides who may use the operations port's admin
+// endpoints (api.OpsConfig.Admin): a client certificate that chains to
+// the chain CA for client authentication and is not revoked.
+func (n *Node) authorizeAdmin(certs []*x509.Certificate) error {
+	_, err := n.identity.VerifyClient(certs)
+	return err
+}
 
 // Ledger is the node's ledger (api.Backend).
 func (n *Node) Ledger() *chain.Ledger { return n.ledger }
