@@ -1,5 +1,5 @@
 // Package logspec owns a node's log levels: one default level and one
-// level per component (raft, consensus, p2p, chain, api, node), each a
+// level per component (raft, consensus, p2p with memberlist, chain, api, ops, node), each a
 // slog.LevelVar, changeable while the node runs.
 //
 // A spec is Fabric's syntax: a default level, then component=level terms,
