@@ -84,4 +84,9 @@
 // every receiver pushing again an item costs n·(n−1) copies instead of n−1
 // (at 16 nodes 240 copies a transaction instead of 15), and the pull
 // repairs the rare miss. [Stats.GossipSent] counts the copies pushed.
+//
+// The package's lines and memberlist's (mapped from its "[LEVEL]"
+// prefixes) carry component "p2p", so logspec's p2p level governs both.
+// [Cluster.Closed] reports a shut-down cluster (the node's /healthz);
+// Leave after Shutdown returns ErrClosed, where memberlist would panic.
 package p2p
