@@ -21,15 +21,27 @@ const hclogTrace = slog.LevelDebug - 4
 // through an io.Writer, with raft capped at warn: elections and leader
 // changes, which raft logs at info ("entering candidate state", "election
 // won", "entering leader state"), were never seen.
+//
+// One exception: once faulted reports a storage fault (a full disk), raft's
+// error lines are written at warn. They are consequences of the fault
+// ("failed to append to logs", error=disk full: …), and the node reports
+// the fault itself, once, at error ("disk full: <dir>: …"), which is the
+// line an operator must act on (faults.TestDiskFull).
 type raftLogger struct {
 	log     *slog.Logger
 	name    string
 	implied []any
+	faulted func() bool
 }
 
-// newRaftLogger returns raft's logger over base.
-func newRaftLogger(base *slog.Logger) *raftLogger {
-	return &raftLogger{log: base.With("component", "raft"), name: "raft"}
+// newRaftLogger returns raft's logger over base; faulted reports a
+// storage fault already latched.
+func newRaftLogger(base *slog.Logger, faulted func() bool) *raftLogger {
+	return &raftLogger{log: base.With("component", "raft"), name: "raft", faulted: faulted}
+}
+
+func (r *raftLogger) derive(log *slog.Logger, name string, implied []any) *raftLogger {
+	return &raftLogger{log: log, name: name, implied: implied, faulted: r.faulted}
 }
 
 var _ hclog.Logger = (*raftLogger)(nil)
@@ -54,6 +66,9 @@ func (r *raftLogger) Log(level hclog.Level, msg string, args ...any) {
 		return
 	}
 	sl := slogLevel(level)
+	if sl >= slog.LevelError && r.faulted != nil && r.faulted() {
+		sl = slog.LevelWarn
+	}
 	if !r.log.Enabled(context.Background(), sl) {
 		return
 	}
@@ -104,7 +119,7 @@ func (r *raftLogger) ImpliedArgs() []any { return r.implied }
 
 // With returns a logger that adds args to every line.
 func (r *raftLogger) With(args ...any) hclog.Logger {
-	return &raftLogger{log: r.log.With(args...), name: r.name, implied: append(append([]any{}, r.implied...), args...)}
+	return r.derive(r.log.With(args...), r.name, append(append([]any{}, r.implied...), args...))
 }
 
 // Name is the logger's name.
@@ -113,12 +128,12 @@ func (r *raftLogger) Name() string { return r.name }
 // Named returns a sub-logger, its name an attribute ("raft.snapshot").
 func (r *raftLogger) Named(name string) hclog.Logger {
 	full := r.name + "." + name
-	return &raftLogger{log: r.log.With("logger", full), name: full, implied: r.implied}
+	return r.derive(r.log.With("logger", full), full, r.implied)
 }
 
 // ResetNamed returns a sub-logger named name.
 func (r *raftLogger) ResetNamed(name string) hclog.Logger {
-	return &raftLogger{log: r.log.With("logger", name), name: name, implied: r.implied}
+	return r.derive(r.log.With("logger", name), name, r.implied)
 }
 
 // SetLevel does nothing: levels are logspec's (component raft).

@@ -122,7 +122,8 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 	if err != nil {
 		return nil, err
 	}
-	hlog := newRaftLogger(cfg.Logger)
+	flt := storage.NewFault()
+	hlog := newRaftLogger(cfg.Logger, func() bool { return flt.Err() != nil || logs.Fault().Err() != nil })
 	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{Stream: layer, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog})
 
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
@@ -138,7 +139,6 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		}
 		return nil, fmt.Errorf("raft snapshot store: %w", err)
 	}
-	flt := storage.NewFault()
 	snaps := faultSnapshots{SnapshotStore: files, dir: snapDir, fault: flt}
 
 	rc := raft.DefaultConfig()

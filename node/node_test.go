@@ -51,7 +51,8 @@ func startLocalWith(t *testing.T, n int, opt netOptions) *localNet {
 	}
 	l, err := InitLocal(dir, LocalOptions{Nodes: n, Groups: opt.groups, Members: opt.members, Tweak: func(c *Config) {
 		c.BlockInterval = Duration{50 * time.Millisecond}
-		c.LogLevel = "error"
+		// log_level stays info: captureHandler reads info records
+		// (restores, fork warnings) and writes only errors to stderr.
 		if opt.tweak != nil {
 			opt.tweak(c)
 		}
