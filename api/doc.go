@@ -52,7 +52,11 @@
 // API answers from the start; veil_api_request_duration_seconds{route},
 // the event stream counted but not timed), recorded by a wrapper that
 // handle puts around each route (instrument.go) and that passes Hijack
-// and Flush through for the websocket; the verification pool
+// and Flush through for the websocket; each route's series are looked up
+// once, so a request costs one allocation (the 24 B status writer) and
+// no label hashing (BenchmarkInstrument: 9 allocations against the bare
+// handler's 8, time 0.93–1.12 of it over 3 runs, within this machine's
+// noise; with a label lookup a request it was 10); the verification pool
 // (veil_signature_verifications_total{path}, veil_verify_queue_depth
 // {priority}, veil_group_signature_verify_seconds,
 // veil_verdict_cache_lookups_total{result=hit|miss}); blocks

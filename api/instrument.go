@@ -20,16 +20,17 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
 		return h
 	}
 	timed := route != eventsRoute
+	var rm *routeMetrics
 	if timed {
-		s.metrics.route(route)
+		rm = s.metrics.route(route)
 	} else {
-		s.metrics.route(route, http.StatusSwitchingProtocols, http.StatusUpgradeRequired)
+		rm = s.metrics.route(route, http.StatusSwitchingProtocols, http.StatusUpgradeRequired)
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		h(sw, r)
-		s.metrics.observeRequest(route, sw.code(), time.Since(start), timed)
+		rm.observe(sw.code(), time.Since(start), timed)
 	}
 }
 

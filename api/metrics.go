@@ -236,26 +236,34 @@ func (m *Metrics) ObserveBlock(a *chain.Applied) {
 	m.committed[1].Add(float64(invalid))
 }
 
-// route makes route's request series, at zero, for every code it may
-// answer.
-func (m *Metrics) route(route string, codes ...int) {
-	if m == nil {
-		return
-	}
-	for _, c := range slices.Concat(requestCodes, codes) {
-		m.requests.WithLabelValues(route, strconv.Itoa(c))
-	}
-	m.latency.WithLabelValues(route)
+// routeMetrics are one route's series, looked up once (a label lookup
+// hashes the label values on every call).
+type routeMetrics struct {
+	route   string
+	byCode  map[int]prometheus.Counter
+	latency prometheus.Observer
+	m       *Metrics
 }
 
-// observeRequest records one answered request.
-func (m *Metrics) observeRequest(route string, code int, d time.Duration, timed bool) {
-	if m == nil {
-		return
+// route makes route's request series, at zero, for every code it may
+// answer.
+func (m *Metrics) route(route string, codes ...int) *routeMetrics {
+	rm := &routeMetrics{route: route, byCode: map[int]prometheus.Counter{}, latency: m.latency.WithLabelValues(route), m: m}
+	for _, c := range slices.Concat(requestCodes, codes) {
+		rm.byCode[c] = m.requests.WithLabelValues(route, strconv.Itoa(c))
 	}
-	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	return rm
+}
+
+// observe records one answered request; latency only when timed.
+func (rm *routeMetrics) observe(code int, d time.Duration, timed bool) {
+	c, ok := rm.byCode[code] // read-only after route
+	if !ok {
+		c = rm.m.requests.WithLabelValues(rm.route, strconv.Itoa(code))
+	}
+	c.Inc()
 	if timed {
-		m.latency.WithLabelValues(route).Observe(d.Seconds())
+		rm.latency.Observe(d.Seconds())
 	}
 }
 

@@ -19,7 +19,10 @@
 // component's level (the component is bound when the attribute is added,
 // so Enabled costs one atomic load). Records of a logger with no
 // component follow the default. The wrapped handler should accept every
-// level; Handler decides. LevelsOf finds the Levels of a logger, so the
+// level; Handler decides. A line its level turns away costs what slog's
+// own level check does, no allocation (BenchmarkDisabledDebug: 17.7 ns
+// against 26.5 ns for a plain handler at info, in one run; over three
+// runs the ratio spread 0.65–1.5 on this shared 2-core machine). LevelsOf finds the Levels of a logger, so the
 // node can mount the HTTP endpoint (ServeHTTP: GET shows, PUT sets, JSON)
 // and SIGHUP can apply the config's spec again.
 package logspec
