@@ -27,6 +27,7 @@ import (
 // single is a one-node backend: a real ledger and mempool, blocks made
 // and applied by the test.
 type single struct {
+	db     *storage.DB
 	ledger *chain.Ledger
 	pool   *chain.Mempool
 	hub    *Hub
@@ -42,6 +43,9 @@ func (s *single) Status() Status {
 }
 func (s *single) Peers() []Peer { return []Peer{} }
 func (s *single) Ready() error  { return nil }
+func (s *single) Health() []ComponentHealth {
+	return []ComponentHealth{{Component: "storage", Err: s.db.Fault().Err()}}
+}
 
 // commit cuts a block from the mempool, applies it and publishes it.
 func (s *single) commit() *chain.Applied {
@@ -101,7 +105,7 @@ func newEnv(t testing.TB, cfg Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &single{ledger: ledger, pool: chain.NewMempool(ledger, chain.MempoolConfig{}), hub: NewHub(), key: nodeKey, t: t}
+	s := &single{db: db, ledger: ledger, pool: chain.NewMempool(ledger, chain.MempoolConfig{}), hub: NewHub(), key: nodeKey, t: t}
 	srv := httptest.NewServer(NewServer(cfg, s, s.hub, NewMetrics(Gauges{Height: func() float64 { return float64(ledger.Head().Height) }})))
 	t.Cleanup(srv.Close)
 	e := &env{single: s, srv: srv, layout: layout, members: map[string]*groupsig.MemberFile{}, rnd: rnd}

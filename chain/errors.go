@@ -50,6 +50,16 @@ var codeNames = [codeCount]string{
 	"insufficient_consents", "already_recorded", "not_on_ledger",
 }
 
+// Codes lists every validation code, CodeOK first (metrics export a
+// zero series for each).
+func Codes() []Code {
+	out := make([]Code, codeCount)
+	for i := range out {
+		out[i] = Code(i)
+	}
+	return out
+}
+
 // String returns the code's stable name ("stale_epoch", …).
 func (c Code) String() string {
 	if c < codeCount {

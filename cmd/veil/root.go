@@ -24,6 +24,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// printed: the command already printed its result (veil status with
+	// no leader), so --output json adds no error object after it.
+	printed bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -32,6 +35,9 @@ func (e *exitError) Unwrap() error { return e.err }
 func refused(err error) error { return &exitError{code: exitRefused, err: err} }
 
 func badInput(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// printedRefusal is a refusal whose command has printed its result.
+func printedRefusal(err error) error { return &exitError{code: exitRefused, err: err, printed: true} }
 
 // exitStatus is the status a command's error ends the process with.
 func exitStatus(err error) int {
@@ -139,7 +145,8 @@ func execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "veil: %v\n", err)
-	if wantsJSON(cmd, args) {
+	var ee *exitError
+	if wantsJSON(cmd, args) && !(errors.As(err, &ee) && ee.printed) {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(newErrorObject(err))
