@@ -321,6 +321,13 @@ func TestRealResponsesMatchOpenAPI(t *testing.T) {
 		{opc, "PUT", "/logspec", []byte(`{"spec":"info:raft=warn"}`), 200},
 		{opc, "PUT", "/logspec", []byte(`{"spec":"loud"}`), 400},
 		{anon, "PUT", "/logspec", []byte(`{"spec":"info"}`), 403},
+		// Certificate renewal and backup (package node, maintenance.go).
+		{opc, "POST", "/admin/reload-identity", nil, 200},
+		{anon, "POST", "/admin/reload-identity", nil, 403},
+		{opc, "GET", "/admin/backup", nil, 200},
+		{anon, "GET", "/admin/backup", nil, 403},
+		{anon, "GET", "/nodes/node-2/revoked", nil, 200},
+		{anon, "GET", "/nodes/Not_A_Node/revoked", nil, 400},
 	} {
 		c.check(k.hc, k.method, o+k.path, k.body, nil, k.want, "")
 	}

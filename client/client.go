@@ -94,15 +94,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("%s %s: read response: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		var eb api.ErrorBody
-		if json.Unmarshal(data, &eb) == nil && eb.Error.Code != "" {
-			e := &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
-			if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
-				e.RetryAfter = time.Duration(secs) * time.Second
-			}
-			return e
-		}
-		return &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(data))}
+		return responseError(resp, data)
 	}
 	if out == nil {
 		return nil
@@ -111,6 +103,19 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("%s %s: decode response: %w", method, path, err)
 	}
 	return nil
+}
+
+// responseError is the refusal a response of status 300 or more carries.
+func responseError(resp *http.Response, data []byte) *Error {
+	var eb api.ErrorBody
+	if json.Unmarshal(data, &eb) == nil && eb.Error.Code != "" {
+		e := &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+			e.RetryAfter = time.Duration(secs) * time.Second
+		}
+		return e
+	}
+	return &Error{Status: resp.StatusCode, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(data))}
 }
 
 // Submit sends a signed transaction; it returns its id once admitted.

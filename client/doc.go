@@ -12,6 +12,10 @@
 // connection HTTP/1.1 so that the event stream's websocket upgrades.
 // threshold.go reads a group's opening committees and a transaction's
 // openings; no share or identity key ever goes to a node.
+// backup.go talks to a node's operations port: Backup downloads the
+// chain database's backup stream (GET /admin/backup, an operator
+// certificate; node.WriteBackup checks it), NodeRevoked asks whether a
+// node id is revoked on chain (`veil ca renew-node`).
 //
 // A 202 from a submission is pending, not durable: the node's mempool is
 // memory only, and a transaction admitted shortly before every node

@@ -142,6 +142,7 @@ type netOptions struct {
 	Groups            []string
 	BlockInterval     time.Duration // default 150 ms
 	RaftLogBytes      uint64        // raft log bytes kept before a snapshot compacts it (0: the node's default)
+	OpsPorts          bool          // an operations port (TLS) for each node (LocalOptions.OpsPorts)
 
 	// Tweak is the last change to each node's config (c.NodeID says which).
 	Tweak func(*node.Config)
@@ -188,7 +189,7 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 	for i := 1; opt.Sandbox != nil && i <= opt.Nodes; i++ {
 		hosts = append(hosts, opt.Sandbox.Host(i))
 	}
-	l, err := node.InitLocal(dir, node.LocalOptions{Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Timing: "fast", Hosts: hosts,
+	l, err := node.InitLocal(dir, node.LocalOptions{Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Timing: "fast", Hosts: hosts, OpsPorts: opt.OpsPorts,
 		Tweak: func(c *node.Config) {
 			c.BlockInterval = node.Duration{Duration: opt.BlockInterval}
 			c.LogLevel = "info"

@@ -182,8 +182,56 @@ func (ca *CA) IssueNode(nodeID string, hosts []string, validity time.Duration, r
 }
 
 func (ca *CA) issueNode(nodeID string, hosts []string, notBefore, notAfter time.Time, rand io.Reader) (certPEM, keyPEM []byte, err error) {
+	rand = orDefault(rand)
+	pub, key, err := ed25519.GenerateKey(rand)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issue node %q: generate key: %w", nodeID, err)
+	}
+	if certPEM, err = ca.signNode(nodeID, hosts, pub, notBefore, notAfter, rand); err != nil {
+		return nil, nil, err
+	}
+	keyPEM, err = MarshalPrivateKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issue node %q: %w", nodeID, err)
+	}
+	return certPEM, keyPEM, nil
+}
+
+// RenewNode issues a new certificate for the node of old, a node
+// certificate this CA signed (expired or not): the same node id, key and
+// host names, a new serial number and validity from now (0 means
+// DefaultNodeValidity, capped at the CA's expiry). Peers identify a node
+// by its id (the common name) and check the certificate's chain, so the
+// renewed certificate is accepted where the old one was; revocation by
+// node id covers both.
+func (ca *CA) RenewNode(old *x509.Certificate, validity time.Duration, rand io.Reader) (certPEM []byte, err error) {
+	id := old.Subject.CommonName
+	if validity < 0 {
+		return nil, fmt.Errorf("renew node %q: negative validity", id)
+	}
+	if validity == 0 {
+		validity = DefaultNodeValidity
+	}
+	if err := old.CheckSignatureFrom(ca.cert); err != nil {
+		return nil, fmt.Errorf("renew node %q: the certificate is not signed by this CA: %w", id, err)
+	}
+	if _, _, err := VerifyNode(old, ca.cert, old.NotBefore.Add(clockSkew)); err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	pub := old.PublicKey.(ed25519.PublicKey) // VerifyNode checked
+	var hosts []string
+	for _, ip := range old.IPAddresses {
+		hosts = append(hosts, ip.String())
+	}
+	hosts = append(hosts, old.DNSNames...)
+	now := time.Now()
+	return ca.signNode(id, hosts, pub, now.Add(-clockSkew), now.Add(validity), rand)
+}
+
+// signNode signs a node certificate for pub (see IssueNode).
+func (ca *CA) signNode(nodeID string, hosts []string, pub ed25519.PublicKey, notBefore, notAfter time.Time, rand io.Reader) (certPEM []byte, err error) {
 	if !ValidNodeID(nodeID) {
-		return nil, nil, fmt.Errorf("issue node %q: node id must be 1 to 64 characters of [a-z0-9-], starting with a letter or digit", nodeID)
+		return nil, fmt.Errorf("issue node %q: node id must be 1 to 64 characters of [a-z0-9-], starting with a letter or digit", nodeID)
 	}
 	ips := []net.IP{net.IPv4(127, 0, 0, 1).To4(), net.IPv6loopback}
 	dns := []string{"localhost"}
@@ -203,7 +251,7 @@ func (ca *CA) issueNode(nodeID string, hosts []string, notBefore, notAfter time.
 		}
 		h = strings.ToLower(strings.TrimSuffix(h, "."))
 		if !validDNSName(h) {
-			return nil, nil, fmt.Errorf("issue node %q: host %q is neither an IP address nor a DNS name", nodeID, h)
+			return nil, fmt.Errorf("issue node %q: host %q is neither an IP address nor a DNS name", nodeID, h)
 		}
 		if !slices.Contains(dns, h) {
 			dns = append(dns, h)
@@ -213,13 +261,9 @@ func (ca *CA) issueNode(nodeID string, hosts []string, notBefore, notAfter time.
 		notAfter = ca.cert.NotAfter // a leaf outliving its CA would fail to verify anyway
 	}
 	rand = orDefault(rand)
-	pub, key, err := ed25519.GenerateKey(rand)
-	if err != nil {
-		return nil, nil, fmt.Errorf("issue node %q: generate key: %w", nodeID, err)
-	}
 	serial, err := randomSerial(rand)
 	if err != nil {
-		return nil, nil, fmt.Errorf("issue node %q: %w", nodeID, err)
+		return nil, fmt.Errorf("issue node %q: %w", nodeID, err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
@@ -238,13 +282,9 @@ func (ca *CA) issueNode(nodeID string, hosts []string, notBefore, notAfter time.
 	}
 	der, err := x509.CreateCertificate(rand, tmpl, ca.cert, pub, ca.key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("issue node %q: %w", nodeID, err)
+		return nil, fmt.Errorf("issue node %q: %w", nodeID, err)
 	}
-	keyPEM, err = MarshalPrivateKey(key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("issue node %q: %w", nodeID, err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: pemCertificate, Bytes: der}), keyPEM, nil
+	return pem.EncodeToMemory(&pem.Block{Type: pemCertificate, Bytes: der}), nil
 }
 
 // NodePublicKey parses a node certificate, checks that it chains to ca, is

@@ -12,6 +12,11 @@
 // also the key the node signs blocks with, which is why NodePublicKey
 // returns it. Revocation is a CA-signed X.509 CRL (CA.RevokeNodes,
 // ParseCRL); the network layer refuses the serials it lists.
+// CA.RenewNode issues a node a new certificate for the key of its old
+// one (expired or not, but signed by this CA): the same node id and
+// hosts, a new serial and validity. Peers know a node by its id, so the
+// renewal is accepted wherever the old certificate was
+// (TestCertRenewalUnderLoad in package faults).
 //
 // An operator certificate (CA.IssueOperator, admin.go) is a TLS client
 // certificate for a person, under the policy OIDOperatorPolicy, with no

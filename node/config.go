@@ -76,6 +76,10 @@ type Config struct {
 	LogLevel      string   `toml:"log_level" help:"log levels: a level (trace, debug, info, warn, error) for every component, then component=level terms, e.g. info:raft=debug:p2p=warn (components api, chain, consensus, node, ops, p2p, raft)"`
 	LogFormat     string   `toml:"log_format" help:"text or json"`
 	RaftLogBytes  uint64   `toml:"raft_log_bytes" help:"raft log bytes kept: past this, a snapshot compacts it to the newest half (lagging followers catch up by block sync)"`
+
+	// CertExpiryWarning is how long before the node certificate's
+	// NotAfter the node warns (certwatch.go).
+	CertExpiryWarning Duration `toml:"cert_expiry_warning" help:"warn in the log (at start, on reload, daily) once the node certificate has less than this left"`
 }
 
 // DefaultConfig returns the defaults of every setting but the paths and
@@ -85,7 +89,7 @@ func DefaultConfig() Config {
 		BlockInterval: Duration{500 * time.Millisecond}, MaxBlockTxs: 2000, MaxBlockBytes: 4 << 20,
 		MempoolMaxTxs: 20_000, MempoolMaxMiB: 64, SubmitRate: 2000, Timing: "lan",
 		LogLevel: "info", LogFormat: "text", RaftLogBytes: storage.DefaultRaftLogPolicy().MaxBytes,
-		OpsTLS: true,
+		OpsTLS: true, CertExpiryWarning: Duration{DefaultCertExpiryWarning},
 	}
 }
 

@@ -97,6 +97,47 @@
 // 13.4 s, 0.88 of cores ÷ Verify with its process start included
 // (scripts/bench-catchup.sh).
 //
+// Certificates (certwatch.go, maintenance.go): peers know a node by its
+// id, the common name of a certificate that chains to the chain CA;
+// raft's server ids and addresses, gossip names and the proof that an
+// address is served by a name are all keyed by that id, and on-chain
+// revocation names the id. So a certificate renewed for the same key
+// (genesis.CA.RenewNode: same id, key and hosts, new serial and
+// validity) is accepted wherever the old one was, and a revoked id
+// stays refused whatever its certificate. SIGHUP or POST
+// /admin/reload-identity (operations port, operator certificate) re-reads the files;
+// new handshakes present the new certificate at once (gossip, raft, the
+// operations port), established connections keep theirs. Measured by
+// TestCertRenewalUnderLoad in package faults (3 validators, 20 tx/s, a
+// follower renewed to 10 days and SIGHUPed; 4 runs): its gossip and raft
+// ports presented the new serial 4–33 ms after the signal, it committed on with
+// no restart, and a peer restarted afterwards and then the node itself
+// rejoined; nothing lost, forked or applied twice. At start, on every
+// reload and once a day the node logs a warning naming the certificate
+// file, serial, NotAfter and days left once less than
+// cert_expiry_warning (default 30 days) is left, an error once it has
+// expired; veil_node_cert_expiry_seconds is the time left.
+//
+// Backup and restore (backup.go): GET /admin/backup (operations port,
+// operator certificate, one at a time, else 409) streams the chain database from one
+// LevelDB snapshot (storage.DB.Backup) while the node commits on;
+// WriteBackup checks the stream to its end before it writes the manifest
+// (chain id, node, height, head hash, records, bytes, SHA-256). Restore
+// checks size and SHA-256 against the manifest first, then every record
+// as it installs chain/ (storage.RestoreBackup: nothing is installed on
+// any refusal), and leaves the raft log and snapshots empty: the node
+// starts at the backup's height, bootstraps (a validator) or waits (an
+// observer) like a new node, and the leader's log or snapshot brings it
+// on, the FSM skipping every height it already holds
+// (chain.ErrAlreadyApplied) and a snapshot restore fetching only the
+// blocks above it by block sync. A raft state kept beside a restored
+// database would be older or newer than it for no gain, so --force
+// removes both. Measured by TestBackupRestoreUnderLoad in package faults
+// (3 validators and an observer, 30 tx/s; 4 runs): a validator backed up
+// at heights 5 to 12 in 21–35 ms, its data directory then removed,
+// restored and started, was on the others' head 0.14–0.55 s after its
+// start; nothing lost, forked or applied twice.
+//
 // Operations port and TLS (ops.go): the node creates its
 // api.Operations in New before any handler is registered, so each part
 // mounts its endpoints on n.ops (Handle: open; HandleAdmin: operator

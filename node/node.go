@@ -77,6 +77,7 @@ type Node struct {
 	// operations port and SIGHUP set them.
 	levels *logspec.Levels
 	obs    observed
+	certs  *certWatch
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -139,6 +140,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.identity.NodeID() != cfg.NodeID {
 		return nil, fmt.Errorf("node id %q differs from the certificate's %q", cfg.NodeID, n.identity.NodeID())
 	}
+	n.certs = &certWatch{identity: n.identity, file: cfg.Cert, threshold: cfg.CertExpiryWarning.Duration, log: n.log, now: time.Now}
 	nodeKey, err := genesis.ReadPrivateKey(cfg.Key)
 	if err != nil {
 		return nil, err
@@ -177,7 +179,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		VerdictMisses:     func() float64 { _, m := n.ledger.Verdicts().Stats(); return float64(m) },
 		SyncTarget:        func() float64 { return float64(n.syncTarget()) },
 		BlocksFetched:     func() float64 { return float64(n.obs.fetched.Load()) },
-		CertExpiry:        func() float64 { return time.Until(n.identity.Certificate().NotAfter).Seconds() },
+		CertExpiry:        func() float64 { return n.certs.left().Seconds() },
 		BlockSyncRefused:  n.syncer.metrics(),
 		ForkDetected: func() float64 {
 			if n.fork.detected.Load() {
@@ -235,6 +237,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	n.registerHandlers()
 	n.registerForkHandlers()
 	n.registerOps()
+	n.registerMaintenance()
 
 	oc := consensus.DefaultConfig()
 	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.RaftPath(), "raft"), cfg.RaftAddr, nodeKey, base
@@ -336,7 +339,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	apiErr := make(chan error, 2)
-	wg.Add(5)
+	wg.Add(6)
 	apiLn := n.apiLn
 	if n.apiTLS != nil {
 		apiLn = tls.NewListener(apiLn, n.apiTLS)
@@ -355,6 +358,7 @@ func (n *Node) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); n.antiEntropy(ctx) }()
 	go func() { defer wg.Done(); n.housekeeping(ctx) }()
 	go func() { defer wg.Done(); n.watchForks(ctx) }()
+	go func() { defer wg.Done(); n.certs.run(ctx) }()
 	n.log.Info("node started", "role", n.role, "api", n.apiLn.Addr().String(), "ops", n.OpsAddr(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
 	var err error
 	select {
@@ -439,10 +443,14 @@ func (n *Node) joinLoop(ctx context.Context) {
 }
 
 // ReloadIdentity re-reads the node's certificate, key and CA from disk
-// (SIGHUP), and api_cert and api_key when set, so a renewed certificate
-// needs no restart.
+// (SIGHUP, POST /admin/reload-identity), and api_cert and api_key when
+// set, so a renewed certificate needs no restart; the expiry check runs
+// again on the node certificate it loaded.
 func (n *Node) ReloadIdentity() error {
 	err := n.identity.Reload()
+	if err == nil {
+		n.certs.check("reload")
+	}
 	if n.apiCert != nil {
 		err = errors.Join(err, n.apiCert.reload())
 	}

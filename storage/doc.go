@@ -137,6 +137,40 @@
 // blocks (at most 4 MiB) are below the chain database's 16 MiB buffer and
 // never took that path.
 //
+// # Backup and restore
+//
+// [DB.Backup] streams a consistent copy of the whole chain database from
+// one LevelDB snapshot (writers go on; a block committed meanwhile is
+// wholly absent from the copy, and the header's head is the snapshot's
+// own); [RestoreBackup] writes such a stream into a new directory. It is
+// not a file copy: the tables of a live database change under a copier
+// (compaction deletes them), while a snapshot pins one sequence number.
+// Backup stream format v1, canonical (one stream per database content),
+// fuzzed by FuzzBackupReader with seeds in testdata/fuzz:
+//
+//	"VEILBKUP" 0x01                               magic, format version
+//	uvarint schema ‖ uvarint len ‖ label          schema version of the keys; caller's label (the chain id)
+//	uvarint height ‖ head hash [32]               the snapshot's head (zero if none)
+//	{ 0x01 ‖ uvarint len ‖ key ‖ uvarint len ‖ value }   every key, strictly ascending
+//	0x00 ‖ uvarint records ‖ sha256 [32]          record count; SHA-256 of every byte before it
+//
+// Keys are 1 to 64 KiB, values at most 64 MiB, read as their bytes
+// arrive (a declared length costs nothing). A truncated stream, a flipped
+// byte, keys out of order, a wrong count or bytes after the end are
+// refused with [ErrBadBackup] (TestRestoreRefusesDamage cuts and flips
+// the stream at 97 places each). RestoreBackup writes into dir+".restoring",
+// checks the stream to its end, reopens the result and compares its head
+// with the header, and only then renames it to dir, so a refused backup
+// leaves nothing where the node would open it.
+//
+// Measured by BenchmarkBackup (40 blocks of 500 incompressible 560-byte
+// parts with their indexes, a 13 MB stream; -benchtime 5x, 3 runs on the
+// loaded test machine): the backup stream costs 1.6–4.7× a bare
+// snapshot walk over the same keys (27–33 ms against 7–16 ms, 400–500
+// MB/s: SHA-256 and the copy into the stream), far above what a network
+// carries; a restore takes 18–35× the walk (23–44 MB/s: LevelDB writes
+// its tables, then the reopen replays its journal), a one-off cost.
+//
 // # Corruption
 //
 // Neither Open repairs anything. If LevelDB reports corruption (a bad

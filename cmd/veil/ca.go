@@ -15,6 +15,6 @@ operator certificate ('issue-operator') is a TLS client certificate for
 the nodes' admin endpoints, and nothing else.`,
 		Example: `  veil ca issue-member --ca-cert net/ca/ca.crt --ca-key net/ca/ca.key --request alice.csr --out alice.crt`,
 	}
-	cmd.AddCommand(newCAIssueMemberCmd(), newCAIssueOperatorCmd())
+	cmd.AddCommand(newCAIssueMemberCmd(), newCAIssueOperatorCmd(), newCARenewNodeCmd())
 	return cmd
 }

@@ -24,9 +24,16 @@ type nodeFlag struct {
 
 func (n *nodeFlag) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&n.url, "node", os.Getenv("VEIL_NODE"), "node API URL, e.g. http://127.0.0.1:8545 or https://… (default $VEIL_NODE)")
-	cmd.Flags().StringVar(&n.tls.CA, "tls-ca", os.Getenv("VEIL_CA"), "with an https:// node: the chain CA certificate to trust it by (default $VEIL_CA; empty: the system roots)")
-	cmd.Flags().StringVar(&n.tls.Cert, "tls-cert", os.Getenv("VEIL_TLS_CERT"), "client certificate to present, e.g. from 'veil ca issue-operator' (default $VEIL_TLS_CERT)")
-	cmd.Flags().StringVar(&n.tls.Key, "tls-key", os.Getenv("VEIL_TLS_KEY"), "key of --tls-cert (default $VEIL_TLS_KEY)")
+	registerTLSFlags(cmd, &n.tls)
+}
+
+// registerTLSFlags adds --tls-ca, --tls-cert and --tls-key (VEIL_CA,
+// VEIL_TLS_CERT, VEIL_TLS_KEY) for a node's https:// API or operations
+// port.
+func registerTLSFlags(cmd *cobra.Command, f *client.TLSFiles) {
+	cmd.Flags().StringVar(&f.CA, "tls-ca", os.Getenv("VEIL_CA"), "with an https:// node: the chain CA certificate to trust it by (default $VEIL_CA; empty: the system roots)")
+	cmd.Flags().StringVar(&f.Cert, "tls-cert", os.Getenv("VEIL_TLS_CERT"), "client certificate to present, e.g. from 'veil ca issue-operator' (default $VEIL_TLS_CERT)")
+	cmd.Flags().StringVar(&f.Key, "tls-key", os.Getenv("VEIL_TLS_KEY"), "key of --tls-cert (default $VEIL_TLS_KEY)")
 }
 
 func (n *nodeFlag) client() (*client.Client, error) {

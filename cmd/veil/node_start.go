@@ -21,7 +21,7 @@ func newNodeCmd() *cobra.Command {
 		Short:   "Run a veil node",
 		Example: `  veil node start --config net/nodes/node-1/node.toml`,
 	}
-	cmd.AddCommand(newNodeStartCmd(), newNodeRevokeCmd())
+	cmd.AddCommand(newNodeStartCmd(), newNodeRevokeCmd(), newNodeBackupCmd(), newNodeRestoreCmd())
 	return cmd
 }
 

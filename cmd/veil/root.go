@@ -12,6 +12,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 	"github.com/veilchain/veil/groupsig"
+	"github.com/veilchain/veil/node"
 )
 
 // Exit statuses shared by every command.
@@ -76,6 +77,7 @@ var errorCodes = []struct {
 	{errOutOfSync, "out_of_sync"},
 	{context.DeadlineExceeded, "timeout"},
 	{errFileExists, "file_exists"},
+	{node.ErrBadBackup, "bad_backup"},
 }
 
 // errorObject is --output json's form of a failure, the API's
