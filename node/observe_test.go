@@ -3,8 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/client"
 )
 
 // recorder keeps every record a node writes, with the attributes its
@@ -72,21 +71,15 @@ func (r *recorder) count(component string, level slog.Level, msg string) int {
 	return c
 }
 
-// adminClient is an HTTPS client of the operations port with a client
-// certificate from the chain CA (node 1's).
+// adminClient is an HTTPS client of the operations port with an
+// operator certificate from the chain CA.
 func adminClient(t *testing.T, ln *localNet) *http.Client {
 	t.Helper()
-	caPEM, err := os.ReadFile(ln.layout.CACert())
+	tc, err := clientCerts(t, ln)["operator"].Config() // an operator certificate (ops_test.go): node certificates are not admin
 	if err != nil {
 		t.Fatal(err)
 	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(caPEM)
-	cert, err := tls.LoadX509KeyPair(ln.layout.NodeCert(1), ln.layout.NodeKey(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}}}}
+	return client.HTTPClient(tc)
 }
 
 // TestRaftLogLevelsAtRuntime: raft's lines reach slog at raft's own
