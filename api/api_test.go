@@ -29,6 +29,7 @@ import (
 // single is a one-node backend: a real ledger and mempool, blocks made
 // and applied by the test.
 type single struct {
+	db     *storage.DB
 	ledger *chain.Ledger
 	pool   *chain.Mempool
 	hub    *Hub
@@ -47,6 +48,9 @@ func (s *single) RaftServers() []RaftServer {
 	return []RaftServer{{ID: "node-1", Addr: "127.0.0.1:1", Suffrage: "voter"}}
 }
 func (s *single) Ready() error { return nil }
+func (s *single) Health() []ComponentHealth {
+	return []ComponentHealth{{Component: "storage", Err: s.db.Fault().Err()}}
+}
 
 // commit cuts a block from the mempool, applies it and publishes it.
 func (s *single) commit() *chain.Applied {
@@ -106,7 +110,7 @@ func newEnv(t testing.TB, cfg Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &single{ledger: ledger, pool: chain.NewMempool(ledger, chain.MempoolConfig{}), hub: NewHub(), key: nodeKey, t: t}
+	s := &single{db: db, ledger: ledger, pool: chain.NewMempool(ledger, chain.MempoolConfig{}), hub: NewHub(), key: nodeKey, t: t}
 	srv := httptest.NewServer(NewServer(cfg, s, s.hub, NewMetrics(Gauges{Height: func() float64 { return float64(ledger.Head().Height) }})))
 	t.Cleanup(srv.Close)
 	e := &env{single: s, srv: srv, layout: layout, members: map[string]*groupsig.MemberFile{}, rnd: rnd}

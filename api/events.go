@@ -110,6 +110,13 @@ func (s *subscriber) filter(evs []Event) []Event {
 	return out
 }
 
+// Subscribers is the number of open event streams.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
 // Drops counts subscribers dropped as slow consumers.
 func (h *Hub) Drops() uint64 {
 	h.mu.Lock()

@@ -317,6 +317,11 @@ func TestRealResponsesMatchOpenAPI(t *testing.T) {
 		{anon, "POST", "/debug/pprof/symbol", []byte("0x1"), 403},
 		{opc, "GET", "/debug/pprof/trace?seconds=0.2", nil, 200},
 		{anon, "GET", "/debug/pprof/trace", nil, 403},
+		{opc, "GET", "/logspec", nil, 200},
+		{anon, "GET", "/logspec", nil, 403},
+		{opc, "PUT", "/logspec", []byte(`{"spec":"info:raft=warn"}`), 200},
+		{opc, "PUT", "/logspec", []byte(`{"spec":"loud"}`), 400},
+		{anon, "PUT", "/logspec", []byte(`{"spec":"info"}`), 403},
 		// Certificate renewal and backup (package node, maintenance.go).
 		{opc, "POST", "/admin/reload-identity", nil, 200},
 		{anon, "POST", "/admin/reload-identity", nil, 403},

@@ -38,6 +38,9 @@ type Backend interface {
 	// Ready reports whether the node can serve writes (joined, leader
 	// known, no fork found); a *ForkedError is answered 503 forked.
 	Ready() error
+	// Health checks the node's components (GET /healthz: 503 naming
+	// those that failed).
+	Health() []ComponentHealth
 }
 
 // Config tunes the API server.
@@ -129,9 +132,7 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPI)
 	})
-	s.ops.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	}))
+	s.ops.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.ops.Handle("GET /readyz", http.HandlerFunc(s.ready))
 	if m != nil {
 		s.ops.Handle("GET /metrics", m.Handler())
@@ -150,7 +151,7 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 // document's test checks each is described).
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	s.routes = append(s.routes, pattern)
-	s.mux.HandleFunc(pattern, h)
+	s.mux.HandleFunc(pattern, s.instrument(pattern, h))
 }
 
 // ServeHTTP serves the API.

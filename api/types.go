@@ -144,6 +144,45 @@ type Status struct {
 	Forks  []ForkConflict `json:"forks,omitempty"`
 	// Version is the node binary's build (as `veil version` prints it).
 	Version version.Info `json:"version"`
+
+	// Raft: this node's term and state (follower, candidate, leader,
+	// shutdown), its commit and applied indexes, the voters and
+	// observers (non-voters) of raft's configuration, by node id, and
+	// the seconds since it last heard from the leader (0 on the leader,
+	// -1 before any contact).
+	Term               uint64   `json:"term"`
+	RaftState          string   `json:"raft_state"`
+	CommitIndex        uint64   `json:"commit_index"`
+	AppliedIndex       uint64   `json:"applied_index"`
+	Voters             []string `json:"voters"`
+	Observers          []string `json:"observers"`
+	LastContactSeconds float64  `json:"last_contact_seconds"`
+	// Sync is "syncing" while the node restores a raft snapshot by block
+	// sync or lags the highest head it knows (TargetHeight) by more than
+	// a few blocks, else "caught_up".
+	Sync         string `json:"sync"`
+	TargetHeight uint64 `json:"target_height"`
+}
+
+// Health is GET /healthz: status "ok" (200) when every component is,
+// else "unavailable" (503) with the failed ones and their errors.
+type Health struct {
+	Status     string             `json:"status"`
+	Components map[string]string  `json:"components"` // component → "ok" or "failed"
+	Failed     []ComponentFailure `json:"failed,omitempty"`
+}
+
+// ComponentFailure names a failed component and why.
+type ComponentFailure struct {
+	Component string `json:"component"`
+	Error     string `json:"error"`
+}
+
+// ComponentHealth is one component's check as a Backend reports it: Err
+// nil when it is ok.
+type ComponentHealth struct {
+	Component string
+	Err       error
 }
 
 // ForkConflict is a height at which a peer holds a committed,

@@ -54,6 +54,16 @@ var codeNames = [codeCount]string{
 	"unknown_node", "no_quorum",
 }
 
+// Codes lists every validation code, CodeOK first (metrics export a
+// zero series for each).
+func Codes() []Code {
+	out := make([]Code, codeCount)
+	for i := range out {
+		out[i] = Code(i)
+	}
+	return out
+}
+
 // String returns the code's stable name ("stale_epoch", …).
 func (c Code) String() string {
 	if c < codeCount {

@@ -257,6 +257,13 @@ func (m *Mempool) Len() int {
 	return m.live
 }
 
+// Bytes is the encoded size of the transactions waiting.
+func (m *Mempool) Bytes() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bytes
+}
+
 // IDs lists the pending ids in FIFO order (for anti-entropy with peers).
 func (m *Mempool) IDs() [][32]byte {
 	m.mu.Lock()

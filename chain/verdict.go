@@ -3,6 +3,7 @@ package chain
 import (
 	"crypto/sha256"
 	"sync"
+	"sync/atomic"
 )
 
 // VerdictCache remembers whether a transaction's group signature verified,
@@ -21,6 +22,8 @@ type VerdictCache struct {
 	m     map[[32]byte]bool
 	order [][32]byte // insertion order, for eviction
 	next  int
+
+	hits, misses atomic.Uint64 // Get's answers (veil_verdict_cache_lookups_total)
 }
 
 // NewVerdictCache returns a cache holding at most max verdicts, evicting
@@ -48,8 +51,16 @@ func (c *VerdictCache) Get(tx *Tx) (valid, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	valid, ok = c.m[k]
+	if ok {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
+	}
 	return valid, ok
 }
+
+// Stats counts Get's lookups that found a verdict (hits) and that did not.
+func (c *VerdictCache) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
 // Put remembers a verdict.
 func (c *VerdictCache) Put(tx *Tx, valid bool) {

@@ -23,7 +23,19 @@
 //
 // The Orderer counts the leaders it sees take office (a raft observer of
 // LeaderObservation; LeaderChanges, exported as
-// veil_raft_leader_changes_total) and reports raft's term and state.
+// veil_raft_leader_changes_total), logs each leader and each loss of one
+// at info, and reports raft's term, state, commit and applied index, last
+// contact and, while it restores a snapshot, the snapshot's height
+// (RestoreTarget: the node's sync status), all read-only.
+//
+// Raft's own lines (raft, its network transport, its snapshot store) go
+// through raftLogger (hclog.go), an hclog.Logger over slog under
+// component "raft": each at the level raft gave it (trace is
+// slog.LevelDebug-4), with raft's key/value pairs as attributes, and
+// IsDebug/IsTrace answer from slog, so logspec's raft level decides at
+// runtime. Before, hclog was capped at warn and every line it let through
+// was written at warn as one string: elections and leader changes, which
+// raft logs at info, never appeared, and raft's errors were warnings.
 //
 // So the raft log is only a catch-up window, and it is sized by bytes
 // (Config.LogPolicy, storage.RaftLogPolicy), not by entries: its entries

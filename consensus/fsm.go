@@ -44,6 +44,7 @@ type fsm struct {
 	stop      <-chan struct{}
 	fault     *storage.Fault // the orderer's: what stops this node's ordering
 	restores  atomic.Int64   // snapshots restored, for tests and stats
+	restoring atomic.Uint64  // the height of the snapshot being restored, 0 when none (sync status)
 
 	// gate is held while the fsm writes the ledger; closed (set by close)
 	// turns every later entry away, so that the node may close its
@@ -160,6 +161,8 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	}
 	target := chain.Head{Height: binary.BigEndian.Uint64(buf[:8])}
 	copy(target.Hash[:], buf[8:])
+	f.restoring.Store(target.Height)
+	defer f.restoring.Store(0)
 	f.log.Info("restoring snapshot", "height", target.Height, "hash", hex.EncodeToString(target.Hash[:8]), "local_height", f.ledger.Head().Height)
 	backoff := 100 * time.Millisecond
 	for {

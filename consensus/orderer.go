@@ -5,17 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/storage"
@@ -126,7 +123,8 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 	if err != nil {
 		return nil, err
 	}
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: slogWriter{log}})
+	flt := storage.NewFault()
+	hlog := newRaftLogger(cfg.Logger, func() bool { return flt.Err() != nil || logs.Fault().Err() != nil })
 	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{Stream: layer, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog})
 
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
@@ -142,7 +140,6 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, logs *storage.Ra
 		}
 		return nil, fmt.Errorf("raft snapshot store: %w", err)
 	}
-	flt := storage.NewFault()
 	snaps := faultSnapshots{SnapshotStore: files, dir: snapDir, fault: flt}
 
 	rc := raft.DefaultConfig()
@@ -329,6 +326,8 @@ func (o *Orderer) watchLeader(obs <-chan raft.Observation) {
 			if lo := ob.Data.(raft.LeaderObservation); lo.LeaderID != "" {
 				o.leaderChanges.Add(1)
 				o.log.Info("raft leader", "leader", string(lo.LeaderID), "term", o.raft.CurrentTerm())
+			} else {
+				o.log.Info("raft leader lost", "term", o.raft.CurrentTerm())
 			}
 		}
 	}
@@ -343,6 +342,20 @@ func (o *Orderer) Term() uint64 { return o.raft.CurrentTerm() }
 
 // State is this node's raft state (follower, candidate, leader, shutdown).
 func (o *Orderer) State() raft.RaftState { return o.raft.State() }
+
+// CommitIndex is the index of the newest raft entry known committed.
+func (o *Orderer) CommitIndex() uint64 { return o.raft.CommitIndex() }
+
+// AppliedIndex is the index of the newest raft entry applied to the FSM.
+func (o *Orderer) AppliedIndex() uint64 { return o.raft.AppliedIndex() }
+
+// LastContact is when this node last heard from the leader (the zero time
+// if never; raft does not update it on the leader itself).
+func (o *Orderer) LastContact() time.Time { return o.raft.LastContact() }
+
+// RestoreTarget is the chain height of the raft snapshot this node is
+// restoring by block sync, or 0 when it restores none.
+func (o *Orderer) RestoreTarget() uint64 { return o.fsm.restoring.Load() }
 
 func (o *Orderer) isValidator() bool {
 	for _, p := range o.cfg.Validators {
@@ -470,14 +483,3 @@ func (o *Orderer) proposeOne() error {
 	}
 	return nil
 }
-
-// slogWriter forwards hclog's lines (raft's logger) to slog at warn level:
-// raft is configured to log only warnings and errors.
-type slogWriter struct{ log *slog.Logger }
-
-func (w slogWriter) Write(p []byte) (int, error) {
-	w.log.Warn(strings.TrimSpace(string(p)), "source", "raft")
-	return len(p), nil
-}
-
-var _ io.Writer = slogWriter{}

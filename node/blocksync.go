@@ -155,6 +155,7 @@ func (n *Node) FetchBlocks(ctx context.Context, from, to uint64) ([][]byte, erro
 	for _, peer := range n.syncPeers(from) {
 		blocks, reason, err := n.fetchFrom(ctx, peer, req, from, to)
 		if err == nil {
+			n.obs.fetched.Add(uint64(len(blocks)))
 			return blocks, nil
 		}
 		if ctx.Err() != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/veilchain/veil/logspec"
 	"github.com/veilchain/veil/storage"
 )
 
@@ -72,7 +73,7 @@ type Config struct {
 	MempoolMaxMiB int      `toml:"mempool_max_mib" help:"MiB of transactions the mempool holds at most"`
 	SubmitRate    float64  `toml:"submit_rate" help:"API submissions per second per client IP"`
 	Timing        string   `toml:"timing" help:"gossip and raft timing profile: lan or fast (tests, one machine)"`
-	LogLevel      string   `toml:"log_level" help:"debug, info, warn or error"`
+	LogLevel      string   `toml:"log_level" help:"log levels: a level (trace, debug, info, warn, error) for every component, then component=level terms, e.g. info:raft=debug:p2p=warn (components api, chain, consensus, node, ops, p2p, raft)"`
 	LogFormat     string   `toml:"log_format" help:"text or json"`
 	RaftLogBytes  uint64   `toml:"raft_log_bytes" help:"raft log bytes kept: past this, a snapshot compacts it to the newest half (lagging followers catch up by block sync)"`
 
@@ -239,6 +240,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Timing != "lan" && c.Timing != "fast" {
 		return errors.New("config: timing must be lan or fast")
+	}
+	if _, err := logspec.Parse(c.LogLevel); err != nil {
+		return fmt.Errorf("config: log_level: %w", err)
 	}
 	if c.BlockInterval.Duration <= 0 || c.MaxBlockTxs <= 0 || c.MaxBlockBytes <= 0 {
 		return errors.New("config: block_interval, max_block_txs and max_block_bytes must be positive")

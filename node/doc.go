@@ -182,6 +182,30 @@
 // per request. LocalOptions.OpsPorts and APITLS (testnet up --ops-port,
 // --tls) turn both on for a local network.
 //
+// Observability (observe.go): New hands each part a logger with its
+// component (node, chain, consensus and raft, p2p, api, ops) and owns
+// their levels (logspec.Levels: from log_level, which is a logspec spec;
+// the logger's own when the caller built it on a logspec.Handler, as
+// `veil node start` does, else a logspec handler over the caller's). The
+// operations port's admin endpoint GET/PUT /logspec reads and sets them;
+// LogLevels serves SIGHUP. Status adds raft's view (term, state, commit
+// and applied index, voters and observers, last contact) and sync:
+// "syncing" while a raft snapshot is restored by block sync or the head
+// is more than syncLag (3) blocks below the highest height known (its
+// peers' gossiped heads, refreshed each second, so a follower in step is
+// seen 1–2 blocks off at 500 ms blocks), else "caught_up". Health checks
+// storage (the chain database's and raft store's fault latches), raft
+// (stopped, shut down, faulted) and gossip (memberlist shut down, or,
+// when the network has other nodes, no live peer for 30 s); /healthz
+// answers 503 naming the failed ones. A storage fault also stops the
+// node, so 503 storage is seen only while it stops
+// (TestHealthzNamesFailedComponents shuts memberlist, then raft, down in
+// a running node). Metrics the node feeds: raft indexes and last contact,
+// committed transactions and block histograms (applied), mempool bytes,
+// head block time, verdict cache lookups, event subscribers, sync target
+// and blocks fetched by block sync, certificate expiry; a test scrapes a
+// real node and runs `promtool check metrics` (TestMetricsStatusAndPromtool).
+//
 // Local networks: InitLocal writes a network's genesis layout and one
 // config per node on free loopback ports; LocalOptions.Hosts gives each
 // node a listen host of its own instead (the fault tests run every node

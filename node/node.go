@@ -18,6 +18,7 @@ import (
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/consensus"
 	"github.com/veilchain/veil/genesis"
+	"github.com/veilchain/veil/logspec"
 	"github.com/veilchain/veil/p2p"
 	"github.com/veilchain/veil/storage"
 	"golang.org/x/time/rate"
@@ -71,7 +72,11 @@ type Node struct {
 	// apiCert its api_cert/api_key pair when given.
 	apiTLS  *tls.Config
 	apiCert *keyPair
-	certs   *certWatch
+	// levels are the node's log levels (logspec): PUT /logspec on the
+	// operations port and SIGHUP set them.
+	levels *logspec.Levels
+	obs    observed
+	certs  *certWatch
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -89,7 +94,17 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n = &Node{cfg: cfg, log: log.With("node", cfg.NodeID), lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192), selfGone: make(chan struct{}), fork: newForkWatch()}
+	levels := logspec.LevelsOf(log)
+	if levels == nil {
+		// A caller's plain logger: log_level's spec filters in front of it.
+		if levels, err = logspec.New(cfg.LogLevel); err != nil {
+			return nil, err
+		}
+		log = slog.New(logspec.NewHandler(log.Handler(), levels))
+	}
+	base := log.With("node", cfg.NodeID) // each part adds its component
+	n = &Node{cfg: cfg, log: base.With("component", "node"), levels: levels, lastSeen: map[string]time.Time{}, txIn: make(chan []byte, 8192), selfGone: make(chan struct{}), fork: newForkWatch()}
+	n.obs.started = time.Now()
 	nd := n // n is nil once New returns an error
 	n.gossip.refused = newExpiring[[32]byte](maxRefusedIDs)
 	n.syncer.distrusted = newExpiring[string](maxDistrustedPeers)
@@ -127,7 +142,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.identity, err = p2p.LoadIdentity(cfg.Cert, cfg.Key, cfg.CA); err != nil {
 		return nil, err
 	}
-	n.identity.SetLogger(log)
+	n.identity.SetLogger(log.With("component", "p2p"))
 	if n.identity.NodeID() != cfg.NodeID {
 		return nil, fmt.Errorf("node id %q differs from the certificate's %q", cfg.NodeID, n.identity.NodeID())
 	}
@@ -148,18 +163,28 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 
 	n.hub = api.NewHub()
 	n.metrics = api.NewMetrics(api.Gauges{
-		Height:         func() float64 { return float64(n.ledger.Head().Height) },
-		Mempool:        func() float64 { return float64(n.pool.Len()) },
-		Peers:          func() float64 { return float64(n.alivePeers()) },
-		GossipDropped:  func() float64 { return float64(n.cluster.Stats().GossipDropped) },
-		EventDrops:     func() float64 { return float64(n.hub.Drops()) },
-		TxCopiesPushed: func() float64 { return float64(n.cluster.Stats().GossipSent) },
-		TxCopiesPulled: func() float64 { return float64(n.gossip.pulledOut.Load()) },
-		VerifyQueue:    func(p chain.Priority) float64 { return float64(n.ledger.Verifier().QueueDepth(p)) },
+		Height:           func() float64 { return float64(n.ledger.Head().Height) },
+		Mempool:          func() float64 { return float64(n.pool.Len()) },
+		MempoolBytes:     func() float64 { return float64(n.pool.Bytes()) },
+		HeadTime:         func() float64 { return float64(n.ledger.Head().Time) / 1e9 },
+		Peers:            func() float64 { return float64(n.alivePeers()) },
+		GossipDropped:    func() float64 { return float64(n.cluster.Stats().GossipDropped) },
+		EventDrops:       func() float64 { return float64(n.hub.Drops()) },
+		EventSubscribers: func() float64 { return float64(n.hub.Subscribers()) },
+		TxCopiesPushed:   func() float64 { return float64(n.cluster.Stats().GossipSent) },
+		TxCopiesPulled:   func() float64 { return float64(n.gossip.pulledOut.Load()) },
+		VerifyQueue:      func(p chain.Priority) float64 { return float64(n.ledger.Verifier().QueueDepth(p)) },
 		// raft exists once New returns; /metrics is served only after.
 		RaftLeaderChanges: func() float64 { return float64(n.orderer.LeaderChanges()) },
 		RaftTerm:          func() float64 { return float64(n.orderer.Term()) },
 		RaftState:         func() float64 { return float64(n.orderer.State()) },
+		RaftCommitIndex:   func() float64 { return float64(n.orderer.CommitIndex()) },
+		RaftAppliedIndex:  func() float64 { return float64(n.orderer.AppliedIndex()) },
+		RaftLastContact:   func() float64 { return n.lastContact() },
+		VerdictHits:       func() float64 { h, _ := n.ledger.Verdicts().Stats(); return float64(h) },
+		VerdictMisses:     func() float64 { _, m := n.ledger.Verdicts().Stats(); return float64(m) },
+		SyncTarget:        func() float64 { return float64(n.syncTarget()) },
+		BlocksFetched:     func() float64 { return float64(n.obs.fetched.Load()) },
 		CertExpiry:        func() float64 { return n.certs.left().Seconds() },
 		BlockSyncRefused:  n.syncer.metrics(),
 		ForkDetected: func() float64 {
@@ -170,10 +195,11 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		},
 		ForkConflicts: func() float64 { return float64(n.fork.total.Load()) },
 	})
-	n.ops = n.newOps()
+	n.ops = n.newOps(base)
+	n.registerObservability()
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
-	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: n.log, Verifier: vc}); err != nil {
+	if n.ledger, err = chain.Open(n.db, gen, chain.Config{Logger: base.With("component", "chain"), Verifier: vc}); err != nil {
 		return nil, err
 	}
 	n.pool = chain.NewMempool(n.ledger, chain.MempoolConfig{MaxTxs: cfg.MempoolMaxTxs, MaxBytes: cfg.MempoolMaxMiB << 20})
@@ -223,7 +249,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	n.registerMaintenance()
 
 	oc := consensus.DefaultConfig()
-	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.RaftPath(), "raft"), cfg.RaftAddr, nodeKey, n.log
+	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.RaftPath(), "raft"), cfg.RaftAddr, nodeKey, base
 	oc.ServerTLS = n.identity.ServerTLSConfig()
 	oc.ClientTLS = func(addr raft.ServerAddress) *tls.Config {
 		return n.identity.ClientTLSConfig(n.raftPeerID(string(addr)))
@@ -246,7 +272,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {
 		return nil, err
 	}
-	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: n.log,
+	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: base,
 		Ops: n.ops, OpsApart: n.opsLn != nil}, n, n.hub, n.metrics)
 	return n, nil
 }
@@ -291,6 +317,7 @@ func (n *Node) applied(a *chain.Applied) {
 	n.pool.Update(a)
 	n.hub.Publish(a)
 	n.metrics.ObserveBlockCommit(time.Since(time.Unix(0, a.Block.Time)))
+	n.metrics.ObserveBlock(a)
 	for i, tx := range a.Block.Txs {
 		if a.Codes[i] != chain.CodeOK {
 			continue
@@ -396,7 +423,7 @@ func (n *Node) Stop() error {
 		n.orderer = nil
 	}
 	if n.cluster != nil {
-		if err := n.cluster.Leave(2 * time.Second); err != nil {
+		if err := n.cluster.Leave(2 * time.Second); err != nil && !errors.Is(err, p2p.ErrClosed) {
 			n.log.Warn("leave cluster", "err", err)
 		}
 	}
@@ -512,6 +539,7 @@ func (n *Node) Status() api.Status {
 	if st.Forked {
 		st.Forks = n.fork.conflicts()
 	}
+	n.fillRaftStatus(&st)
 	return st
 }
 
@@ -568,6 +596,7 @@ func (n *Node) housekeeping(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
+		n.obs.sawPeers(n.alivePeers())
 		if h := n.ledger.Head().Height; h != lastHeight {
 			lastHeight = h
 			_ = n.cluster.UpdateMeta(time.Second)

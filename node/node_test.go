@@ -27,8 +27,9 @@ type localNet struct {
 	nodes    map[int]*Node
 	stops    map[int]context.CancelFunc
 	done     map[int]chan error
-	restores map[int]*restoreLog // what each node logged about raft snapshot restores
-	errLogs  map[int]*errorLog   // each node's warning and error records (fork_test.go)
+	restores map[int]*restoreLog      // what each node logged about raft snapshot restores
+	errLogs  map[int]*errorLog        // each node's warning and error records (fork_test.go)
+	logTo    func(i int) slog.Handler // when set, node i logs to this handler instead (observe_test.go)
 	mu       sync.Mutex
 }
 
@@ -40,6 +41,7 @@ type netOptions struct {
 	// validators is how many of the nodes vote (0: DefaultValidators).
 	validators int
 	tweak      func(*Config)
+	log        func(i int) slog.Handler // node i's log handler (default: errors to stderr, captured)
 }
 
 func startLocal(t *testing.T, n int) *localNet { return startLocalWith(t, n, netOptions{}) }
@@ -51,7 +53,8 @@ func startLocalWith(t *testing.T, n int, opt netOptions) *localNet {
 	}
 	l, err := InitLocal(dir, LocalOptions{Nodes: n, Validators: opt.validators, Groups: opt.groups, Members: opt.members, Tweak: func(c *Config) {
 		c.BlockInterval = Duration{50 * time.Millisecond}
-		c.LogLevel = "error"
+		// log_level stays info: captureHandler reads info records
+		// (restores, fork warnings) and writes only errors to stderr.
 		if opt.tweak != nil {
 			opt.tweak(c)
 		}
@@ -59,7 +62,7 @@ func startLocalWith(t *testing.T, n int, opt netOptions) *localNet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := &localNet{t: t, layout: l, nodes: map[int]*Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}, restores: map[int]*restoreLog{}, errLogs: map[int]*errorLog{}}
+	ln := &localNet{t: t, layout: l, nodes: map[int]*Node{}, stops: map[int]context.CancelFunc{}, done: map[int]chan error{}, restores: map[int]*restoreLog{}, errLogs: map[int]*errorLog{}, logTo: opt.log}
 	for i := 1; i <= n; i++ {
 		ln.start(i)
 	}
@@ -89,6 +92,9 @@ func (ln *localNet) start(i int) {
 	}
 	ln.mu.Unlock()
 	log := slog.New(&captureHandler{inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), restores: rl, errs: el})
+	if ln.logTo != nil {
+		log = slog.New(ln.logTo(i))
+	}
 	n, err := New(cfg, log)
 	if err != nil {
 		ln.t.Fatalf("node %d: %v", i, err)

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"sync/atomic"
@@ -12,12 +13,13 @@ import (
 	"github.com/veilchain/veil/genesis"
 )
 
-// newOps builds the node's operations server: TLS with the node's
+// newOps builds the node's operations server, logging to log (it adds
+// component "ops"): TLS with the node's
 // certificate when it has a listener of its own (ops_addr, ops_tls), and
 // operator certificates (genesis.VerifyOperator) for its admin endpoints.
-func (n *Node) newOps() *api.Operations {
+func (n *Node) newOps(log *slog.Logger) *api.Operations {
 	oc := api.DefaultOpsConfig()
-	oc.Logger = n.log
+	oc.Logger = log
 	oc.Admin = n.authorizeOperator
 	if n.cfg.OpsAddr != "" && n.cfg.OpsTLS {
 		oc.TLS = n.identity.HTTPSConfig()

@@ -70,8 +70,8 @@ func adminHTTP(t *testing.T, ln *localNet) (admin, asNode, bare *http.Client) {
 // withOps gives every node an operations port of its own (TLS).
 func withOps(c *Config) { c.OpsAddr = "127.0.0.1:0" }
 
-// metricValue scrapes one unlabelled metric from a node's /metrics.
-func metricValue(t *testing.T, n *Node, name string) float64 {
+// nodeMetric scrapes one unlabelled metric from a node's /metrics.
+func nodeMetric(t *testing.T, n *Node, name string) float64 {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	n.metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
@@ -107,7 +107,7 @@ func TestCertRenewalWithoutRestart(t *testing.T) {
 
 	n2 := ln.nodes[2]
 	old := n2.identity.Certificate()
-	if left := metricValue(t, n2, "veil_node_cert_expiry_seconds"); left < 300*24*3600 {
+	if left := nodeMetric(t, n2, "veil_node_cert_expiry_seconds"); left < 300*24*3600 {
 		t.Fatalf("fresh certificate: %v seconds left, want about a year", left)
 	}
 	if _, warned := ln.errLogs[2].find(slog.LevelWarn, "node certificate expires soon", nil); warned {
@@ -149,7 +149,7 @@ func TestCertRenewalWithoutRestart(t *testing.T) {
 		}
 	}
 	// The gauge and the warning follow the reload.
-	if left := metricValue(t, n2, "veil_node_cert_expiry_seconds"); left > 10*24*3600 || left < 9*24*3600 {
+	if left := nodeMetric(t, n2, "veil_node_cert_expiry_seconds"); left > 10*24*3600 || left < 9*24*3600 {
 		t.Fatalf("after renewal to 10 days: gauge %v seconds", left)
 	}
 	w, ok := ln.errLogs[2].find(slog.LevelWarn, "node certificate expires soon", map[string]string{"days_left": "9", "check": "reload"})

@@ -173,7 +173,7 @@ func New(cfg Config) (*Cluster, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cluster{
 		cfg:         cfg,
-		log:         cfg.Logger.With("node", cfg.NodeID),
+		log:         cfg.Logger.With("node", cfg.NodeID, "component", "p2p"), // memberlist's lines too: logspec's p2p level
 		id:          cfg.Identity,
 		handlers:    make(map[byte]MessageHandler),
 		reqHandlers: make(map[byte]RequestHandler),
@@ -297,6 +297,9 @@ func (c *Cluster) Events() <-chan MemberEvent { return c.events }
 // Leave announces that this node leaves and waits up to timeout for the
 // announcement to spread. Call Shutdown afterwards.
 func (c *Cluster) Leave(timeout time.Duration) error {
+	if c.Closed() {
+		return ErrClosed // memberlist panics on a leave after shutdown
+	}
 	if err := c.ml.Leave(timeout); err != nil {
 		return fmt.Errorf("p2p: leave: %w", err)
 	}
@@ -322,6 +325,9 @@ func (c *Cluster) Shutdown() error {
 	})
 	return err
 }
+
+// Closed reports whether Shutdown has run (the node's health check).
+func (c *Cluster) Closed() bool { return c.ctx.Err() != nil }
 
 // RemoveNode revokes a node id on this node: its connections are dropped,
 // its handshakes and membership claims refused from now on, and it is gone

@@ -92,4 +92,9 @@
 // without; [Identity.VerifyClient] checks a presented chain per request
 // against the current chain CA and revoked serials (the admin endpoints'
 // first check; which certificates count as admin is package node's).
+//
+// The package's lines and memberlist's (mapped from its "[LEVEL]"
+// prefixes) carry component "p2p", so logspec's p2p level governs both.
+// [Cluster.Closed] reports a shut-down cluster (the node's /healthz);
+// Leave after Shutdown returns ErrClosed, where memberlist would panic.
 package p2p

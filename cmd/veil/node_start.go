@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/veilchain/veil/logspec"
 	"github.com/veilchain/veil/node"
 )
 
@@ -54,12 +55,6 @@ func loadNodeConfig(path string, flags *pflag.FlagSet) (node.Config, error) {
 	return cfg, nil
 }
 
-func parseLevel(s string) (slog.Level, error) {
-	var l slog.Level
-	err := l.UnmarshalText([]byte(s))
-	return l, err
-}
-
 func newNodeStartCmd() *cobra.Command {
 	var configPath string
 	var out outputFlag
@@ -70,10 +65,13 @@ func newNodeStartCmd() *cobra.Command {
 Settings come from --config (TOML), then VEIL_* environment variables, then
 the flags below (each setting has all three forms). SIGINT or SIGTERM stop
 the node gracefully: leadership is handed over, the cluster left and
-LevelDB closed. SIGHUP re-reads the config file's log_level and the node's
-certificate, key and CA from disk (certificate renewal needs no restart).`,
+LevelDB closed. SIGHUP applies log_level again (from the file, environment
+and flags, as at start) and re-reads the node's certificate, key and CA
+from disk (certificate renewal needs no restart). log_level is a level for
+every component, then component=level terms: info:raft=debug:p2p=warn; the
+operations port's admin endpoint /logspec reads and sets it at runtime.`,
 		Example: `  veil node start --config net/nodes/node-1/node.toml
-  VEIL_LOG_LEVEL=debug veil node start --config node.toml --api-addr 127.0.0.1:9000`,
+  VEIL_LOG_LEVEL=info:raft=debug veil node start --config node.toml --api-addr 127.0.0.1:9000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -83,29 +81,28 @@ certificate, key and CA from disk (certificate renewal needs no restart).`,
 			if err != nil {
 				return badInput(err)
 			}
-			level := new(slog.LevelVar)
-			l, err := parseLevel(cfg.LogLevel)
+			// Every level reaches the handler; logspec filters by component.
+			levels, err := logspec.New(cfg.LogLevel)
 			if err != nil {
-				return badInput(fmt.Errorf("log level: %w", err))
+				return badInput(fmt.Errorf("log_level: %w", err))
 			}
-			level.Set(l)
-			opts := &slog.HandlerOptions{Level: level}
+			opts := &slog.HandlerOptions{Level: logspec.LevelTrace}
 			held := newHeldWriter(cmd.ErrOrStderr())
 			var h slog.Handler = slog.NewTextHandler(held, opts)
 			if strings.EqualFold(cfg.LogFormat, "json") {
 				h = slog.NewJSONHandler(held, opts)
 			}
-			log := slog.New(h)
+			log := slog.New(logspec.NewHandler(h, levels))
 			slog.SetDefault(log)
 			logVersion(log)
 			n, err := node.New(cfg, log)
 			if err != nil {
-				return startupFailed(log, held, l <= slog.LevelDebug, err)
+				return startupFailed(log, held, levels.Level("node") <= slog.LevelDebug, err)
 			}
 			held.release(true)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			go reloadOnHUP(ctx, n, configPath, level, log)
+			go reloadOnHUP(ctx, n, configPath, cmd.Flags(), log)
 			url := "http://" + n.APIAddr()
 			if cfg.APITLS {
 				url = "https://" + n.APIAddr()
@@ -122,7 +119,9 @@ certificate, key and CA from disk (certificate renewal needs no restart).`,
 	return cmd
 }
 
-func reloadOnHUP(ctx context.Context, n *node.Node, configPath string, level *slog.LevelVar, log *slog.Logger) {
+// reloadOnHUP applies log_level again on SIGHUP (file, environment and
+// flags, as at start) and reloads the node's certificate.
+func reloadOnHUP(ctx context.Context, n *node.Node, configPath string, flags *pflag.FlagSet, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -132,13 +131,12 @@ func reloadOnHUP(ctx context.Context, n *node.Node, configPath string, level *sl
 			return
 		case <-hup:
 		}
-		if configPath != "" {
-			if cfg, err := node.ReadConfig(configPath); err != nil {
-				log.Warn("SIGHUP: config not reloaded", "err", err)
-			} else if l, err := parseLevel(cfg.LogLevel); err == nil {
-				level.Set(l)
-				log.Info("SIGHUP: log level set", "level", l)
-			}
+		if cfg, err := loadNodeConfig(configPath, flags); err != nil {
+			log.Warn("SIGHUP: config not reloaded", "err", err)
+		} else if err := n.LogLevels().Set(cfg.LogLevel); err != nil {
+			log.Warn("SIGHUP: log levels not changed", "err", err)
+		} else {
+			log.Info("SIGHUP: log levels set", "log_level", n.LogLevels().Spec())
 		}
 		if err := n.ReloadIdentity(); err != nil {
 			log.Warn("SIGHUP: certificate not reloaded", "err", err)

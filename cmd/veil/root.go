@@ -28,6 +28,9 @@ type exitError struct {
 	// reported: the command already wrote the error on stderr (a node's
 	// start-up failure, as a log line); execute does not repeat it.
 	reported bool
+	// printed: the command already printed its result (veil status with
+	// no leader), so --output json adds no error object after it.
+	printed bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -36,6 +39,9 @@ func (e *exitError) Unwrap() error { return e.err }
 func refused(err error) error { return &exitError{code: exitRefused, err: err} }
 
 func badInput(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// printedRefusal is a refusal whose command has printed its result.
+func printedRefusal(err error) error { return &exitError{code: exitRefused, err: err, printed: true} }
 
 // exitStatus is the status a command's error ends the process with. A
 // network failure is exitNetwork whatever the command wrapped it as:
@@ -149,10 +155,12 @@ func execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	if ee := (*exitError)(nil); !errors.As(err, &ee) || !ee.reported {
+	var ee *exitError
+	isExit := errors.As(err, &ee)
+	if !isExit || !ee.reported {
 		fmt.Fprintf(stderr, "veil: %v\n", err)
 	}
-	if wantsJSON(cmd, args) {
+	if wantsJSON(cmd, args) && !(isExit && ee.printed) {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(newErrorObject(err))
