@@ -21,8 +21,14 @@ func TestSIGHUPAppliesLogLevel(t *testing.T) {
 	net := nodetest.Start(t, node.LocalOptions{Nodes: 1, Groups: []string{"acme"}})
 	n := net.Nodes[0]
 	path := filepath.Join(t.TempDir(), "node.toml")
+	// Written whole by rename: a SIGHUP still queued from the last
+	// round must never read a half-written (empty, so default) file.
 	write := func(spec string) {
-		if err := os.WriteFile(path, []byte("log_level = \""+spec+"\"\n"), 0o600); err != nil {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte("log_level = \""+spec+"\"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}
