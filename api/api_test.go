@@ -78,7 +78,7 @@ type env struct {
 // newEnv founds chain "api-test" the way `veil genesis init` does: one
 // validator and group acme with founding members alice and bob, each of
 // whom made its own join request.
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	rnd := rand.NewChaCha8([32]byte{7})
 	layout, err := genesis.Init(t.TempDir(), genesis.InitOptions{ChainID: "api-test", Nodes: 1, Groups: []string{"acme"}, Members: []string{"alice", "bob"}, Rand: rnd})
 	if err != nil {
@@ -207,7 +207,7 @@ func TestSubmitAndRefusalCodes(t *testing.T) {
 		{"expired", txBody(resign(func(tx *chain.Tx) { tx.Expiry = 1 })), 400, "expired"},
 		{"expiry too far", txBody(resign(func(tx *chain.Tx) { tx.Expiry = 5000 })), 400, "expiry_too_far"},
 		{"duplicate", txBody(committed), 400, "duplicate"},
-		{"oversized body", `{"tx":"` + oversize + `"}`, 400, "too_large"},
+		{"oversized body", `{"tx":"` + oversize + `"}`, 413, "too_large"},
 	}
 	for _, c := range cases {
 		st, eb, _ := e.post(t, c.body)

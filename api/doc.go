@@ -24,10 +24,32 @@
 //
 // Refusals are {"error": {"code": …, "message": …}} with 400 and a
 // validation code (malformed, wrong_chain, unknown_group, stale_epoch,
-// bad_signature, expired, expiry_too_far, duplicate, too_large, …), 404
-// not_found, 429 rate_limited, 503 mempool_full, 503 busy with a
-// Retry-After header, or 503 forked. Request bodies are cut off at a
-// limit rather than read whole.
+// bad_signature, expired, expiry_too_far, duplicate, …), 404 not_found,
+// 413 too_large (a body over MaxBodyBytes: refused on its Content-Length
+// before it is read, or cut off while reading), 429 rate_limited, 503
+// mempool_full, 503 busy, or 503 forked.
+//
+// HTTP conventions (http.go), on the API and the operations port alike:
+// every error is that JSON body, also a wrong method (405
+// method_not_allowed with Allow: Go's ServeMux never finds those behind
+// a catch-all route, and its own 405 is text), the websocket's refused
+// handshakes (426 upgrade_required, 403 forbidden for a foreign Origin,
+// 400: JSONErrors turns the library's text answers into JSON) and
+// pprof's; every 429 and 503 carries Retry-After (1 s, 30 s with forked);
+// every request has an id, the client's X-Request-Id if usable (1 to 128
+// visible ASCII characters) or a new one, echoed in the response and
+// logged as request_id on every line about the request (RequestLogger).
+//
+// The document (openapi.json, OpenAPI 3.1) describes the API and the
+// operations routes in one, because by default both are on one listener:
+// the operations paths carry servers of their own (ops_addr) and the
+// admin ones the operatorCertificate (mutualTLS) security scheme. It
+// passes `redocly lint` with the recommended ruleset (redocly.yaml; the
+// three problems kept are listed with their reasons in
+// .redocly.lint-ignore.yaml), and TestRealResponsesMatchOpenAPI drives
+// every operation of it on a real node to a success and to errors and
+// validates each real answer with kin-openapi (openapi3filter), event
+// stream messages included.
 //
 // Forks: once the Backend reports a *ForkedError (the node found a peer
 // that committed a different block at a height it committed; package
@@ -80,6 +102,17 @@
 // {"status":"unavailable","components":{…},"failed":[{"component",
 // "error"}]}. /v1/status carries raft's view (term, state, commit and
 // applied index, voters, observers, last contact) and the sync status.
+//
+// The operations server (ops.go, Operations): /metrics, /healthz,
+// /readyz and the admin endpoints of the people who run the node. Parts
+// of the node mount endpoints on it with Handle (open to whoever reaches
+// the port) or HandleAdmin (403 forbidden unless the request came over
+// TLS with a client certificate OpsConfig.Admin accepts; package node
+// accepts operator certificates only: genesis.VerifyOperator). It is
+// served on a listener of its own (node config ops_addr, TLS with the
+// node's certificate unless ops_tls is false) or, when there is none,
+// behind the API's listener: a request the API has no route for goes to
+// it, so networks configured before it keep their URLs.
 //
 // The threshold opening (threshold.go): GET /v1/groups/{name}/committee
 // shows a group's committees, GET /v1/txs/{id}/openings who consented to

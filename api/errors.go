@@ -49,11 +49,22 @@ func writeForked(w http.ResponseWriter, err error) bool {
 	if !errors.As(err, &fe) {
 		return false
 	}
+	w.Header().Set("Retry-After", retryAfterForked)
 	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{Code: CodeForked, Message: fe.Error()}, Forks: fe.Conflicts})
 	return true
 }
 
+// retryAfterForked is the Retry-After of 503 forked: repairing a fork
+// takes an operator, so clients need not ask every second.
+const retryAfterForked = "30"
+
+// writeJSON writes v as the response body. Every 429 and 503 carries a
+// Retry-After (1 s unless the caller set one): a client that backs off
+// by it needs no per-code knowledge.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
@@ -69,7 +80,6 @@ func writeTxError(w http.ResponseWriter, err error) string {
 		return CodeForked
 	}
 	if errors.Is(err, chain.ErrBusy) {
-		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, CodeBusy, err.Error())
 		return CodeBusy
 	}

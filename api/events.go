@@ -187,9 +187,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.hub.unsubscribe(sub)
-	c, err := websocket.Accept(w, r, nil)
+	// Accept answers a refused handshake (426 not an upgrade, 403 a
+	// foreign Origin, 400 a bad key or version) with text; ew makes it
+	// the API's JSON error, keeping the headers Accept set (Upgrade,
+	// Sec-WebSocket-Version). The library's checks stay the only ones.
+	ew := &errorWriter{ResponseWriter: w}
+	c, err := websocket.Accept(ew, r, nil)
 	if err != nil {
-		return // Accept has answered
+		ew.answer()
+		return
 	}
 	defer c.CloseNow()
 	ctx := c.CloseRead(r.Context())

@@ -1,11 +1,15 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/veilchain/veil/chain"
 )
 
@@ -59,9 +63,63 @@ func TestOpenAPIDescribesWhatTheServerDoes(t *testing.T) {
 			t.Errorf("code %s is not in the ErrorBody enum", c)
 		}
 	}
-	for _, c := range []string{CodeNotFound, CodeRateLimited, CodeMempoolFull, CodeBusy, CodeBadRequest, CodeUnavailable, CodeForked} {
+	for _, c := range []string{CodeNotFound, CodeRateLimited, CodeMempoolFull, CodeBusy, CodeBadRequest, CodeUnavailable, CodeForked,
+		CodeForbidden, CodeMethodNotAllowed, CodeUpgradeRequired} {
 		if !slices.Contains(codes, c) {
 			t.Errorf("code %s is not in the ErrorBody enum", c)
 		}
+	}
+}
+
+// TestOpenAPIDocumentIsValid loads the document with kin-openapi and
+// validates it (OpenAPI 3.1, every $ref resolved, examples and defaults
+// against their schemas).
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(openAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// redoclyVersion is the @redocly/cli that .ci/run installs.
+const redoclyVersion = "2.77.0"
+
+// TestOpenAPIRedoclyLint runs `redocly lint` with the recommended ruleset
+// (redocly.yaml) on the document and fails on any problem, warnings
+// included, but those .redocly.lint-ignore.yaml lists with their reasons.
+// Without redocly it skips, unless CI is set: there .ci/run installs it,
+// and its absence is a failure.
+func TestOpenAPIRedoclyLint(t *testing.T) {
+	bin, err := exec.LookPath("redocly")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but redocly is not installed (.ci/run: npm install -g @redocly/cli@%s)", redoclyVersion)
+		}
+		t.Skipf("redocly not installed (npm install -g @redocly/cli@%s); CI runs this test", redoclyVersion)
+	}
+	cmd := exec.Command(bin, "lint", "--config", "redocly.yaml", "--format", "json", "openapi.json")
+	cmd.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true")
+	out, err := cmd.Output()
+	var res struct {
+		Totals struct {
+			Errors, Warnings, Ignored int
+		} `json:"totals"`
+		Version  string            `json:"version"`
+		Problems []json.RawMessage `json:"problems"`
+	}
+	if jerr := json.Unmarshal(out, &res); jerr != nil {
+		t.Fatalf("redocly lint: %v (%v): %s", err, jerr, out)
+	}
+	if res.Version != redoclyVersion {
+		t.Logf("redocly %s, .ci/run pins %s", res.Version, redoclyVersion)
+	}
+	if res.Totals.Errors+res.Totals.Warnings > 0 || err != nil {
+		for _, p := range res.Problems {
+			t.Errorf("redocly: %s", p)
+		}
+		t.Fatalf("redocly lint: %d errors, %d warnings (%v)", res.Totals.Errors, res.Totals.Warnings, err)
 	}
 }

@@ -13,7 +13,9 @@ import (
 )
 
 // CodeForbidden (403): an admin endpoint of the operations port was asked
-// without an admin client certificate from the chain CA.
+// without a client certificate OpsConfig.Admin accepts (package node: an
+// operator certificate from the chain CA), or the event stream was
+// opened from a foreign Origin.
 const CodeForbidden = "forbidden"
 
 // OpsConfig tunes the operations server.
@@ -41,6 +43,7 @@ func DefaultOpsConfig() OpsConfig { return OpsConfig{Logger: slog.Default()} }
 type Operations struct {
 	cfg    OpsConfig
 	mux    *http.ServeMux
+	h      http.Handler // mux with the request-id middleware
 	log    *slog.Logger
 	routes []string
 }
@@ -51,9 +54,8 @@ func NewOperations(cfg OpsConfig) *Operations {
 		cfg.Logger = slog.Default()
 	}
 	o := &Operations{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger.With("component", "ops")}
-	o.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
-	})
+	o.mux.Handle("/", noRoute(o.mux, nil))
+	o.h = withRequestID(o.mux)
 	return o
 }
 
@@ -70,7 +72,7 @@ func (o *Operations) HandleAdmin(pattern string, h http.Handler) {
 	o.routes = append(o.routes, pattern)
 	o.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := o.authorize(r); err != nil {
-			o.log.Warn("admin request refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err.Error())
+			RequestLogger(r, o.log).Warn("admin request refused", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err.Error())
 			writeError(w, http.StatusForbidden, CodeForbidden, err.Error())
 			return
 		}
@@ -80,10 +82,10 @@ func (o *Operations) HandleAdmin(pattern string, h http.Handler) {
 
 func (o *Operations) authorize(r *http.Request) error {
 	if r.TLS == nil {
-		return errors.New("admin endpoints need TLS with an admin client certificate from the chain CA")
+		return errors.New("admin endpoints need TLS with an operator certificate from the chain CA")
 	}
 	if len(r.TLS.PeerCertificates) == 0 {
-		return errors.New("no client certificate presented; admin endpoints need an admin certificate from the chain CA")
+		return errors.New("no client certificate presented; admin endpoints need an operator certificate from the chain CA")
 	}
 	if o.cfg.Admin == nil {
 		return errors.New("this server accepts no admin certificates")
@@ -97,9 +99,16 @@ func (o *Operations) authorize(r *http.Request) error {
 // Routes lists the registered patterns, in order.
 func (o *Operations) Routes() []string { return append([]string(nil), o.routes...) }
 
-// ServeHTTP serves the registered endpoints; anything else is a 404 with
-// a JSON body.
-func (o *Operations) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the registered endpoints; a known path with another
+// method is a 405 with Allow, anything else a 404, both with JSON bodies.
+// A request already given an id (behind the API's listener) keeps it.
+func (o *Operations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if RequestID(r.Context()) != "" {
+		o.mux.ServeHTTP(w, r)
+		return
+	}
+	o.h.ServeHTTP(w, r)
+}
 
 // Serve serves on ln (over TLS when OpsConfig.TLS is set) until ctx ends,
 // then shuts down gracefully.
@@ -107,13 +116,17 @@ func (o *Operations) Serve(ctx context.Context, ln net.Listener) error {
 	if o.cfg.TLS != nil {
 		ln = tls.NewListener(ln, o.cfg.TLS)
 	}
-	return serveHTTP(ctx, ln, o, nil)
+	return serveHTTP(ctx, ln, o, nil, o.log)
 }
 
 // serveHTTP serves h on ln until ctx ends, then runs onStop and shuts the
-// server down, waiting at most 5 s for requests in flight.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, onStop func()) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+// server down, waiting at most 5 s for requests in flight. net/http's own
+// lines (TLS handshakes refused: plain HTTP to a TLS port, a client that
+// distrusts the certificate) go to log at debug: any client can cause
+// them, so at a higher level they would let anyone fill the log.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, onStop func(), log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

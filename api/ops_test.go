@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -26,9 +27,10 @@ import (
 type opsPKI struct {
 	id     *p2p.Identity
 	roots  *x509.CertPool
+	op     tls.Certificate // an operator certificate from the chain CA
 	node   tls.Certificate // a node certificate from the chain CA
 	member tls.Certificate // a member identity certificate from the chain CA (document signing, not TLS)
-	alien  tls.Certificate // a node certificate from another CA
+	alien  tls.Certificate // an operator certificate from another CA
 }
 
 func newOpsPKI(t *testing.T) *opsPKI {
@@ -75,7 +77,18 @@ func newOpsPKI(t *testing.T) *opsPKI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.alien = issue(other, "node-1-alien")
+	operator := func(ca *genesis.CA) tls.Certificate {
+		certPEM, keyPEM, err := ca.IssueOperator("ops-alice", time.Hour, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	p.op, p.alien = operator(ca), operator(other)
 	return p
 }
 
@@ -126,7 +139,14 @@ func get(t *testing.T, c *http.Client, url string) (int, ErrorBody, string) {
 
 func opsWith(p *opsPKI, tlsOn bool) *Operations {
 	cfg := DefaultOpsConfig()
-	cfg.Admin = func(certs []*x509.Certificate) error { _, err := p.id.VerifyClient(certs); return err }
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.Admin = func(certs []*x509.Certificate) error { // as package node's
+		leaf, err := p.id.VerifyClient(certs)
+		if err != nil {
+			return err
+		}
+		return genesis.VerifyOperator(leaf)
+	}
 	if tlsOn {
 		cfg.TLS = p.id.HTTPSConfig()
 	}
@@ -136,10 +156,10 @@ func opsWith(p *opsPKI, tlsOn bool) *Operations {
 	return o
 }
 
-// TestOperationsAdminNeedsAClientCertificateFromTheChainCA serves the
-// operations port over real TLS with a node's identity and asks its open
-// and admin endpoints with each kind of client certificate.
-func TestOperationsAdminNeedsAClientCertificateFromTheChainCA(t *testing.T) {
+// TestOperationsAdminNeedsAnOperatorCertificate serves the operations
+// port over real TLS with a node's identity and asks its open and admin
+// endpoints with each kind of client certificate.
+func TestOperationsAdminNeedsAnOperatorCertificate(t *testing.T) {
 	p := newOpsPKI(t)
 	base := "https://" + serveOps(t, opsWith(p, true))
 	for _, tc := range []struct {
@@ -148,9 +168,10 @@ func TestOperationsAdminNeedsAClientCertificateFromTheChainCA(t *testing.T) {
 		admin int
 	}{
 		{"no certificate", nil, http.StatusForbidden},
-		{"node certificate from the chain CA", &p.node, http.StatusOK},
+		{"operator certificate from the chain CA", &p.op, http.StatusOK},
+		{"node certificate from the chain CA", &p.node, http.StatusForbidden},
 		{"member certificate from the chain CA", &p.member, http.StatusForbidden},
-		{"certificate from another CA", &p.alien, http.StatusForbidden},
+		{"operator certificate from another CA", &p.alien, http.StatusForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := p.client(tc.cert)

@@ -79,6 +79,7 @@ type Server struct {
 	hub     *Hub
 	metrics *Metrics
 	mux     *http.ServeMux
+	h       http.Handler // mux with the request-id middleware
 	log     *slog.Logger
 
 	routes []string
@@ -133,13 +134,12 @@ func NewServer(cfg Config, b Backend, hub *Hub, m *Metrics) *Server {
 		s.ops.Handle("GET /metrics", m.Handler())
 	}
 	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui.Handler())) // the console (package ui), not a JSON route: GET /ui redirects here
-	if cfg.OpsApart {
-		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
-		})
-	} else {
-		s.mux.Handle("/", s.ops) // the operations routes share this listener; Ops answers 404 for the rest
+	var rest http.Handler                                           // nil: 404
+	if !cfg.OpsApart {
+		rest = s.ops // the operations routes share this listener; Ops answers 404 for the rest
 	}
+	s.mux.Handle("/", noRoute(s.mux, rest))
+	s.h = withRequestID(s.mux)
 	return s
 }
 
@@ -151,12 +151,12 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 }
 
 // ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
 // Serve serves on ln until ctx ends, then closes the event streams and
 // shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	return serveHTTP(ctx, ln, s, s.hub.Close)
+	return serveHTTP(ctx, ln, s, s.hub.Close, s.log)
 }
 
 func clientIP(r *http.Request) string {
@@ -188,12 +188,18 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many submissions from this address; retry later")
 		return
 	}
+	tooLarge := func() {
+		s.metrics.refused(chain.CodeTooLarge.String())
+		writeError(w, http.StatusRequestEntityTooLarge, chain.CodeTooLarge.String(), fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		tooLarge() // said so up front: no need to read any of it
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.metrics.refused(chain.CodeTooLarge.String())
-			writeError(w, http.StatusBadRequest, chain.CodeTooLarge.String(), fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			tooLarge()
 			return
 		}
 		writeError(w, http.StatusBadRequest, chain.CodeMalformed.String(), "read body: "+err.Error())
@@ -255,12 +261,12 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, http.StatusNotFound, CodeNotFound, "no committed or pending transaction with this id")
 	default:
-		s.internal(w, err)
+		s.internal(w, r, err)
 	}
 }
 
-func (s *Server) internal(w http.ResponseWriter, err error) {
-	s.log.Error("request failed", "err", err)
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	RequestLogger(r, s.log).Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, CodeUnavailable, "internal error")
 }
 
@@ -285,7 +291,7 @@ func (s *Server) getBlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	codes, _ := l.Results(height)
@@ -318,7 +324,7 @@ func (s *Server) topicTxs(w http.ResponseWriter, r *http.Request) {
 	}
 	ids, next, err := s.b.Ledger().TopicTxs(topic, after, limit)
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	page := TopicPage{Topic: topic, IDs: make([]string, len(ids)), Next: hex.EncodeToString(next)}
@@ -361,7 +367,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	gk, err := key.MarshalBinary()
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	resp := GroupResponse{Name: gi.Name, Epoch: gi.Epoch, KeyEpoch: key.Epoch(), GroupKey: hex.EncodeToString(gk), AdminKey: hex.EncodeToString(gi.AdminKey),
@@ -391,12 +397,12 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := m.Record.Request.MarshalBinary()
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	resp, err := m.Record.Response.MarshalBinary()
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, MemberResponse{MemberSummary: memberSummary(m), Group: gi.Name,

@@ -211,7 +211,7 @@ func (s *Server) getOpenings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, err.Error())
 		return
 	case err != nil:
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
 	hx := hex.EncodeToString

@@ -6,7 +6,11 @@
 // transaction (busy, with RetryAfter; mempool_full; rate_limited).
 // NewWithHTTPClient takes the http.Client to use for every request and
 // the event stream (a custom dialer: the fault tests dial into a node's
-// network namespace). threshold.go reads a group's opening committees and a transaction's
+// network namespace). A node serving its API over TLS (api_tls) takes
+// NewTLS with TLSFiles.Config: the chain CA to trust it by, and a client
+// certificate (an operator's, for admin endpoints); HTTPClient keeps the
+// connection HTTP/1.1 so that the event stream's websocket upgrades.
+// threshold.go reads a group's opening committees and a transaction's
 // openings; no share or identity key ever goes to a node.
 //
 // A 202 from a submission is pending, not durable: the node's mempool is

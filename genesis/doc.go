@@ -13,6 +13,13 @@
 // returns it. Revocation is a CA-signed X.509 CRL (CA.RevokeNodes,
 // ParseCRL); the network layer refuses the serials it lists.
 //
+// An operator certificate (CA.IssueOperator, admin.go) is a TLS client
+// certificate for a person, under the policy OIDOperatorPolicy, with no
+// server usage: it opens the admin endpoints of every node's operations
+// port (VerifyOperator) and nothing else. Its key is ECDSA P-256 because
+// browsers and older TLS clients do not present Ed25519 client
+// certificates. Node and member certificates never carry the policy.
+//
 // # genesis.json
 //
 // One JSON object; unknown fields are refused. Keys are lowercase hex,

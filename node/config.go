@@ -57,6 +57,10 @@ type Config struct {
 	APIAddr    string   `toml:"api_addr" help:"HTTP API host:port"`
 	OpsAddr    string   `toml:"ops_addr" help:"operations port host:port (metrics, health, admin endpoints); empty: served on the API listener"`
 	OpsTLS     bool     `toml:"ops_tls" help:"serve the operations port (ops_addr) over TLS with the node certificate; admin endpoints need it"`
+	Pprof      bool     `toml:"pprof" help:"serve /debug/pprof/* on the operations port, to operator certificates only"`
+	APITLS     bool     `toml:"api_tls" help:"serve the API over TLS: the node certificate, or api_cert and api_key"`
+	APICert    string   `toml:"api_cert" help:"with api_tls: the API's certificate (PEM) instead of the node's"`
+	APIKey     string   `toml:"api_key" help:"with api_tls: the key of api_cert (PEM)"`
 	Seeds      []string `toml:"seeds" help:"gossip addresses of nodes to join (comma-separated)"`
 	// Validators lists every genesis validator's raft address, for the
 	// raft bootstrap on first start. Other nodes join as observers.
@@ -97,7 +101,7 @@ func ReadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("read config %s: unknown keys %v", path, undec)
 	}
 	base := filepath.Dir(path)
-	for _, p := range []*string{&cfg.DataDir, &cfg.RaftDir, &cfg.Genesis, &cfg.Cert, &cfg.Key, &cfg.CA} {
+	for _, p := range []*string{&cfg.DataDir, &cfg.RaftDir, &cfg.Genesis, &cfg.Cert, &cfg.Key, &cfg.CA, &cfg.APICert, &cfg.APIKey} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

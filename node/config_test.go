@@ -41,6 +41,20 @@ func TestConfigPrecedenceAndStrictness(t *testing.T) {
 	if err := cfg.Set("max_block_txs", "many"); err == nil {
 		t.Fatal("a non-number accepted")
 	}
+	if !cfg.OpsTLS || cfg.Pprof || cfg.APITLS {
+		t.Fatalf("defaults: ops_tls %v pprof %v api_tls %v, want true false false", cfg.OpsTLS, cfg.Pprof, cfg.APITLS)
+	}
+	for key, val := range map[string]string{"ops_tls": "false", "pprof": "true", "api_tls": "1"} {
+		if err := cfg.Set(key, val); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+	}
+	if cfg.OpsTLS || !cfg.Pprof || !cfg.APITLS {
+		t.Fatalf("after Set of the booleans: ops_tls %v pprof %v api_tls %v", cfg.OpsTLS, cfg.Pprof, cfg.APITLS)
+	}
+	if err := cfg.Set("pprof", "maybe"); err == nil {
+		t.Fatal("a non-boolean accepted")
+	}
 	if err := cfg.Set("nope", "1"); err == nil {
 		t.Fatal("an unknown key accepted")
 	}

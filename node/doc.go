@@ -121,6 +121,24 @@
 // and blocks fetched by block sync, certificate expiry; a test scrapes a
 // real node and runs `promtool check metrics` (TestMetricsStatusAndPromtool).
 //
+// Operations port and TLS (ops.go): the node creates its
+// api.Operations in New before any handler is registered, so each part
+// mounts its endpoints on n.ops (Handle: open; HandleAdmin: operator
+// certificates only). ops_addr gives it a listener of its own, over TLS
+// with the node's certificate unless ops_tls = false; unset, its routes
+// are served behind the API's listener, as before it existed, and every
+// test and script that reads /metrics or /readyz on the API address
+// keeps working. pprof = true mounts /debug/pprof/* as admin endpoints.
+// Admin means an operator certificate (genesis.VerifyOperator: the chain
+// CA, client authentication, the operator policy, not revoked); a node
+// certificate is refused, because its key belongs to one node and must
+// not open another's log levels or profiles. api_tls serves the API over
+// TLS with the node's certificate (its identity, reloaded on SIGHUP) or
+// api_cert/api_key; both listeners ask for client certificates without
+// requiring them (Prometheus and curl connect without one) and check them
+// per request. LocalOptions.OpsPorts and APITLS (testnet up --ops-port,
+// --tls) turn both on for a local network.
+//
 // Local networks: InitLocal writes a network's genesis layout and one
 // config per node on free loopback ports; LocalOptions.Hosts gives each
 // node a listen host of its own instead (the fault tests run every node

@@ -32,7 +32,14 @@ type LocalOptions struct {
 	// that node's own network namespace (the fault tests' partitions).
 	// Ports are picked as usual; a fresh namespace has all of them free.
 	Hosts []string
-	Tweak func(*Config)
+	// OpsPorts gives each node an operations port of its own (ops_addr,
+	// TLS with its node certificate); else the operations routes stay on
+	// the API's port.
+	OpsPorts bool
+	// APITLS serves each node's API over TLS with its node certificate
+	// (api_tls): clients trust the chain CA, DIR/ca/ca.crt.
+	APITLS bool
+	Tweak  func(*Config)
 }
 
 // DefaultValidators is the number of voters for a network of n nodes.
@@ -76,7 +83,11 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(3 * opt.Nodes)
+	stride := 3 // gossip, raft, API (, operations)
+	if opt.OpsPorts {
+		stride = 4
+	}
+	ports, err := freePorts(stride * opt.Nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +96,7 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 		if len(opt.Hosts) > 0 {
 			host = opt.Hosts[i-1]
 		}
-		return net.JoinHostPort(host, strconv.Itoa(ports[3*(i-1)+k]))
+		return net.JoinHostPort(host, strconv.Itoa(ports[stride*(i-1)+k]))
 	}
 	var vals []Peer
 	for i := 1; i <= opt.Validators; i++ {
@@ -98,6 +109,10 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 		cfg.Genesis = relTo(l.NodeDir(i), l.Genesis())
 		cfg.Cert, cfg.Key, cfg.CA = "node.crt", "node.key", relTo(l.NodeDir(i), l.CACert())
 		cfg.GossipAddr, cfg.RaftAddr, cfg.APIAddr = addr(i, 0), addr(i, 1), addr(i, 2)
+		if opt.OpsPorts {
+			cfg.OpsAddr = addr(i, 3)
+		}
+		cfg.APITLS = opt.APITLS
 		for j := 1; j <= opt.Nodes; j++ {
 			if j != i {
 				cfg.Seeds = append(cfg.Seeds, addr(j, 0))

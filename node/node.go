@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"crypto/tls"
-	"crypto/x509"
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/api"
@@ -58,21 +57,26 @@ type Node struct {
 	metrics  *api.Metrics
 	apiLn    net.Listener
 	api      *api.Server
+	role     string
+	txIn     chan []byte
+	gossip   gossipState
+	syncer   blockSync
+	fork     *forkWatch
+
 	// ops is the operations server (api.Operations): created in New
 	// before any handler is registered, so every part of the node can
 	// mount its endpoints; served on opsLn (ops_addr) or, when that is
-	// unset, behind the API's listener.
+	// unset, behind the API's listener (node/ops.go).
 	ops   *api.Operations
 	opsLn net.Listener
+	// apiTLS is the API listener's TLS (api_tls), nil for plain HTTP;
+	// apiCert its api_cert/api_key pair when given.
+	apiTLS  *tls.Config
+	apiCert *keyPair
 	// levels are the node's log levels (logspec): PUT /logspec on the
 	// operations port and SIGHUP set them.
 	levels *logspec.Levels
 	obs    observed
-	role   string
-	txIn   chan []byte
-	gossip gossipState
-	syncer blockSync
-	fork   *forkWatch
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // observers, for removal when gone for good
@@ -183,13 +187,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		},
 		ForkConflicts: func() float64 { return float64(n.fork.total.Load()) },
 	})
-	opsCfg := api.DefaultOpsConfig()
-	opsCfg.Logger = base
-	opsCfg.Admin = n.authorizeAdmin
-	if cfg.OpsAddr != "" && cfg.OpsTLS {
-		opsCfg.TLS = n.identity.HTTPSConfig()
-	}
-	n.ops = api.NewOperations(opsCfg)
+	n.ops = n.newOps()
 	n.registerObservability()
 	vc := chain.DefaultVerifierConfig()
 	vc.OnVerify = n.metrics.ObserveVerify
@@ -209,6 +207,11 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		return nil, fmt.Errorf("api listener: %w", err)
 	}
 	n.closers = append(n.closers, func() error { n.apiLn.Close(); return nil })
+	if cfg.APITLS {
+		if n.apiTLS, err = n.apiTLSConfig(); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.OpsAddr != "" {
 		if n.opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
 			return nil, fmt.Errorf("operations listener: %w", err)
@@ -231,6 +234,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	}
 	n.registerHandlers()
 	n.registerForkHandlers()
+	n.registerOps()
 
 	oc := consensus.DefaultConfig()
 	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.RaftPath(), "raft"), cfg.RaftAddr, nodeKey, base
@@ -333,7 +337,11 @@ func (n *Node) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	apiErr := make(chan error, 2)
 	wg.Add(5)
-	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, n.apiLn) }()
+	apiLn := n.apiLn
+	if n.apiTLS != nil {
+		apiLn = tls.NewListener(apiLn, n.apiTLS)
+	}
+	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, apiLn) }()
 	if n.opsLn != nil {
 		wg.Add(1)
 		go func() {
@@ -431,11 +439,39 @@ func (n *Node) joinLoop(ctx context.Context) {
 }
 
 // ReloadIdentity re-reads the node's certificate, key and CA from disk
-// (SIGHUP), so a renewed certificate needs no restart.
-func (n *Node) ReloadIdentity() error { return n.identity.Reload() }
+// (SIGHUP), and api_cert and api_key when set, so a renewed certificate
+// needs no restart.
+func (n *Node) ReloadIdentity() error {
+	err := n.identity.Reload()
+	if n.apiCert != nil {
+		err = errors.Join(err, n.apiCert.reload())
+	}
+	return err
+}
 
 // APIAddr is the address the API listens on.
 func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
+
+// APIURL is the API's base URL: https:// with api_tls.
+func (n *Node) APIURL() string {
+	if n.apiTLS != nil {
+		return "https://" + n.APIAddr()
+	}
+	return "http://" + n.APIAddr()
+}
+
+// OpsURL is the base URL of the operations routes: the ops port's
+// (https:// with ops_tls), or the API's when ops_addr is unset.
+func (n *Node) OpsURL() string {
+	switch {
+	case n.opsLn == nil:
+		return n.APIURL()
+	case n.cfg.OpsTLS:
+		return "https://" + n.OpsAddr()
+	default:
+		return "http://" + n.OpsAddr()
+	}
+}
 
 // OpsAddr is the address the operations routes are served on: ops_addr's
 // listener, or the API's when ops_addr is unset.
@@ -444,14 +480,6 @@ func (n *Node) OpsAddr() string {
 		return n.opsLn.Addr().String()
 	}
 	return n.apiLn.Addr().String()
-}
-
-// authorizeAdmin decides who may use the operations port's admin
-// endpoints (api.OpsConfig.Admin): a client certificate that chains to
-// the chain CA for client authentication and is not revoked.
-func (n *Node) authorizeAdmin(certs []*x509.Certificate) error {
-	_, err := n.identity.VerifyClient(certs)
-	return err
 }
 
 // Ledger is the node's ledger (api.Backend).

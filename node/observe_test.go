@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/genesis"
 )
 
 // recorder keeps every record a node writes, with the attributes its
@@ -72,8 +74,8 @@ func (r *recorder) count(component string, level slog.Level, msg string) int {
 	return c
 }
 
-// adminClient is an HTTPS client of the operations port with a client
-// certificate from the chain CA (node 1's).
+// adminClient is an HTTPS client of the operations port with an
+// operator certificate from the chain CA.
 func adminClient(t *testing.T, ln *localNet) *http.Client {
 	t.Helper()
 	caPEM, err := os.ReadFile(ln.layout.CACert())
@@ -82,7 +84,15 @@ func adminClient(t *testing.T, ln *localNet) *http.Client {
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(caPEM)
-	cert, err := tls.LoadX509KeyPair(ln.layout.NodeCert(1), ln.layout.NodeKey(1))
+	ca, err := genesis.LoadCA(ln.layout.CACert(), ln.layout.CAKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := ca.IssueOperator("ops-test", time.Hour, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}

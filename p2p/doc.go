@@ -89,4 +89,12 @@
 // prefixes) carry component "p2p", so logspec's p2p level governs both.
 // [Cluster.Closed] reports a shut-down cluster (the node's /healthz);
 // Leave after Shutdown returns ErrClosed, where memberlist would panic.
+//
+// HTTP listeners (https.go): [Identity.HTTPSConfig] serves a node's API
+// and operations port with its current certificate, HTTP/1.1 only (the
+// event stream's websocket upgrade needs it), asking for a client
+// certificate without requiring one, so that curl and Prometheus connect
+// without; [Identity.VerifyClient] checks a presented chain per request
+// against the current chain CA and revoked serials (the admin endpoints'
+// first check; which certificates count as admin is package node's).
 package p2p

@@ -20,7 +20,10 @@ func (id *Identity) HTTPSConfig() *tls.Config {
 			return id.cur.Load().cert, nil
 		},
 		ClientAuth: tls.RequestClientCert, // verified per request against the current pool (VerifyClient)
-		NextProtos: []string{"h2", "http/1.1"},
+		// HTTP/1.1 only: a websocket (the API's event stream) needs an
+		// HTTP/1.1 upgrade, and a browser that finds h2 may try its
+		// websocket over it, which the server does not take.
+		NextProtos: []string{"http/1.1"},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -47,6 +48,7 @@ on their own keys, kept in DIR/members (LABEL.id.key, LABEL.crt,
 LABEL.GROUP.key); other members join by transaction ('veil group join').`,
 		Example: `  veil testnet up --dir testnet --nodes 4 --group payments
   veil testnet up --dir testnet --nodes 4 --group payments --member m0,m1
+  veil testnet up --dir testnet --nodes 4 --group payments --tls --ops-port
   VEIL_NODE=http://127.0.0.1:PORT veil status`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -108,14 +110,14 @@ LABEL.GROUP.key); other members join by transaction ('veil group join').`,
 					stopAll()
 					return err
 				}
-				url := "http://" + cfg.APIAddr
-				if err := waitAPI(ctx, url); err != nil {
+				url, ops := localURLs(cfg)
+				if err := waitAPI(ctx, url, l.CACert()); err != nil {
 					stopAll()
 					return fmt.Errorf("node %d did not answer at %s (see %s): %w", i, url, filepath.Join(l.NodeDir(i), "node.log"), err)
 				}
-				up = append(up, map[string]string{"id": l.NodeID(i), "api": url, "log": filepath.Join(l.NodeDir(i), "node.log")})
+				up = append(up, map[string]string{"id": l.NodeID(i), "api": url, "ops": ops, "log": filepath.Join(l.NodeDir(i), "node.log")})
 				if out.format == "text" {
-					fmt.Fprintf(w, "%s %s\n", l.NodeID(i), url)
+					fmt.Fprintf(w, "%s %s ops=%s\n", l.NodeID(i), url, ops)
 				}
 			}
 			_ = out.print(w, map[string]any{"dir": dir, "nodes": up}, func(w io.Writer) {
@@ -140,14 +142,43 @@ LABEL.GROUP.key); other members join by transaction ('veil group join').`,
 	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, when creating): keys in DIR/members")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id (when creating)")
 	cmd.Flags().IntVar(&opt.Validators, "validators", 0, "voting nodes, the others observers (when creating; 0: all of up to 3 nodes, 3 of 4, 5 of 5 or more)")
+	cmd.Flags().BoolVar(&opt.OpsPorts, "ops-port", false, "give each node an operations port of its own, over TLS (when creating; else metrics and probes are on the API port)")
+	cmd.Flags().BoolVar(&opt.APITLS, "tls", false, "serve each node's API over TLS with its node certificate (when creating); clients pass --tls-ca DIR/ca/ca.crt")
 	cmd.Flags().StringVar(&opt.Timing, "timing", "fast", `raft and memberlist timing (when creating): "fast" (200 ms blocks) or "lan" (production defaults, 500 ms blocks)`)
 	return cmd
 }
 
-func waitAPI(ctx context.Context, url string) error {
+// localURLs are a local node's API URL and the URL of its operations
+// routes (its ops port, or the API's).
+func localURLs(cfg node.Config) (api, ops string) {
+	api = "http://" + cfg.APIAddr
+	if cfg.APITLS {
+		api = "https://" + cfg.APIAddr
+	}
+	switch {
+	case cfg.OpsAddr == "":
+		ops = api
+	case cfg.OpsTLS:
+		ops = "https://" + cfg.OpsAddr
+	default:
+		ops = "http://" + cfg.OpsAddr
+	}
+	return api, ops
+}
+
+// waitAPI waits until the node at url answers, trusting the chain CA
+// for https.
+func waitAPI(ctx context.Context, url, caFile string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c := client.New(url)
+	if strings.HasPrefix(url, "https://") {
+		tc, err := client.TLSFiles{CA: caFile}.Config()
+		if err != nil {
+			return err
+		}
+		c = client.NewTLS(url, tc)
+	}
 	for {
 		if _, err := c.Status(ctx); err == nil {
 			return nil

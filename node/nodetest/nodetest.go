@@ -7,10 +7,13 @@ package nodetest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -69,8 +72,18 @@ func Start(t testing.TB, opt node.LocalOptions) *Network {
 	return n
 }
 
-// URL is the API base URL of Nodes[i].
-func (n *Network) URL(i int) string { return "http://" + n.Nodes[i].APIAddr() }
+// URL is the API base URL of Nodes[i] (https:// with LocalOptions.APITLS:
+// HTTPClient trusts the chain CA).
+func (n *Network) URL(i int) string { return n.Nodes[i].APIURL() }
+
+// HTTPClient is an HTTP client that trusts the network's chain CA.
+func (n *Network) HTTPClient() *http.Client {
+	pool := x509.NewCertPool()
+	if ca, err := os.ReadFile(n.Layout.CACert()); err == nil {
+		pool.AppendCertsFromPEM(ca)
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
 
 // Running reports whether Nodes[i] has not been stopped.
 func (n *Network) Running(i int) bool { return n.stops[i] != nil }
@@ -91,8 +104,9 @@ func (n *Network) Stop(i int) {
 func (n *Network) waitLeader(limit time.Duration) {
 	n.t.Helper()
 	deadline := time.Now().Add(limit)
+	hc := n.HTTPClient()
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(n.URL(0) + "/v1/status"); err == nil {
+		if resp, err := hc.Get(n.URL(0) + "/v1/status"); err == nil {
 			var st struct {
 				Leader string `json:"leader"`
 			}
