@@ -187,6 +187,15 @@ func Restore(opt RestoreOptions) (*BackupManifest, error) {
 	}
 	chainDir := filepath.Join(opt.DataDir, "chain")
 	raftState := []string{filepath.Join(raftDir, "raft-log"), filepath.Join(raftDir, "raft")}
+	// A node running on these directories holds their locks: restoring
+	// under it would replace its database while it writes.
+	for _, d := range uniqueDirs(opt.DataDir, raftDir) {
+		lock, err := storage.LockDir(d)
+		if err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
+		defer lock.Close()
+	}
 	// With Force the old chain database is moved aside, not removed, until
 	// the new one is in: a backup refused half-way leaves the node as it was.
 	aside := chainDir + ".replaced"
@@ -208,8 +217,8 @@ func Restore(opt RestoreOptions) (*BackupManifest, error) {
 		}()
 	} else {
 		for _, d := range []string{opt.DataDir, raftDir} {
-			if ents, err := os.ReadDir(d); err == nil && len(ents) > 0 {
-				return nil, fmt.Errorf("restore: %s is not empty (holds %s): a node's data would be replaced; use --force to replace its chain database and raft state", d, ents[0].Name())
+			if ents, err := os.ReadDir(d); err == nil && len(withoutLock(ents)) > 0 {
+				return nil, fmt.Errorf("restore: %s is not empty (holds %s): a node's data would be replaced; use --force to replace its chain database and raft state", d, withoutLock(ents)[0].Name())
 			} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("restore: %w", err)
 			}
@@ -272,4 +281,29 @@ func checkFile(path string, m *BackupManifest) error {
 		return fmt.Errorf("%w: %s: checksum mismatch: sha256 %.16s…, the manifest says %.16s… (corrupted)", ErrBadBackup, path, got, m.SHA256)
 	}
 	return nil
+}
+
+// uniqueDirs is dirs without repeats (raft_dir is often data_dir).
+func uniqueDirs(dirs ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		if abs, err := filepath.Abs(d); err == nil && !seen[abs] {
+			seen[abs] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// withoutLock is a directory's entries but the lock file, which Restore
+// itself holds.
+func withoutLock(ents []os.DirEntry) []os.DirEntry {
+	var out []os.DirEntry
+	for _, e := range ents {
+		if e.Name() != storage.LockFile {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -196,6 +196,20 @@ func TestRestoreRefusesBadBackups(t *testing.T) {
 		})
 	}
 
+	// A directory a node holds (its lock) is refused, even with --force.
+	held := t.TempDir()
+	lock, err := storage.LockDir(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(RestoreOptions{From: good, DataDir: held, Force: true}); !errors.Is(err, storage.ErrLocked) {
+		t.Fatalf("restore into a running node's data directory: %v", err)
+	}
+	lock.Close()
+	if _, err := Restore(RestoreOptions{From: good, DataDir: held}); err != nil {
+		t.Fatalf("restore into a directory whose node stopped (only its lock file left): %v", err)
+	}
+
 	data := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(data, "raft-log"), 0o750); err != nil {
 		t.Fatal(err)
