@@ -218,3 +218,30 @@ func (tn *testNet) sendRule(t *testing.T, topic string) string {
 	}
 	return id
 }
+
+// TestConsoleNodeOverTLS: with the node's API over TLS, the console's
+// own reads (an opening) and its proxy trust the chain CA it is given.
+func TestConsoleNodeOverTLS(t *testing.T) {
+	n := nodetest.Start(t, node.LocalOptions{Nodes: 1, Groups: []string{"acme"}, Members: []string{"alice"}, APITLS: true})
+	tc, err := client.TLSFiles{CA: n.Layout.CACert()}.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &testNet{l: n.Layout, url: n.URL(0), c: client.NewTLS(n.URL(0), tc)}
+	if !strings.HasPrefix(tn.url, "https://") {
+		t.Fatalf("the node's API is %s, not TLS", tn.url)
+	}
+	id := tn.send(t, "alice", "orders", "pay 10")
+	s, err := New(Config{Node: tn.url, TLS: tc, OpenerKey: tn.openerKey(t), LogPath: filepath.Join(t.TempDir(), "audit-log.jsonl"), Static: ui.Handler()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	if st, r := do(t, http.MethodGet, ts.URL+"/v1/status", "", "", nil); st != 200 || r["chain_id"] == nil {
+		t.Fatalf("GET /v1/status through the console: %d %v", st, r)
+	}
+	if st, r := postJSON(t, ts.URL+"/audit/open", `{"tx":"`+id+`"}`); st != 200 || r["label"] != "alice" {
+		t.Fatalf("open over TLS: %d %v", st, r)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -30,6 +31,9 @@ type Config struct {
 	// Node is the API URL of the node whose chain the console reads
 	// (http://127.0.0.1:8545).
 	Node string
+	// TLS is the client configuration for an https:// node (the chain CA
+	// to trust); nil: the system roots.
+	TLS *tls.Config
 	// OpenerKey opens anonymous transactions of its group, in this
 	// process. Nil: the console checks evidence and assembles the
 	// evidence of threshold openings completed on chain, and opens nothing.
@@ -86,6 +90,11 @@ func New(cfg Config) (*Server, error) {
 	u.Path, u.RawPath, u.RawQuery, u.Fragment = strings.TrimRight(u.Path, "/"), "", "", ""
 	cfg.Node = u.String()
 	s := &Server{cfg: cfg, node: u, c: client.New(cfg.Node), log: lg, mux: http.NewServeMux()}
+	var transport http.RoundTripper
+	if cfg.TLS != nil && u.Scheme == "https" {
+		hc := client.HTTPClient(cfg.TLS)
+		s.c, transport = client.NewWithHTTPClient(cfg.Node, hc), hc.Transport
+	}
 	nodeOrigin := u.Scheme + "://" + u.Host
 	s.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -98,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 			}
 			pr.Out.Header.Del("Cookie")
 		},
+		Transport: transport,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, http.StatusBadGateway, "node_unreachable", fmt.Sprintf("the node at %s: %v", cfg.Node, err))
 		},

@@ -3,10 +3,12 @@ package loadgen
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +22,10 @@ import (
 
 // Config is one load run.
 type Config struct {
-	Nodes    []string // API URLs; submissions go round robin
+	Nodes []string // API URLs; submissions go round robin
+	// TLS is the client configuration for https:// nodes (the chain CA
+	// to trust); nil: the system roots.
+	TLS      *tls.Config
 	ChainID  string
 	Group    string
 	Members  []*groupsig.MemberFile // each key with its group key at the key's epoch
@@ -81,6 +86,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	clients := make([]*client.Client, len(cfg.Nodes))
 	for i, u := range cfg.Nodes {
 		clients[i] = client.New(u)
+		if cfg.TLS != nil && strings.HasPrefix(u, "https://") {
+			clients[i] = client.NewTLS(u, cfg.TLS)
+		}
 	}
 	st, err := clients[0].Status(ctx)
 	if err != nil {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"testing"
 	"time"
 
@@ -12,10 +13,23 @@ import (
 )
 
 // TestRunCountsEveryTransaction loads a real 3-node local network at a
-// fixed rate and checks the report against the chain.
+// fixed rate and checks the report against the chain, over plain HTTP
+// and over TLS (the API's certificate trusted by the chain CA).
 func TestRunCountsEveryTransaction(t *testing.T) {
-	net := nodetest.Start(t, node.LocalOptions{Nodes: 3, Groups: []string{"acme"}, Members: []string{"m0", "m1"}})
+	t.Run("http", func(t *testing.T) { testRunCounts(t, false) })
+	t.Run("https", func(t *testing.T) { testRunCounts(t, true) })
+}
+
+func testRunCounts(t *testing.T, apiTLS bool) {
+	net := nodetest.Start(t, node.LocalOptions{Nodes: 3, Groups: []string{"acme"}, Members: []string{"m0", "m1"}, APITLS: apiTLS})
 	l := net.Layout
+	var tc *tls.Config
+	if apiTLS {
+		var err error
+		if tc, err = (client.TLSFiles{CA: l.CACert()}).Config(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var urls []string
@@ -23,6 +37,9 @@ func TestRunCountsEveryTransaction(t *testing.T) {
 		urls = append(urls, net.URL(i))
 	}
 	c := client.New(urls[0])
+	if tc != nil {
+		c = client.NewTLS(urls[0], tc)
+	}
 	var members []*groupsig.MemberFile
 	for _, label := range []string{"m0", "m1"} {
 		mf, err := groupsig.ReadMemberFile(l.MemberKey("acme", label))
@@ -31,7 +48,7 @@ func TestRunCountsEveryTransaction(t *testing.T) {
 		}
 		members = append(members, mf)
 	}
-	rep, err := Run(ctx, Config{Nodes: urls, Group: "acme", Members: members, Topic: "load", Rate: 20, Duration: 2 * time.Second})
+	rep, err := Run(ctx, Config{Nodes: urls, Group: "acme", Members: members, Topic: "load", Rate: 20, Duration: 2 * time.Second, TLS: tc})
 	if err != nil {
 		t.Fatal(err)
 	}

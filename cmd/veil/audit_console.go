@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,6 +64,13 @@ only reads to the node.`,
 				return err
 			}
 			cfg := console.Config{Node: nf.url, Static: ui.Handler()}
+			if strings.HasPrefix(nf.url, "https://") {
+				tc, err := nf.tls.Config()
+				if err != nil {
+					return badInput(err)
+				}
+				cfg.TLS = tc
+			}
 			if openerPath != "" {
 				cfg.OpenerKey = new(groupsig.OpenerKey)
 				if _, err := readGS2(openerPath, cfg.OpenerKey); err != nil {

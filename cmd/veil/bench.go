@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +30,7 @@ func newBenchCmd() *cobra.Command {
 	var members, payload, txs int
 	var rateFlag, group, dir, caDir, adminKey, topic string
 	var duration time.Duration
+	var tlsFiles client.TLSFiles
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Load a network with anonymous transactions and measure throughput and commit latency",
@@ -49,6 +53,13 @@ registry (--dir) and admin key (--admin-key).`,
 				return badInput(errors.New("--nodes and --group are required"))
 			}
 			cfg := loadgen.Config{Nodes: nodes, Group: group, Topic: topic, Payload: payload, Duration: duration, Txs: txs}
+			if slices.ContainsFunc(nodes, func(u string) bool { return strings.HasPrefix(u, "https://") }) {
+				tc, err := tlsFiles.Config()
+				if err != nil {
+					return badInput(err)
+				}
+				cfg.TLS = tc
+			}
 			if rateFlag != "max" {
 				r, err := strconv.ParseFloat(rateFlag, 64)
 				if err != nil || r <= 0 {
@@ -57,7 +68,7 @@ registry (--dir) and admin key (--admin-key).`,
 				cfg.Rate = r
 			}
 			var err error
-			if cfg.Members, err = benchMembers(cmd, keys, members, nodes[0], dir, caDir, group, adminKey); err != nil {
+			if cfg.Members, err = benchMembers(cmd, keys, members, nodes[0], cfg.TLS, dir, caDir, group, adminKey); err != nil {
 				return err
 			}
 			if out.format != "json" {
@@ -74,6 +85,7 @@ registry (--dir) and admin key (--admin-key).`,
 		},
 	}
 	out.register(cmd)
+	registerTLSFlags(cmd, &tlsFiles)
 	cmd.Flags().StringSliceVar(&nodes, "nodes", nil, "node API URLs, comma-separated (required)")
 	cmd.Flags().StringVar(&group, "group", "", "group name on chain (required)")
 	cmd.Flags().StringSliceVar(&keys, "keys", nil, "member key files to sign with")
@@ -93,7 +105,7 @@ registry (--dir) and admin key (--admin-key).`,
 // join the group by transaction: each gets an identity certificate from
 // the chain CA (caDir), posts its join request, and is answered with the
 // issuer's registry in dir and its admin key.
-func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, caDir, group, adminKey string) ([]*groupsig.MemberFile, error) {
+func benchMembers(cmd *cobra.Command, keys []string, n int, node string, tc *tls.Config, dir, caDir, group, adminKey string) ([]*groupsig.MemberFile, error) {
 	var out []*groupsig.MemberFile
 	for _, k := range keys {
 		mf, err := readMemberFile(k, "", "")
@@ -127,6 +139,9 @@ func benchMembers(cmd *cobra.Command, keys []string, n int, node, dir, caDir, gr
 	ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 	defer cancel()
 	c := client.New(node)
+	if tc != nil && strings.HasPrefix(node, "https://") {
+		c = client.NewTLS(node, tc)
+	}
 	gk, ip, op, err := c.GroupOrigin(ctx, group)
 	if err != nil {
 		return nil, chainError(err)
