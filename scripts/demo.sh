@@ -290,6 +290,34 @@ step "18. Anyone checks the threshold evidence offline: who signed, and which au
   rm threshold.check.json
 )
 
+step "19. Operations: the observer node-4 becomes a validator by admin transaction; the leader stops, the others elect a new one and commit; it returns and catches up"
+RAFT4=$(sed -n 's/^raft_addr = "\(.*\)"$/\1/p' "$NET/nodes/node-4/node.toml")
+[ -n "$RAFT4" ] || fail "node-4's raft address is not in its node.toml"
+"$VEIL" validator add --admin-key "$NET/admin.key" --id node-4 --raft-addr "$RAFT4" --wait --timeout 60s
+"$VEIL" validator list
+LEADER=$("$VEIL" status -o json | field leader) || true
+[ -n "$LEADER" ] || fail "no leader before the failover"
+OTHER=${NODES[0]}; [ "$LEADER" = node-1 ] && OTHER=${NODES[1]}
+"$VEIL" testnet stop "$LEADER" --dir "$NET"
+NEW=
+for _ in $(seq 1 200); do
+  NEW=$("$VEIL" status --node "$OTHER" -o json 2>/dev/null | field leader) || true
+  [ -n "$NEW" ] && [ "$NEW" != "$LEADER" ] && break; sleep 0.1
+done
+[ -n "$NEW" ] && [ "$NEW" != "$LEADER" ] || fail "no new leader after $LEADER stopped"
+echo "$LEADER stopped; $NEW leads"
+"$VEIL" tx send --node "$OTHER" --key "$WORK/alice/alice.$G.key" --topic orders \
+  --data "after the failover" --wait -o json >"$WORK/alice/failover.json"
+H=$(field height <"$WORK/alice/failover.json")
+echo "committed at height $H without $LEADER"
+"$VEIL" testnet start "$LEADER" --dir "$NET"
+BACK=${NODES[$((${LEADER#node-} - 1))]}
+for _ in $(seq 1 200); do
+  [ "$("$VEIL" status --node "$BACK" -o json 2>/dev/null | field height)" -ge "$H" ] 2>/dev/null && break; sleep 0.1
+done
+[ "$("$VEIL" status --node "$BACK" -o json 2>/dev/null | field height)" -ge "$H" ] || fail "$LEADER did not catch up to height $H"
+"$VEIL" status --node "$BACK"
+
 if [ -n "$KEEP" ]; then
   step "The network stays up (--keep): Ctrl-C stops it"
   "$VEIL" audit console --node "${NODES[0]}" --ca "$NET/ca/ca.crt" --log "$WORK/regulator/audit.log" -o json >"$WORK/console.json" 2>"$WORK/console.err" &
@@ -303,7 +331,7 @@ if [ -n "$KEEP" ]; then
   trap - INT
 fi
 
-step "19. Stop the network"
+step "20. Stop the network"
 if kill -0 "$TESTNET_PID" 2>/dev/null; then kill -INT "$TESTNET_PID"; wait "$TESTNET_PID"; fi
 TESTNET_PID=
 echo

@@ -47,8 +47,8 @@ test for it; 0 otherwise.`,
 					case st.LastContactSeconds > 0:
 						contact = fmt.Sprintf("%.1fs ago", st.LastContactSeconds)
 					}
-					fmt.Fprintf(w, "raft     %s, term %d, commit %d, applied %d, last contact %s\nvoters   %s\nobservers %s\nsync     %s (target height %d)\n",
-						st.RaftState, st.Term, st.CommitIndex, st.AppliedIndex, contact, strings.Join(st.Voters, ", "), strings.Join(st.Observers, ", "), st.Sync, st.TargetHeight)
+					fmt.Fprintf(w, "raft     %s, term %d, commit %d, applied %d, last contact %s\nvoters   %s\nobserver %s\nsync     %s (target height %d)\n",
+						st.RaftState, st.Term, st.CommitIndex, st.AppliedIndex, contact, idList(st.Voters), idList(st.Observers), st.Sync, st.TargetHeight)
 					if st.Forked {
 						fmt.Fprintf(w, "FORKED   this node refuses submissions until the fork is repaired and it is restarted\n")
 						for _, f := range st.Forks {
@@ -66,4 +66,12 @@ test for it; 0 otherwise.`,
 	out.register(cmd)
 	nf.register(cmd)
 	return cmd
+}
+
+// idList is node ids for a status line: comma-separated, or "none".
+func idList(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
 }

@@ -38,9 +38,9 @@ conflict (already a validator, revoked, its raft address taken, a second
 change in one block), no_quorum (after the change fewer than a majority
 of the validators are reachable from the node you submit to, or none
 would be left).`,
-		Example: `  veil validator list --node http://127.0.0.1:8545
-  veil validator add --node http://127.0.0.1:8545 --admin-key net/admin.key --id node-4 --raft-addr 127.0.0.1:7004 --wait
-  veil validator remove --node http://127.0.0.1:8545 --admin-key net/admin.key --id node-2 --wait`,
+		Example: `  veil validator list --node http://127.0.0.1:7010
+  veil validator add --node http://127.0.0.1:7010 --admin-key "$NET/admin.key" --id node-4 --raft-addr 127.0.0.1:7042 --wait
+  veil validator remove --node http://127.0.0.1:7010 --admin-key "$NET/admin.key" --id node-2 --wait`,
 	}
 	cmd.AddCommand(newValidatorAddCmd(), newValidatorRemoveCmd(), newValidatorListCmd())
 	return cmd
@@ -61,8 +61,8 @@ node's id, its raft address and its node certificate: from --cert (PEM,
 for a node not running yet), else the certificate the node presents on
 its raft address (an observer already running). Either way every node
 checks it against the chain CA.`,
-		Example: `  veil validator add --node http://127.0.0.1:8545 --admin-key net/admin.key --id node-4 --raft-addr 127.0.0.1:7004 --wait
-  veil validator add --node $VEIL_NODE --admin-key net/admin.key --id node-6 --raft-addr 10.0.0.6:7000 --cert node-6/node.crt`,
+		Example: `  veil validator add --node http://127.0.0.1:7010 --admin-key "$NET/admin.key" --id node-4 --raft-addr 127.0.0.1:7042 --wait
+  veil validator add --node $VEIL_NODE --admin-key "$NET/admin.key" --id node-6 --raft-addr 10.0.0.6:7000 --cert node-6/node.crt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -119,7 +119,7 @@ running and following the chain as an observer; a removed leader hands
 leadership to another voter first. Refused with no_quorum when, after
 the change, fewer than a majority of the validators are reachable from
 --node (bring the others back first) or none would be left.`,
-		Example: `  veil validator remove --node http://127.0.0.1:8545 --admin-key net/admin.key --id node-2 --wait`,
+		Example: `  veil validator remove --node http://127.0.0.1:7010 --admin-key "$NET/admin.key" --id node-2 --wait`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -165,7 +165,7 @@ func newValidatorListCmd() *cobra.Command {
 /v1/validators), each with its suffrage in the node's raft configuration:
 voter, nonvoter (added, catching up) or absent (not yet added by the
 leader); then raft's other servers (observers).`,
-		Example: `  veil validator list --node http://127.0.0.1:8545 --output json`,
+		Example: `  veil validator list --node http://127.0.0.1:7010 --output json`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withNode(cmd, &out, &nf, func(ctx context.Context, c *client.Client) error {
