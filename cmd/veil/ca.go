@@ -1,6 +1,12 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/genesis"
+)
 
 func newCACmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -17,4 +23,26 @@ the nodes' admin endpoints, and nothing else.`,
 	}
 	cmd.AddCommand(newCAIssueMemberCmd(), newCAIssueOperatorCmd(), newCARenewNodeCmd())
 	return cmd
+}
+
+// openCAFor checks what every issuing command checks before it signs
+// (the output format, a non-negative --validity, its outputs absent
+// unless --force) and loads the CA.
+func openCAFor(out *outputFlag, validity time.Duration, force bool, caCert, caKey string, outputs ...string) (*genesis.CA, error) {
+	if err := out.validate(); err != nil {
+		return nil, err
+	}
+	if validity < 0 {
+		return nil, badInput(errors.New("--validity must not be negative"))
+	}
+	if !force {
+		if err := checkAbsent(outputs...); err != nil {
+			return nil, err
+		}
+	}
+	ca, err := genesis.LoadCA(caCert, caKey)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return ca, nil
 }

@@ -41,20 +41,9 @@ existing --out is replaced only with --force.`,
     --validity 8760h --out bob.crt --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			if validity < 0 {
-				return badInput(errors.New("--validity must not be negative"))
-			}
-			if !force {
-				if err := checkAbsent(certOut); err != nil {
-					return err
-				}
-			}
-			ca, err := genesis.LoadCA(caCert, caKey)
+			ca, err := openCAFor(&out, validity, force, caCert, caKey, certOut)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			data, err := os.ReadFile(reqPath)
 			if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -35,20 +34,9 @@ An existing --cert-out or --key-out is replaced only with --force.`,
     https://127.0.0.1:9101/debug/pprof/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			if validity < 0 {
-				return badInput(errors.New("--validity must not be negative"))
-			}
-			if !force {
-				if err := checkAbsent(certOut, keyOut); err != nil {
-					return err
-				}
-			}
-			ca, err := genesis.LoadCA(caCert, caKey)
+			ca, err := openCAFor(&out, validity, force, caCert, caKey, certOut, keyOut)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			certPEM, keyPEM, err := ca.IssueOperator(name, validity, rand.Reader)
 			if err != nil {

@@ -39,23 +39,12 @@ node's operations port to ask; --no-revocation-check skips the question
   mv net/nodes/node-2/node.crt.new net/nodes/node-2/node.crt && kill -HUP <pid of node-2>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			if validity < 0 {
-				return badInput(errors.New("--validity must not be negative"))
-			}
 			if ops.url == "" && !noCheck {
 				return badInput(errors.New("say --ops URL (a node's operations port, to check the node is not revoked on chain) or --no-revocation-check"))
 			}
-			if !force {
-				if err := checkAbsent(certOut); err != nil {
-					return err
-				}
-			}
-			ca, err := genesis.LoadCA(caCert, caKey)
+			ca, err := openCAFor(&out, validity, force, caCert, caKey, certOut)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			data, err := os.ReadFile(certPath)
 			if err != nil {
