@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/binary"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/veilchain/veil/storage"
@@ -44,15 +46,7 @@ type validatorSet struct {
 }
 
 func (s *validatorSet) find(id string) (ValidatorInfo, bool) {
-	i, ok := slices.BinarySearchFunc(s.vals, id, func(v ValidatorInfo, id string) int {
-		switch {
-		case v.ID < id:
-			return -1
-		case v.ID > id:
-			return 1
-		}
-		return 0
-	})
+	i, ok := slices.BinarySearchFunc(s.vals, id, func(v ValidatorInfo, id string) int { return strings.Compare(v.ID, id) })
 	if !ok {
 		return ValidatorInfo{}, false
 	}
@@ -69,19 +63,9 @@ func (s *validatorSet) with(tx *Tx, key ed25519.PublicKey, height uint64) *valid
 	}
 	if tx.Kind == KindAddValidator {
 		out.vals = append(out.vals, ValidatorInfo{ID: tx.Node, PublicKey: key, RaftAddr: tx.RaftAddr, Since: height})
-		slices.SortFunc(out.vals, func(a, b ValidatorInfo) int { return cmpString(a.ID, b.ID) })
+		slices.SortFunc(out.vals, func(a, b ValidatorInfo) int { return strings.Compare(a.ID, b.ID) })
 	}
 	return out
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // encodeValidatorSet is u16 n ‖ n × (str8 id ‖ [32] key ‖ str8 raft
@@ -125,7 +109,7 @@ func genesisSet(gen *Genesis) *validatorSet {
 	for _, v := range gen.Validators {
 		s.vals = append(s.vals, ValidatorInfo{ID: v.ID, PublicKey: v.PublicKey})
 	}
-	slices.SortFunc(s.vals, func(a, b ValidatorInfo) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(s.vals, func(a, b ValidatorInfo) int { return strings.Compare(a.ID, b.ID) })
 	return s
 }
 
@@ -153,18 +137,8 @@ func (l *Ledger) loadValidators() error {
 func (l *Ledger) setAt(height uint64) *validatorSet {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	i, _ := slices.BinarySearchFunc(l.sets, height+1, func(s *validatorSet, h uint64) int { return cmpUint(s.height, h) })
+	i, _ := slices.BinarySearchFunc(l.sets, height+1, func(s *validatorSet, h uint64) int { return cmp.Compare(s.height, h) })
 	return l.sets[i-1] // sets[0] is genesis's, at height 0
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Validators returns the validator set at the head, sorted by id: the
