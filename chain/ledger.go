@@ -448,9 +448,8 @@ type view struct {
 	checked map[[32]byte]any
 	th      *thresholdView // the block's threshold changes (threshold.go)
 	// vals is the validator set after a change earlier in the block
-	// (nil: the head's); valChanged is set once the block changed it.
-	vals       *validatorSet
-	valChanged bool
+	// (nil: the block changed none, the head's is in force).
+	vals *validatorSet
 	// prio is the verification pool's priority for this view's
 	// signatures: PriorityApply inside a block, else the admission path's.
 	prio Priority

@@ -221,7 +221,7 @@ func (v *view) validators() *validatorSet {
 // and leave one. One change a block: raft applies them one at a time,
 // and a quorum is checked against one change.
 func (v *view) checkValidatorChange(tx *Tx) error {
-	if v.valChanged {
+	if v.vals != nil {
 		return errorf(ErrConflict, "this block already changes the validator set (one change a block)")
 	}
 	s := v.validators()
@@ -269,7 +269,6 @@ func (v *view) applyValidatorChange(tx *Tx, height uint64, batch *storage.Batch)
 		key = v.checked[tx.ID()].(ed25519.PublicKey)
 	}
 	v.vals = v.validators().with(tx, key, height)
-	v.valChanged = true
 	batch.PutState(validatorsKey(height), encodeValidatorSet(v.vals))
 }
 
