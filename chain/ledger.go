@@ -927,6 +927,10 @@ func (l *Ledger) CheckProposer(b *Block, hash [32]byte) error {
 // checkProposer is CheckProposer, also accepting the validators in extra
 // (CheckBlocks: those added by earlier blocks of a run not yet applied).
 func (l *Ledger) checkProposer(b *Block, hash [32]byte, extra map[string]ed25519.PublicKey) error {
+	if b.Height == 0 {
+		// No set precedes height 0 (setAt(b.Height−1) would wrap around).
+		return fmt.Errorf("%w: block 0 has no proposer", ErrBlockProposer)
+	}
 	v, ok := l.setAt(b.Height - 1).find(b.Proposer)
 	key := v.PublicKey
 	if !ok {

@@ -139,6 +139,11 @@ func TestValidatorChanges(t *testing.T) {
 	if err := f.ledger.CheckProposer(old, old.Hash()); err != nil {
 		t.Fatalf("node-1's block 1 against the set of its height: %v", err)
 	}
+	zero := *old
+	zero.Height = 0
+	if err := f.ledger.CheckProposer(&zero, zero.Hash()); !errors.Is(err, ErrBlockProposer) {
+		t.Fatalf("a block at height 0: %v, want ErrBlockProposer", err)
+	}
 	if got := f.ledger.ValidatorsAt(addHeight - 1); len(got) != 1 || got[0].ID != "node-1" {
 		t.Fatalf("set before the add: %v", validatorIDs(got))
 	}
