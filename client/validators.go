@@ -21,8 +21,12 @@ func (c *Client) Validators(ctx context.Context) (*api.ValidatorsResponse, error
 // promoted) or not (false: a removed one, demoted), or ctx ends. Raft
 // applies validator changes one at a time, after their block commits.
 func (c *Client) WaitVoter(ctx context.Context, id string, voter bool) error {
+	var last error // the newest failed poll, reported if ctx ends
 	for {
 		v, err := c.Validators(ctx)
+		if ctx.Err() == nil { // a poll cut short by ctx says nothing new
+			last = err
+		}
 		if err == nil {
 			is := false
 			for _, s := range v.Raft {
@@ -34,6 +38,9 @@ func (c *Client) WaitVoter(ctx context.Context, id string, voter bool) error {
 		}
 		select {
 		case <-ctx.Done():
+			if last != nil {
+				return fmt.Errorf("wait for raft to make %s a voter=%v: %w (last poll: %v)", id, voter, ctx.Err(), last)
+			}
 			return fmt.Errorf("wait for raft to make %s a voter=%v: %w", id, voter, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
