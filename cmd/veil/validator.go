@@ -68,8 +68,11 @@ checks it against the chain CA.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			if !oc.enabled() || !chain.ValidNodeID(id) || raftAddr == "" {
+			if !oc.enabled() || id == "" || raftAddr == "" {
 				return badInput(errors.New("--id, --raft-addr and --admin-key are required"))
+			}
+			if !chain.ValidNodeID(id) {
+				return badInput(fmt.Errorf("--id %q is not a node id: 1 to 64 of A-Z a-z 0-9 . _ -", id))
 			}
 			ctx, cancel := oc.context(cmd)
 			defer cancel()
