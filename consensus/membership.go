@@ -19,7 +19,8 @@ type MembershipChange struct {
 	Addr string
 }
 
-// ReconcileVoters makes raft's voters the validators want (leader only),
+// ReconcileVoters makes raft's voters the validators that want returns
+// (leader only),
 // one change at a time, each waited for until raft commits it: first
 // each validator absent from raft joins as a non-voter, then each
 // non-voter that caughtUp reports ready is promoted, then each voter not
@@ -29,14 +30,15 @@ type MembershipChange struct {
 // replacement never shrinks the quorum first. A removed validator stays
 // a non-voter: it keeps applying blocks as an observer. It returns the
 // changes made; on a failure, those before it and the error. It first
-// makes sure this leader has applied every committed entry (leaderBarrier):
-// a new leader whose ledger lagged would read an old validator set and
-// undo a change.
-func (o *Orderer) ReconcileVoters(want []Peer, caughtUp func(id string) bool) ([]MembershipChange, error) {
+// makes sure this leader has applied every committed entry (leaderBarrier)
+// and only then calls want: a new leader whose ledger lagged would read
+// an old validator set and undo a change.
+func (o *Orderer) ReconcileVoters(wantFn func() []Peer, caughtUp func(id string) bool) ([]MembershipChange, error) {
 	var done []MembershipChange
 	if err := o.leaderBarrier(); err != nil {
 		return nil, fmt.Errorf("barrier: %w", err)
 	}
+	want := wantFn()
 	for o.IsLeader() {
 		ch, ok, err := o.nextMembershipChange(want, caughtUp)
 		if err != nil || !ok {

@@ -50,18 +50,23 @@ func (n *Node) reconcileValidators() {
 	for _, v := range n.cfg.Validators {
 		addrs[v.ID] = v.RaftAddr
 	}
-	var want []consensus.Peer
 	since := map[string]uint64{}
-	for _, v := range n.ledger.Validators() {
-		if n.identity.IsRevoked(v.ID) {
-			continue
+	// want reads the set once ReconcileVoters has made sure this leader
+	// applied what was committed before its term.
+	want := func() []consensus.Peer {
+		var out []consensus.Peer
+		for _, v := range n.ledger.Validators() {
+			if n.identity.IsRevoked(v.ID) {
+				continue
+			}
+			addr := v.RaftAddr
+			if addr == "" {
+				addr = addrs[v.ID]
+			}
+			out = append(out, consensus.Peer{ID: v.ID, Addr: addr})
+			since[v.ID] = v.Since
 		}
-		addr := v.RaftAddr
-		if addr == "" {
-			addr = addrs[v.ID]
-		}
-		want = append(want, consensus.Peer{ID: v.ID, Addr: addr})
-		since[v.ID] = v.Since
+		return out
 	}
 	heights := map[string]uint64{}
 	for _, m := range n.cluster.Members() {
