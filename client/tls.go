@@ -47,8 +47,9 @@ func (f TLSFiles) Config() (*tls.Config, error) {
 }
 
 // HTTPClient returns an http.Client for NewWithHTTPClient that speaks
-// TLS with tc, HTTP/1.1 only: the event stream's websocket needs an
-// HTTP/1.1 upgrade, and a node offers HTTP/2 on TLS.
+// TLS with tc, HTTP/1.1 only, as a node's listeners are
+// (p2p.Identity.HTTPSConfig): the event stream's websocket needs an
+// HTTP/1.1 upgrade, and a proxy in front of a node may offer HTTP/2.
 func HTTPClient(tc *tls.Config) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = tc

@@ -288,8 +288,12 @@ func uniqueDirs(dirs ...string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, d := range dirs {
-		if abs, err := filepath.Abs(d); err == nil && !seen[abs] {
-			seen[abs] = true
+		key := filepath.Clean(d)
+		if abs, err := filepath.Abs(d); err == nil {
+			key = abs
+		}
+		if !seen[key] { // a directory is never dropped: each one kept is locked
+			seen[key] = true
 			out = append(out, d)
 		}
 	}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/x509"
 	"log/slog"
 	"net/http"
 	"time"
@@ -31,15 +32,18 @@ type certWatch struct {
 
 // left is the time until the current certificate's NotAfter (negative
 // once it has expired).
-func (c *certWatch) left() time.Duration {
-	return c.identity.Certificate().NotAfter.Sub(c.now())
-}
+func (c *certWatch) left() time.Duration { return c.leftOf(c.identity.Certificate()) }
+
+// leftOf is the time until cert's NotAfter: callers that also report the
+// certificate's serial or dates read it once and pass it here, so a
+// reload in between cannot mix two certificates in one answer.
+func (c *certWatch) leftOf(cert *x509.Certificate) time.Duration { return cert.NotAfter.Sub(c.now()) }
 
 // check logs a warning (an error once expired) when the certificate has
 // less than the threshold left; why says what prompted the check.
 func (c *certWatch) check(why string) {
 	cert := c.identity.Certificate()
-	left := c.left()
+	left := c.leftOf(cert)
 	if left >= c.threshold {
 		return
 	}
@@ -89,6 +93,6 @@ func (n *Node) reloadIdentityHandler() http.Handler {
 		}
 		cert := n.identity.Certificate()
 		writeOpsJSON(w, http.StatusOK, identityInfo{Node: n.identity.NodeID(), Serial: cert.SerialNumber.Text(16),
-			NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(), DaysLeft: int(n.certs.left().Hours() / 24)})
+			NotBefore: cert.NotBefore.UTC(), NotAfter: cert.NotAfter.UTC(), DaysLeft: int(n.certs.leftOf(cert).Hours() / 24)})
 	})
 }
