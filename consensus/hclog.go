@@ -9,10 +9,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/veilchain/veil/logspec"
 )
-
-// hclogTrace is the slog level of raft's trace lines (logspec.LevelTrace).
-const hclogTrace = slog.LevelDebug - 4
 
 // raftLogger is the hclog.Logger raft, its transport and its snapshot
 // store get: each line goes to slog at the level raft gave it, with raft's
@@ -49,7 +47,7 @@ var _ hclog.Logger = (*raftLogger)(nil)
 func slogLevel(l hclog.Level) slog.Level {
 	switch l {
 	case hclog.Trace:
-		return hclogTrace
+		return logspec.LevelTrace
 	case hclog.Debug:
 		return slog.LevelDebug
 	case hclog.Warn:
@@ -100,7 +98,7 @@ func (r *raftLogger) Error(msg string, args ...any) { r.Log(hclog.Error, msg, ar
 func (r *raftLogger) enabled(l slog.Level) bool { return r.log.Enabled(context.Background(), l) }
 
 // IsTrace reports whether trace lines are written.
-func (r *raftLogger) IsTrace() bool { return r.enabled(hclogTrace) }
+func (r *raftLogger) IsTrace() bool { return r.enabled(logspec.LevelTrace) }
 
 // IsDebug reports whether debug lines are written.
 func (r *raftLogger) IsDebug() bool { return r.enabled(slog.LevelDebug) }
