@@ -86,7 +86,7 @@ func newSupervisor(l *genesis.Layout, self string, restart bool, logw io.Writer)
 		if err != nil {
 			return nil, err
 		}
-		api, ops := localURLs(cfg)
+		api, ops := cfg.URLs()
 		s.nodes = append(s.nodes, &supNode{i: i, id: l.NodeID(i), api: api, ops: ops, state: "stopped"})
 	}
 	return s, nil
