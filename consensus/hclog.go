@@ -165,6 +165,12 @@ func (r *raftLogger) StandardWriter(opts *hclog.StandardLoggerOptions) io.Writer
 	return w
 }
 
+// levelPrefixes are the "[LEVEL]" prefixes InferLevels reads.
+var levelPrefixes = []struct {
+	prefix string
+	level  hclog.Level
+}{{"[TRACE]", hclog.Trace}, {"[DEBUG]", hclog.Debug}, {"[INFO]", hclog.Info}, {"[WARN]", hclog.Warn}, {"[ERR]", hclog.Error}, {"[ERROR]", hclog.Error}}
+
 type stdWriter struct {
 	r     *raftLogger
 	level hclog.Level
@@ -174,9 +180,9 @@ type stdWriter struct {
 func (w stdWriter) Write(p []byte) (int, error) {
 	msg, level := strings.TrimSpace(string(p)), w.level
 	if w.infer {
-		for prefix, l := range map[string]hclog.Level{"[TRACE]": hclog.Trace, "[DEBUG]": hclog.Debug, "[INFO]": hclog.Info, "[WARN]": hclog.Warn, "[ERR]": hclog.Error, "[ERROR]": hclog.Error} {
-			if rest, ok := strings.CutPrefix(msg, prefix); ok {
-				msg, level = strings.TrimSpace(rest), l
+		for _, p := range levelPrefixes {
+			if rest, ok := strings.CutPrefix(msg, p.prefix); ok {
+				msg, level = strings.TrimSpace(rest), p.level
 				break
 			}
 		}
