@@ -362,7 +362,12 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.apiTLS != nil {
 		apiLn = tls.NewListener(apiLn, n.apiTLS)
 	}
-	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, apiLn) }()
+	go func() {
+		defer wg.Done()
+		if err := n.api.Serve(ctx, apiLn); err != nil {
+			apiErr <- fmt.Errorf("api server: %w", err)
+		}
+	}()
 	if n.opsLn != nil {
 		wg.Add(1)
 		go func() {
@@ -384,8 +389,7 @@ func (n *Node) Run(ctx context.Context) error {
 	case <-n.selfGone:
 		err = errors.New("this node's certificate was revoked on chain")
 		cancel()
-	case err = <-apiErr:
-		err = fmt.Errorf("api server: %w", err)
+	case err = <-apiErr: // the API's or the operations port's, named
 		cancel()
 	case <-n.orderer.Failed():
 		err = n.storageFault(n.orderer.Fault())
