@@ -9,10 +9,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/veilchain/veil/logspec"
 )
-
-// hclogTrace is the slog level of raft's trace lines (logspec.LevelTrace).
-const hclogTrace = slog.LevelDebug - 4
 
 // raftLogger is the hclog.Logger raft, its transport and its snapshot
 // store get: each line goes to slog at the level raft gave it, with raft's
@@ -49,7 +47,7 @@ var _ hclog.Logger = (*raftLogger)(nil)
 func slogLevel(l hclog.Level) slog.Level {
 	switch l {
 	case hclog.Trace:
-		return hclogTrace
+		return logspec.LevelTrace
 	case hclog.Debug:
 		return slog.LevelDebug
 	case hclog.Warn:
@@ -100,7 +98,7 @@ func (r *raftLogger) Error(msg string, args ...any) { r.Log(hclog.Error, msg, ar
 func (r *raftLogger) enabled(l slog.Level) bool { return r.log.Enabled(context.Background(), l) }
 
 // IsTrace reports whether trace lines are written.
-func (r *raftLogger) IsTrace() bool { return r.enabled(hclogTrace) }
+func (r *raftLogger) IsTrace() bool { return r.enabled(logspec.LevelTrace) }
 
 // IsDebug reports whether debug lines are written.
 func (r *raftLogger) IsDebug() bool { return r.enabled(slog.LevelDebug) }
@@ -167,6 +165,12 @@ func (r *raftLogger) StandardWriter(opts *hclog.StandardLoggerOptions) io.Writer
 	return w
 }
 
+// levelPrefixes are the "[LEVEL]" prefixes InferLevels reads.
+var levelPrefixes = []struct {
+	prefix string
+	level  hclog.Level
+}{{"[TRACE]", hclog.Trace}, {"[DEBUG]", hclog.Debug}, {"[INFO]", hclog.Info}, {"[WARN]", hclog.Warn}, {"[ERR]", hclog.Error}, {"[ERROR]", hclog.Error}}
+
 type stdWriter struct {
 	r     *raftLogger
 	level hclog.Level
@@ -176,9 +180,9 @@ type stdWriter struct {
 func (w stdWriter) Write(p []byte) (int, error) {
 	msg, level := strings.TrimSpace(string(p)), w.level
 	if w.infer {
-		for prefix, l := range map[string]hclog.Level{"[TRACE]": hclog.Trace, "[DEBUG]": hclog.Debug, "[INFO]": hclog.Info, "[WARN]": hclog.Warn, "[ERR]": hclog.Error, "[ERROR]": hclog.Error} {
-			if rest, ok := strings.CutPrefix(msg, prefix); ok {
-				msg, level = strings.TrimSpace(rest), l
+		for _, p := range levelPrefixes {
+			if rest, ok := strings.CutPrefix(msg, p.prefix); ok {
+				msg, level = strings.TrimSpace(rest), p.level
 				break
 			}
 		}

@@ -216,6 +216,25 @@ func (c *Config) Set(key, value string) error {
 	return fmt.Errorf("unknown setting %q", key)
 }
 
+// URLs are the base URLs of the API (https:// with api_tls) and of the
+// operations routes: the ops port's (https:// with ops_tls), or the
+// API's when ops_addr is unset.
+func (c *Config) URLs() (api, ops string) {
+	api = "http://" + c.APIAddr
+	if c.APITLS {
+		api = "https://" + c.APIAddr
+	}
+	switch {
+	case c.OpsAddr == "":
+		ops = api
+	case c.OpsTLS:
+		ops = "https://" + c.OpsAddr
+	default:
+		ops = "http://" + c.OpsAddr
+	}
+	return api, ops
+}
+
 // RaftPath is the directory of the raft log (raft-log/) and snapshots
 // (raft/): raft_dir, or data_dir when unset.
 func (c *Config) RaftPath() string {

@@ -362,7 +362,12 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.apiTLS != nil {
 		apiLn = tls.NewListener(apiLn, n.apiTLS)
 	}
-	go func() { defer wg.Done(); apiErr <- n.api.Serve(ctx, apiLn) }()
+	go func() {
+		defer wg.Done()
+		if err := n.api.Serve(ctx, apiLn); err != nil {
+			apiErr <- fmt.Errorf("api server: %w", err)
+		}
+	}()
 	if n.opsLn != nil {
 		wg.Add(1)
 		go func() {
@@ -384,8 +389,7 @@ func (n *Node) Run(ctx context.Context) error {
 	case <-n.selfGone:
 		err = errors.New("this node's certificate was revoked on chain")
 		cancel()
-	case err = <-apiErr:
-		err = fmt.Errorf("api server: %w", err)
+	case err = <-apiErr: // the API's or the operations port's, named
 		cancel()
 	case <-n.orderer.Failed():
 		err = n.storageFault(n.orderer.Fault())
@@ -479,24 +483,21 @@ func (n *Node) ReloadIdentity() error {
 func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
 
 // APIURL is the API's base URL: https:// with api_tls.
-func (n *Node) APIURL() string {
-	if n.apiTLS != nil {
-		return "https://" + n.APIAddr()
-	}
-	return "http://" + n.APIAddr()
-}
+func (n *Node) APIURL() string { api, _ := n.urls(); return api }
 
 // OpsURL is the base URL of the operations routes: the ops port's
 // (https:// with ops_tls), or the API's when ops_addr is unset.
-func (n *Node) OpsURL() string {
-	switch {
-	case n.opsLn == nil:
-		return n.APIURL()
-	case n.cfg.OpsTLS:
-		return "https://" + n.OpsAddr()
-	default:
-		return "http://" + n.OpsAddr()
+func (n *Node) OpsURL() string { _, ops := n.urls(); return ops }
+
+// urls are Config.URLs at the addresses the listeners got (a port 0
+// resolved).
+func (n *Node) urls() (api, ops string) {
+	c := n.cfg
+	c.APIAddr = n.APIAddr()
+	if n.opsLn != nil {
+		c.OpsAddr = n.opsLn.Addr().String()
 	}
+	return c.URLs()
 }
 
 // OpsAddr is the address the operations routes are served on: ops_addr's

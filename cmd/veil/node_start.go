@@ -103,10 +103,7 @@ operations port's admin endpoint /logspec reads and sets it at runtime.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			go reloadOnHUP(ctx, n, configPath, cmd.Flags(), log)
-			url := "http://" + n.APIAddr()
-			if cfg.APITLS {
-				url = "https://" + n.APIAddr()
-			}
+			url := n.APIURL()
 			_ = out.print(cmd.OutOrStdout(), map[string]string{"node_id": cfg.NodeID, "api": url}, func(w io.Writer) {
 				fmt.Fprintf(w, "node %s: API on %s\n", cfg.NodeID, url)
 			})

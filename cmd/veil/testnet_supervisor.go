@@ -64,6 +64,9 @@ type supervisor struct {
 
 	mu    sync.Mutex
 	nodes []*supNode
+	// down is set by stopAll: no node starts after it (a 'testnet start'
+	// or a --restart timer racing the shutdown would leave an orphan).
+	down bool
 }
 
 type supNode struct {
@@ -83,7 +86,7 @@ func newSupervisor(l *genesis.Layout, self string, restart bool, logw io.Writer)
 		if err != nil {
 			return nil, err
 		}
-		api, ops := localURLs(cfg)
+		api, ops := cfg.URLs()
 		s.nodes = append(s.nodes, &supNode{i: i, id: l.NodeID(i), api: api, ops: ops, state: "stopped"})
 	}
 	return s, nil
@@ -94,6 +97,9 @@ func (s *supervisor) pidPath(n *supNode) string { return filepath.Join(s.l.NodeD
 
 // startLocked starts node n's process; s.mu is held.
 func (s *supervisor) startLocked(n *supNode) error {
+	if s.down {
+		return fmt.Errorf("start %s: the testnet is shutting down", n.id)
+	}
 	logf, err := os.OpenFile(s.logPath(n), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -187,8 +193,11 @@ func (s *supervisor) stopNode(n *supNode, grace time.Duration) {
 	}
 }
 
-// stopAll stops every node at once.
+// stopAll stops every node at once; none starts after it.
 func (s *supervisor) stopAll() {
+	s.mu.Lock()
+	s.down = true
+	s.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, n := range s.nodes {
 		wg.Add(1)

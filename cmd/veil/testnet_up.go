@@ -242,24 +242,6 @@ URL, log file and how often --restart restarted it.`}[op],
 	return cmd
 }
 
-// localURLs are a local node's API URL and the URL of its operations
-// routes (its ops port, or the API's).
-func localURLs(cfg node.Config) (api, ops string) {
-	api = "http://" + cfg.APIAddr
-	if cfg.APITLS {
-		api = "https://" + cfg.APIAddr
-	}
-	switch {
-	case cfg.OpsAddr == "":
-		ops = api
-	case cfg.OpsTLS:
-		ops = "https://" + cfg.OpsAddr
-	default:
-		ops = "http://" + cfg.OpsAddr
-	}
-	return api, ops
-}
-
 // waitAPI waits until the node at url answers, trusting the chain CA
 // for https.
 func waitAPI(ctx context.Context, url, caFile string) error {
