@@ -224,9 +224,6 @@ func Restore(opt RestoreOptions) (*BackupManifest, error) {
 			}
 		}
 	}
-	if err := os.MkdirAll(opt.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadBackup, err)
