@@ -162,6 +162,33 @@ type Status struct {
 	// a few blocks, else "caught_up".
 	Sync         string `json:"sync"`
 	TargetHeight uint64 `json:"target_height"`
+
+	// Consensus is the chain's ordering engine, "raft" or "bft" (genesis).
+	// On a BFT chain the raft fields stay empty, Voters lists the
+	// validators SmartBFT orders with, Leader is the current view's
+	// leader and BFT says the rest.
+	Consensus string     `json:"consensus"`
+	BFT       *BFTStatus `json:"bft,omitempty"`
+}
+
+// BFTStatus is the BFT engine's state as this node sees it.
+type BFTStatus struct {
+	// Running is false on an observer, and on a validator whose engine
+	// has not started (or was evicted by a validator change).
+	Running bool `json:"running"`
+	// View is the current view number; each view has one leader.
+	View uint64 `json:"view"`
+	// Sequence is the last decided sequence (the block height).
+	Sequence uint64 `json:"sequence"`
+	// N is the number of validators and F = (N−1)/3 the number of
+	// faulty (crashed or Byzantine) ones the chain tolerates; a decision
+	// needs a quorum of ⌈(N+F+1)/2⌉ validators.
+	N      int `json:"n"`
+	F      int `json:"f"`
+	Quorum int `json:"quorum"`
+	// ViewChanges counts the view changes this node has taken part in
+	// since it started.
+	ViewChanges uint64 `json:"view_changes"`
 }
 
 // Health is GET /healthz: status "ok" (200) when every component is,

@@ -51,6 +51,26 @@ type Genesis struct {
 	Validators   []Validator
 	Groups       []GenesisGroup
 	ExpiryWindow uint64 // 0 means DefaultExpiryWindow
+	// Consensus is the ordering engine every node of the chain runs:
+	// ConsensusRaft ("" reads as raft) or ConsensusBFT. It is fixed at
+	// genesis: the two engines' blocks are the same, but a BFT block is
+	// final only with its commit certificate, which raft nodes neither
+	// make nor check.
+	Consensus string
+}
+
+// The ordering engines a genesis can name.
+const (
+	ConsensusRaft = "raft"
+	ConsensusBFT  = "bft"
+)
+
+// Engine is the genesis's consensus engine, with "" read as raft.
+func (g *Genesis) Engine() string {
+	if g.Consensus == "" {
+		return ConsensusRaft
+	}
+	return g.Consensus
 }
 
 // CA parses the chain CA certificate.
@@ -83,6 +103,9 @@ func (g *Genesis) Validate() error {
 	}
 	if len(g.Validators) == 0 {
 		return errors.New("genesis: no validators")
+	}
+	if e := g.Engine(); e != ConsensusRaft && e != ConsensusBFT {
+		return fmt.Errorf("genesis: consensus %q is neither %q nor %q", g.Consensus, ConsensusRaft, ConsensusBFT)
 	}
 	seen := map[string]bool{}
 	for _, v := range g.Validators {
@@ -175,6 +198,11 @@ func (g *Genesis) Hash() [32]byte {
 			e.bytes16(m.Response)
 			e.bytes16(m.Cert)
 		}
+	}
+	if g.Engine() != ConsensusRaft {
+		// Only a non-raft engine is hashed, so that every raft chain
+		// keeps the hash it had before the field existed.
+		e.str8(g.Engine())
 	}
 	return sha256.Sum256(e.b)
 }

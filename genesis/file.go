@@ -34,12 +34,13 @@ const (
 // documentation for an example. Keys are lowercase hex, certificates PEM.
 type File struct {
 	ChainID      string      `json:"chain_id"`
-	GenesisTime  time.Time   `json:"genesis_time"`  // RFC 3339; certificates are checked at this instant
-	AdminKey     string      `json:"admin_key"`     // consortium admin Ed25519 public key, hex
-	CACert       string      `json:"ca_cert"`       // chain CA certificate, PEM
-	Validators   []Validator `json:"validators"`    // at least one
-	Groups       []Group     `json:"groups"`        // may be empty
-	ExpiryWindow uint64      `json:"expiry_window"` // blocks; 0 means chain.DefaultExpiryWindow
+	GenesisTime  time.Time   `json:"genesis_time"`        // RFC 3339; certificates are checked at this instant
+	AdminKey     string      `json:"admin_key"`           // consortium admin Ed25519 public key, hex
+	CACert       string      `json:"ca_cert"`             // chain CA certificate, PEM
+	Validators   []Validator `json:"validators"`          // at least one
+	Groups       []Group     `json:"groups"`              // may be empty
+	ExpiryWindow uint64      `json:"expiry_window"`       // blocks; 0 means chain.DefaultExpiryWindow
+	Consensus    string      `json:"consensus,omitempty"` // "raft" (also when absent) or "bft"
 }
 
 // Validator is one entry of genesis.json's validators: a node id and its
@@ -78,6 +79,7 @@ type fileJSON struct {
 	Validators   []Validator `json:"validators"`
 	Groups       []Group     `json:"groups"`
 	ExpiryWindow uint64      `json:"expiry_window"`
+	Consensus    string      `json:"consensus,omitempty"`
 }
 
 // Read reads and checks genesis.json at path (see Parse).
@@ -116,7 +118,7 @@ func Parse(data []byte) (*File, error) {
 		return nil, errors.New("data after the JSON object")
 	}
 	f := &File{ChainID: j.ChainID, AdminKey: j.AdminKey, CACert: j.CACert,
-		Validators: j.Validators, Groups: j.Groups, ExpiryWindow: j.ExpiryWindow}
+		Validators: j.Validators, Groups: j.Groups, ExpiryWindow: j.ExpiryWindow, Consensus: j.Consensus}
 	if j.GenesisTime == "" {
 		return nil, errors.New("genesis_time: missing")
 	}
@@ -183,6 +185,7 @@ func (f *File) Chain() (*chain.Genesis, error) {
 		Time:         f.GenesisTime.UnixNano(),
 		AdminKey:     p.adminKey,
 		ExpiryWindow: f.ExpiryWindow,
+		Consensus:    f.Consensus,
 	}
 	for i, v := range f.Validators {
 		id, key, err := VerifyNode(p.validatorCerts[i], p.ca, f.GenesisTime)
@@ -235,6 +238,9 @@ func (f *File) parse() (*parsed, error) {
 	}
 	if len(f.Validators) == 0 {
 		return nil, errors.New("validators: missing or empty")
+	}
+	if c := f.Consensus; c != "" && c != chain.ConsensusRaft && c != chain.ConsensusBFT {
+		return nil, fmt.Errorf("consensus: %q is neither %q nor %q", c, chain.ConsensusRaft, chain.ConsensusBFT)
 	}
 	ids := map[string]bool{}
 	for i, v := range f.Validators {

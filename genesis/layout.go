@@ -32,7 +32,10 @@ type InitOptions struct {
 	Validity time.Duration // node certificate lifetime; 0 means DefaultNodeValidity
 	// ExpiryWindow is written to genesis.json; 0 means chain.DefaultExpiryWindow.
 	ExpiryWindow uint64
-	Rand         io.Reader // nil means crypto/rand
+	// Consensus is written to genesis.json: chain.ConsensusRaft ("" too)
+	// or chain.ConsensusBFT.
+	Consensus string
+	Rand      io.Reader // nil means crypto/rand
 }
 
 // Layout names the files of a local network made by Init, so that the CLI
@@ -198,6 +201,7 @@ func (l *Layout) write(opts InitOptions, rand io.Reader) error {
 		CACert:       string(ca.CertPEM()),
 		Groups:       []Group{},
 		ExpiryWindow: opts.ExpiryWindow,
+		Consensus:    opts.Consensus,
 	}
 	for i := 1; i <= l.Nodes; i++ {
 		certPEM, keyPEM, err := ca.IssueNode(l.NodeID(i), opts.Hosts, opts.Validity, rand)

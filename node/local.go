@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/genesis"
 )
 
@@ -46,7 +47,10 @@ type LocalOptions struct {
 	// APITLS serves each node's API over TLS with its node certificate
 	// (api_tls): clients trust the chain CA, DIR/ca/ca.crt.
 	APITLS bool
-	Tweak  func(*Config)
+	// Consensus is the genesis's ordering engine: chain.ConsensusRaft
+	// ("" too) or chain.ConsensusBFT.
+	Consensus string
+	Tweak     func(*Config)
 }
 
 // DefaultValidators is the number of voters for a network of n nodes.
@@ -58,6 +62,20 @@ func DefaultValidators(n int) int {
 		return 3
 	default:
 		return 5
+	}
+}
+
+// DefaultBFTValidators is the number of BFT validators for a network of n
+// nodes: the largest 3f+1 up to n (4 of 4 to 6 nodes, 7 of 7 or more), or
+// all of fewer than 4 (which tolerate no fault).
+func DefaultBFTValidators(n int) int {
+	switch {
+	case n < 4:
+		return n
+	case n < 7:
+		return 4
+	default:
+		return 7
 	}
 }
 
@@ -76,6 +94,9 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	}
 	if opt.Validators == 0 {
 		opt.Validators = DefaultValidators(opt.Nodes)
+		if opt.Consensus == chain.ConsensusBFT {
+			opt.Validators = DefaultBFTValidators(opt.Nodes)
+		}
 	}
 	if opt.ChainID == "" {
 		opt.ChainID = "veil-local"
@@ -102,7 +123,7 @@ func InitLocal(dir string, opt LocalOptions) (*genesis.Layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Members: opt.Members})
+	l, err := genesis.Init(dir, genesis.InitOptions{ChainID: opt.ChainID, Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Members: opt.Members, Consensus: opt.Consensus})
 	if err != nil {
 		return nil, err
 	}
