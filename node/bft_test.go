@@ -106,6 +106,28 @@ func (ln *localNet) checkOneChain(t *testing.T) map[[32]byte]bool {
 	return ok
 }
 
+// latencies logs, for a few transactions submitted one at a time to
+// validator at, how long each took to commit there and on the observer
+// (node 5): the observer's lag behind the validators.
+func (ln *localNet) latencies(t *testing.T, ctx context.Context, k *kit, at int) {
+	t.Helper()
+	var val, obs []time.Duration
+	for j := range 5 {
+		id := k.submitLoad(ctx, []int{at}, 1, fmt.Sprintf("latency %d", j))[0]
+		raw, _ := hex.DecodeString(id)
+		start := time.Now()
+		var dv time.Duration
+		waitFor(t, ctx, "commit", func() bool {
+			if dv == 0 && ln.nodes[at].ledger.Committed([32]byte(raw)) {
+				dv = time.Since(start)
+			}
+			return dv != 0 && ln.nodes[5].ledger.Committed([32]byte(raw))
+		})
+		val, obs = append(val, dv), append(obs, time.Since(start))
+	}
+	t.Logf("commit latency (submission to applied, 50 ms polls): validator %v, observer %v", val, obs)
+}
+
 // submitLoad submits count anonymous transactions to the given nodes in
 // turn and returns the ids they admitted.
 func (k *kit) submitLoad(ctx context.Context, nodes []int, count int, tag string) []string {
@@ -152,10 +174,16 @@ func TestBFTOrdersAndRecovers(t *testing.T) {
 	before := ln.nodes[li].bft.metrics.ViewChanges()
 	t.Logf("leader node-%d; %d transactions committed at height %d", li, len(ids), ln.nodes[li].ledger.Head().Height)
 
+	ln.latencies(t, ctx, k, li)
+
 	ln.stop(li)
 	others := slices.DeleteFunc([]int{1, 2, 3, 4, 5}, func(i int) bool { return i == li })
 	stopped := time.Now()
+	first := k.submitLoad(ctx, others[:1], 1, "first-after-stop")
+	ln.waitCommitted(t, ctx, first)
+	t.Logf("leader node-%d stopped: the first transaction after it committed on every running node %v later (view change included)", li, time.Since(stopped).Round(time.Millisecond))
 	ids2 := k.submitLoad(ctx, others, 20, "after-stop")
+	ids2 = append(ids2, first...)
 	ln.waitCommitted(t, ctx, ids2)
 	nl := ln.bftLeader(ctx, t)
 	t.Logf("with node-%d stopped, node-%d leads; %d more committed %v after the stop", li, nl, len(ids2), time.Since(stopped).Round(time.Millisecond))
