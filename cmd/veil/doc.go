@@ -20,8 +20,8 @@
 // (consensusflag.go): the engine genesis.json names, fixed for the
 // chain's life, so testnet up refuses the other engine for a network that
 // exists. Both describe a network as "4 validators (bft, f=1), 1
-// observer", f from chain.FaultsTolerated, and warn (stderr, the chain is
-// still made) of a BFT set that is not 3f+1: fewer than 4 tolerate no
+// observer", f from bft.Quorum (raft: all but a majority), and warn
+// (stderr, the chain is still made) of a BFT set that is not 3f+1: fewer than 4 tolerate no
 // fault, 5 and 6 no more than 4. `veil status` shows the BFT view in
 // place of raft's line when the node says consensus bft.
 //
