@@ -84,6 +84,13 @@ func (m *Metrics) LeaderChanges() uint64 { return m.leaderChanges.Load() }
 // Dropped counts the messages dropped on full queues, out and in.
 func (m *Metrics) Dropped() (out, in uint64) { return m.droppedOut.Load(), m.droppedIn.Load() }
 
+// SetValidators sets veil_bft_f for a set of n validators: the node
+// calls it as chain state changes, engine or not (an observer's too).
+func (m *Metrics) SetValidators(n int) {
+	_, f := Quorum(n)
+	m.f.Store(int64(f))
+}
+
 // SyncRefused counts the certified block sync replies refused.
 func (m *Metrics) SyncRefused() uint64 { return m.syncRefused.Load() }
 

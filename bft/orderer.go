@@ -116,7 +116,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, tr Transport, on
 		return nil, err
 	}
 	_, f := Quorum(len(m.ids))
-	o.metrics.f.Store(int64(f))
+	o.metrics.SetValidators(len(m.ids))
 
 	blog := logger{log}
 	w, entries, err := wal.InitializeAndReadAll(blog, cfg.WALDir, wal.DefaultOptions())
@@ -406,8 +406,7 @@ func (o *Orderer) send(target uint64, msg []byte) {
 		}
 		q = make(chan []byte, max(o.cfg.OutboundQueue, 16))
 		o.out[peer] = q
-		o.wg.Add(1)
-		go o.sendLoop(peer, q)
+		go o.sendLoop(peer, q) // not waited for by Stop: see sendLoop
 	}
 	o.outMu.Unlock()
 	select {
@@ -417,8 +416,10 @@ func (o *Orderer) send(target uint64, msg []byte) {
 	}
 }
 
+// sendLoop sends one peer's queue in order. Stop does not wait for it:
+// a send to a peer that hangs lasts until the transport's timeout or its
+// shutdown, and what it sends after Stop the peer may take or drop.
 func (o *Orderer) sendLoop(peer string, q <-chan []byte) {
-	defer o.wg.Done()
 	for {
 		select {
 		case <-o.stop:
@@ -659,7 +660,7 @@ func (o *Orderer) reconfig() types.Reconfig {
 		return types.Reconfig{}
 	}
 	_, f := Quorum(len(m.ids))
-	o.metrics.f.Store(int64(f))
+	o.metrics.SetValidators(len(m.ids))
 	o.log.Info("bft validator set changed: reconfiguring", "validators", len(m.ids), "f", f, "height", o.ledger.Head().Height, "member", m.byNum[o.self].ID != "")
 	return types.Reconfig{InLatestDecision: true, CurrentNodes: append([]uint64(nil), m.ids...), CurrentConfig: o.cfg.smart(o.self)}
 }
