@@ -378,3 +378,16 @@ func TestBFTBlockSyncRefusesBadCertificate(t *testing.T) {
 	ln.checkOneChain(t)
 	t.Logf("refused %d lying replies, then synced %d blocks", o.bft.metrics.SyncRefused(), o.ledger.Head().Height)
 }
+
+// TestBFTSingleValidator: a one-node BFT chain (f = 0, quorum 1) commits.
+func TestBFTSingleValidator(t *testing.T) {
+	ln, k := startBFT(t, 1, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ids := k.submitLoad(ctx, []int{1}, 5, "alone")
+	ln.waitCommitted(t, ctx, ids)
+	ln.checkOneChain(t)
+	if st := ln.nodes[1].Status(); st.Leader != "node-1" || st.BFT == nil || st.BFT.Quorum != 1 || !st.BFT.Running {
+		t.Fatalf("status: leader %q, bft %+v", st.Leader, st.BFT)
+	}
+}
