@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/chain"
 )
 
 // Validators fetches the validator set of chain state and the node's
@@ -20,6 +22,9 @@ func (c *Client) Validators(ctx context.Context) (*api.ValidatorsResponse, error
 // it, makes id a voter (voter true: an added validator, caught up and
 // promoted) or not (false: a removed one, demoted), or ctx ends. Raft
 // applies validator changes one at a time, after their block commits.
+// A BFT chain has no raft configuration: there it waits until the node's
+// engine orders with id (status voters: SmartBFT reconfigures as it
+// applies the change's block) or not.
 func (c *Client) WaitVoter(ctx context.Context, id string, voter bool) error {
 	var last error // the newest failed poll, reported if ctx ends
 	for {
@@ -32,7 +37,16 @@ func (c *Client) WaitVoter(ctx context.Context, id string, voter bool) error {
 			for _, s := range v.Raft {
 				is = is || (s.ID == id && s.Suffrage == "voter")
 			}
-			if is == voter {
+			if len(v.Raft) == 0 { // no raft configuration: a BFT chain
+				var st *api.Status
+				if st, err = c.Status(ctx); err == nil && st.Consensus == chain.ConsensusBFT {
+					is = slices.Contains(st.Voters, id)
+				}
+				if ctx.Err() == nil {
+					last = err
+				}
+			}
+			if err == nil && is == voter {
 				return nil
 			}
 		}

@@ -407,7 +407,7 @@ func (n *network) cleanup() {
 			}
 		}
 	}
-	if n.t.Failed() {
+	if n.t.Failed() || os.Getenv("VEIL_FAULTS_KEEP_LOGS") != "" {
 		n.keepLogs()
 	}
 }
