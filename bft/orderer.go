@@ -371,6 +371,9 @@ func (o *Orderer) SendConsensus(target uint64, m *protos.Message) {
 		o.log.Error("marshal consensus message", "err", err)
 		return
 	}
+	if byzantineSend != nil {
+		b = byzantineSend(o, target, m, b)
+	}
 	o.send(target, encodeEnvelope(MsgConsensus, b))
 }
 
@@ -431,6 +434,9 @@ func (o *Orderer) Nodes() []uint64 { return append([]uint64(nil), o.members().id
 // validator change waits for a later block (the ledger would refuse it
 // as a conflict). The leader signs it; its time is max(now, head time).
 func (o *Orderer) AssembleProposal(metadata []byte, requests [][]byte) types.Proposal {
+	if byzantineAssemble != nil {
+		requests = byzantineAssemble(o, requests)
+	}
 	head := o.ledger.Head()
 	txs := make([]*chain.Tx, 0, len(requests))
 	valChange := false
