@@ -211,6 +211,29 @@ func TestBFTOrdersAndRecovers(t *testing.T) {
 		}
 		return true
 	})
+	// Metrics and health name the engine on every node; raft's stay 0.
+	for _, i := range []int{1, nl, 5} {
+		text := scrape(t, ctx, ln.nodes[i])
+		if v := metricValue(t, text, "veil_bft_f"); v != 1 {
+			t.Errorf("node %d veil_bft_f %v, want 1", i, v)
+		}
+		for _, name := range []string{"veil_bft_view", "veil_bft_leader_changes_total", "veil_bft_dropped_total", "veil_bft_sync_refused_total"} {
+			metricValue(t, text, name)
+		}
+		if i != 5 {
+			metricValue(t, text, "veil_bft_pool_count_of_elements")
+			if v := metricValue(t, text, "veil_bft_view_changes_total"); v < 1 {
+				t.Errorf("node %d veil_bft_view_changes_total %v after the leader stopped", i, v)
+			}
+		}
+		if v := metricValue(t, text, "veil_raft_term"); v != 0 {
+			t.Errorf("node %d veil_raft_term %v on a BFT chain", i, v)
+		}
+		health := ln.nodes[i].Health()
+		if len(health) != 3 || health[1].Component != "bft" || health[1].Err != nil {
+			t.Errorf("node %d health %+v, want storage, bft (ok), gossip", i, health)
+		}
+	}
 	committed := ln.checkOneChain(t)
 	for _, id := range all {
 		raw, _ := hex.DecodeString(id)
@@ -354,4 +377,17 @@ func TestBFTBlockSyncRefusesBadCertificate(t *testing.T) {
 	ln.waitCommitted(t, ctx, ids)
 	ln.checkOneChain(t)
 	t.Logf("refused %d lying replies, then synced %d blocks", o.bft.metrics.SyncRefused(), o.ledger.Head().Height)
+}
+
+// TestBFTSingleValidator: a one-node BFT chain (f = 0, quorum 1) commits.
+func TestBFTSingleValidator(t *testing.T) {
+	ln, k := startBFT(t, 1, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ids := k.submitLoad(ctx, []int{1}, 5, "alone")
+	ln.waitCommitted(t, ctx, ids)
+	ln.checkOneChain(t)
+	if st := ln.nodes[1].Status(); st.Leader != "node-1" || st.BFT == nil || st.BFT.Quorum != 1 || !st.BFT.Running {
+		t.Fatalf("status: leader %q, bft %+v", st.Leader, st.BFT)
+	}
 }
