@@ -111,6 +111,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, tr Transport, on
 	o.signer = &signer{chainID: o.chainID, self: o.self, key: cfg.NodeKey}
 	o.follower = NewFollower(ledger, tr, o.applied, cfg.Metrics, cfg.Logger)
 	o.follower.removed = o.unpool
+	o.follower.askValidators = true
 	m, err := o.refreshMembers()
 	if err != nil {
 		return nil, err
