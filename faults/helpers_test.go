@@ -229,6 +229,9 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 		Tweak: func(c *node.Config) {
 			c.BlockInterval = node.Duration{Duration: opt.BlockInterval}
 			c.LogLevel = "info"
+			if lv := os.Getenv("VEIL_FAULTS_LOG_LEVEL"); lv != "" {
+				c.LogLevel = lv // e.g. info:bft=debug, to look into a run
+			}
 			if opt.RaftLogBytes > 0 {
 				c.RaftLogBytes = opt.RaftLogBytes
 			}
