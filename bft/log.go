@@ -2,6 +2,7 @@ package bft
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 )
@@ -19,6 +20,12 @@ var quiet = map[string]bool{
 	"Sequence: %d-->%d":                                           true,
 	"Request %s was not submitted, error: %s":                     true,
 	"Starting view with number %d, sequence %d, and decisions %d": true,
+	// Per request, under load: forwarding is routine; the complaint
+	// that follows (a warning) is what matters.
+	"Request %s timeout expired, forwarding request to leader: %d":             true,
+	"Request %s timeout expired, this node is the leader, nothing to do":       true,
+	"%d got message from %d with sequence %d but our sequence is %d":           true,
+	"Changing role to follower without change current view and current leader": true,
 }
 
 // logger is SmartBFT's Logger over slog (component "bft").
@@ -43,8 +50,18 @@ func (g logger) Infof(format string, args ...any) {
 	g.logf(slog.LevelInfo, format, args)
 }
 
-// Warnf logs at warn.
-func (g logger) Warnf(format string, args ...any) { g.logf(slog.LevelWarn, format, args) }
+// Warnf logs at warn, but at debug a forwarded request refused for
+// being committed: a follower behind the leader forwards what the
+// leader has just ordered, routinely.
+func (g logger) Warnf(format string, args ...any) {
+	if format == "Got bad request from %d: %v" && len(args) == 2 {
+		if err, ok := args[1].(error); ok && errors.Is(err, errCommitted) {
+			g.logf(slog.LevelDebug, format, args)
+			return
+		}
+	}
+	g.logf(slog.LevelWarn, format, args)
+}
 
 // Errorf logs at error.
 func (g logger) Errorf(format string, args ...any) { g.logf(slog.LevelError, format, args) }

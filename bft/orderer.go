@@ -22,6 +22,9 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// errCommitted refuses a request whose transaction is committed.
+var errCommitted = errors.New("already committed")
+
 // clientID is every request's SmartBFT client id: requests are
 // transactions, told apart by their ids alone.
 const clientID = "veil"
@@ -567,7 +570,7 @@ func (o *Orderer) VerifyRequest(raw []byte) (types.RequestInfo, error) {
 	id := tx.ID()
 	info := types.RequestInfo{ClientID: clientID, ID: hex.EncodeToString(id[:])}
 	if o.ledger.Committed(id) {
-		return info, fmt.Errorf("transaction %x is committed", id[:8])
+		return info, fmt.Errorf("transaction %x: %w", id[:8], errCommitted)
 	}
 	if o.pool.Has(id) {
 		return info, nil

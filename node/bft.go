@@ -80,6 +80,16 @@ func (n *Node) newBFT(nodeKey ed25519.PrivateKey, log *slog.Logger) error {
 	c.NodeID, c.NodeKey, c.WALDir, c.Metrics, c.Logger = n.cfg.NodeID, nodeKey, filepath.Join(n.cfg.DataDir, "bft-wal"), m, log
 	c.BlockInterval, c.MaxBlockTxs, c.MaxBlockBytes = n.cfg.BlockInterval.Duration, n.cfg.MaxBlockTxs, n.cfg.MaxBlockBytes
 	c.RequestPoolSize = max(c.RequestPoolSize, n.cfg.MempoolMaxTxs)
+	if d := n.cfg.BFTForwardTimeout.Duration; d > 0 {
+		c.RequestForwardTimeout = d
+	}
+	if d := n.cfg.BFTComplainTimeout.Duration; d > 0 {
+		c.RequestComplainTimeout = d
+	}
+	if c.RequestComplainTimeout < c.RequestForwardTimeout {
+		return fmt.Errorf("config: bft_complain_timeout %v is shorter than bft_forward_timeout %v", c.RequestComplainTimeout, c.RequestForwardTimeout)
+	}
+	c.RequestAutoRemoveTimeout = max(c.RequestAutoRemoveTimeout, 2*c.RequestComplainTimeout)
 	b := &bftOrdering{n: n, cfg: c, metrics: m, fault: storage.NewFault(), kick: make(chan struct{}, 1)}
 	b.follow = bft.NewFollower(n.ledger, bftTransport{n}, n.applied, m, log)
 	n.bft, n.engine = b, b

@@ -77,6 +77,14 @@ type Config struct {
 	LogFormat     string   `toml:"log_format" help:"text or json"`
 	RaftLogBytes  uint64   `toml:"raft_log_bytes" help:"raft log bytes kept: past this, a snapshot compacts it to the newest half (lagging followers catch up by block sync)"`
 
+	// BFTForwardTimeout and BFTComplainTimeout override the timing's
+	// request timeouts on a BFT chain (0: the timing's). A longer
+	// complaint timeout tolerates a longer backlog in a saturated pool
+	// before the validators change the view; a censored transaction
+	// waits about their sum.
+	BFTForwardTimeout  Duration `toml:"bft_forward_timeout" help:"BFT chains: forward a transaction still unordered after this to the leader (0: the timing's: 2s lan, 1s fast)"`
+	BFTComplainTimeout Duration `toml:"bft_complain_timeout" help:"BFT chains: complain about the leader (a view change once f+1 do) when a transaction is still unordered this long after its forwarding (0: the timing's: 20s lan, 3s fast)"`
+
 	// CertExpiryWarning is how long before the node certificate's
 	// NotAfter the node warns (certwatch.go).
 	CertExpiryWarning Duration `toml:"cert_expiry_warning" help:"warn in the log (at start, on reload, daily) once the node certificate has less than this left"`
@@ -262,6 +270,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := logspec.Parse(c.LogLevel); err != nil {
 		return fmt.Errorf("config: log_level: %w", err)
+	}
+	if c.BFTForwardTimeout.Duration < 0 || c.BFTComplainTimeout.Duration < 0 {
+		return errors.New("config: bft_forward_timeout and bft_complain_timeout must not be negative")
 	}
 	if c.BlockInterval.Duration <= 0 || c.MaxBlockTxs <= 0 || c.MaxBlockBytes <= 0 {
 		return errors.New("config: block_interval, max_block_txs and max_block_bytes must be positive")
