@@ -41,5 +41,5 @@ demo: build ## run the demo: a 4-node network, joins, votes, revocation, audit, 
 	scripts/demo.sh bin/veil $(if $(KEEP),--keep)
 
 .PHONY: faults
-faults: ## fault tests, long form, 3 rounds: kill -9, SIGSTOP, bad clients, network partitions, disk full, whole-network crash
+faults: ## fault tests, long form, 3 rounds: kill -9, SIGSTOP, bad clients, network partitions, disk full, whole-network crash; BFT: crashes, more than f down, Byzantine validators, validator changes
 	$(GO) test -count=1 -v -timeout 30m ./faults/ -args -rounds 3
