@@ -44,5 +44,5 @@ demo-bft: build ## the same demo on a BFT chain (SmartBFT): 4 validators (f=1) +
 	scripts/demo.sh bin/veil --consensus bft $(if $(KEEP),--keep)
 
 .PHONY: faults
-faults: ## fault tests, long form, 3 rounds: kill -9, SIGSTOP, bad clients, network partitions, disk full, whole-network crash
+faults: ## fault tests, long form, 3 rounds: kill -9, SIGSTOP, bad clients, network partitions, disk full, whole-network crash; BFT: crashes, more than f down, Byzantine validators, validator changes
 	$(GO) test -count=1 -v -timeout 30m ./faults/ -args -rounds 3

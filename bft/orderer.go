@@ -114,6 +114,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, tr Transport, on
 	o.signer = &signer{chainID: o.chainID, self: o.self, key: cfg.NodeKey}
 	o.follower = NewFollower(ledger, tr, o.applied, cfg.Metrics, cfg.Logger)
 	o.follower.removed = o.unpool
+	o.follower.askValidators = true
 	m, err := o.refreshMembers()
 	if err != nil {
 		return nil, err
@@ -383,6 +384,9 @@ func (o *Orderer) SendConsensus(target uint64, m *protos.Message) {
 		o.log.Error("marshal consensus message", "err", err)
 		return
 	}
+	if byzantineSend != nil {
+		b = byzantineSend(o, target, m, b)
+	}
 	o.send(target, encodeEnvelope(MsgConsensus, b))
 }
 
@@ -444,6 +448,9 @@ func (o *Orderer) Nodes() []uint64 { return append([]uint64(nil), o.members().id
 // validator change waits for a later block (the ledger would refuse it
 // as a conflict). The leader signs it; its time is max(now, head time).
 func (o *Orderer) AssembleProposal(metadata []byte, requests [][]byte) types.Proposal {
+	if byzantineAssemble != nil {
+		requests = byzantineAssemble(o, requests)
+	}
 	head := o.ledger.Head()
 	txs := make([]*chain.Tx, 0, len(requests))
 	valChange := false

@@ -61,6 +61,17 @@ type Follower struct {
 	// removed, when set, sees the blocks a sync applied (the engine
 	// drops their requests from SmartBFT's pool).
 	removed func(*chain.Block)
+	// askValidators: when no peer that claims a higher head has more,
+	// ask the validators that claim none too. The heads peers advertise
+	// (gossip metadata) lag by a gossip round, more than a block on a
+	// fast chain: SmartBFT's Synchronizer held to them returns a decision
+	// a few sequences old every time, its controller sets aside the
+	// current proposals as being ahead and syncs again, and the node
+	// never votes (found by faults' TestBFTValidatorChanges: a validator
+	// added under load never voted; with one more validator down the
+	// chain stalled until view changes, 16 s). The engine's follower sets
+	// it; an observer's polling follower does not.
+	askValidators bool
 }
 
 // NewFollower returns a follower of ledger's chain over tr; onApplied
@@ -134,11 +145,22 @@ func (f *Follower) SyncOnce(ctx context.Context) (int, error) {
 	defer f.syncMu.Unlock()
 	from := f.ledger.Head().Height + 1
 	var errs []error
-	for _, p := range f.peers(from, false) {
+	ps := f.peers(from, false)
+	if f.askValidators {
+		for _, p := range f.peers(0, true) {
+			if p.Height < from {
+				ps = append(ps, p)
+			}
+		}
+	}
+	for _, p := range ps {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
 		n, err := f.fetchFrom(ctx, p.ID, from)
+		if err == nil && n == 0 && p.Height < from {
+			continue // as it claimed: nothing above our head
+		}
 		if err == nil {
 			return n, nil
 		}

@@ -48,40 +48,59 @@ func rounds() int {
 	return 1
 }
 
-// The veil binary is built once per test run, into a directory TestMain
-// removes.
-var veilBin struct {
+// builtBinary is a veil binary built once per test run (with build tags
+// or without), into a directory TestMain removes.
+type builtBinary struct {
 	once      sync.Once
+	tags      string
 	dir, path string
 	err       error
 }
 
+var (
+	veilBin = &builtBinary{}
+	// byzBin is built with -tags veil_byzantine: package bft's test seam
+	// (bft/byzantine.go), which VEIL_BFT_BYZANTINE turns on in a node.
+	byzBin = &builtBinary{tags: "veil_byzantine"}
+)
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
-	if veilBin.dir != "" {
-		os.RemoveAll(veilBin.dir)
+	for _, b := range []*builtBinary{veilBin, byzBin} {
+		if b.dir != "" {
+			os.RemoveAll(b.dir)
+		}
 	}
 	os.Exit(code)
 }
 
-func veilBinary(t *testing.T) string {
+func (b *builtBinary) build(t *testing.T) string {
 	t.Helper()
-	veilBin.once.Do(func() {
-		if veilBin.dir, veilBin.err = os.MkdirTemp("", "veil-faults-bin-"); veilBin.err != nil {
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "veil-faults-bin-"); b.err != nil {
 			return
 		}
-		veilBin.path = filepath.Join(veilBin.dir, "veil")
-		out, err := exec.Command("go", "build", "-o", veilBin.path, "../cmd/veil").CombinedOutput()
+		b.path = filepath.Join(b.dir, "veil")
+		args := []string{"build", "-o", b.path}
+		if b.tags != "" {
+			args = append(args, "-tags", b.tags)
+		}
+		out, err := exec.Command("go", append(args, "../cmd/veil")...).CombinedOutput()
 		if err != nil {
-			veilBin.err = fmt.Errorf("go build ../cmd/veil: %v\n%s", err, out)
+			b.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	})
-	if veilBin.err != nil {
-		t.Fatal(veilBin.err)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return veilBin.path
+	return b.path
 }
+
+func veilBinary(t *testing.T) string { t.Helper(); return veilBin.build(t) }
+
+// byzantineBinary is the veil binary with the Byzantine test seam.
+func byzantineBinary(t *testing.T) string { t.Helper(); return byzBin.build(t) }
 
 // ---- one node process ----
 
@@ -101,6 +120,10 @@ type nodeProc struct {
 	url    string
 	log    string
 	c      *client.Client
+	// bin and env, if set, are the binary the next start runs (default
+	// the plain veil binary) and the variables added to its environment.
+	bin string
+	env []string
 
 	mu      sync.Mutex
 	state   procState
@@ -143,6 +166,12 @@ type netOptions struct {
 	BlockInterval     time.Duration // default 150 ms
 	RaftLogBytes      uint64        // raft log bytes kept before a snapshot compacts it (0: the node's default)
 	OpsPorts          bool          // an operations port (TLS) for each node (LocalOptions.OpsPorts)
+	// Consensus is the genesis's ordering engine (LocalOptions.Consensus):
+	// "" or chain.ConsensusRaft, or chain.ConsensusBFT.
+	Consensus string
+	// Proc, if set, sets a node's binary and environment before its
+	// first start (nodeProc.bin, nodeProc.env).
+	Proc func(p *nodeProc)
 
 	// Tweak is the last change to each node's config (c.NodeID says which).
 	Tweak func(*node.Config)
@@ -165,6 +194,7 @@ type network struct {
 	nodes         []*nodeProc // nodes[i-1] is node i
 	chainID       string
 	validators    int
+	consensus     string // chain.ConsensusRaft or chain.ConsensusBFT
 	blockInterval time.Duration
 	height        atomic.Uint64 // highest height seen on any node (for tx expiry)
 	issuers       map[string]*groupIssuer
@@ -182,17 +212,26 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 	if opt.BlockInterval == 0 {
 		opt.BlockInterval = 150 * time.Millisecond
 	}
+	if opt.Consensus == "" {
+		opt.Consensus = chain.ConsensusRaft
+	}
 	if opt.Validators == 0 {
 		opt.Validators = node.DefaultValidators(opt.Nodes)
+		if opt.Consensus == chain.ConsensusBFT {
+			opt.Validators = node.DefaultBFTValidators(opt.Nodes)
+		}
 	}
 	var hosts []string
 	for i := 1; opt.Sandbox != nil && i <= opt.Nodes; i++ {
 		hosts = append(hosts, opt.Sandbox.Host(i))
 	}
-	l, err := node.InitLocal(dir, node.LocalOptions{Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Timing: "fast", Hosts: hosts, OpsPorts: opt.OpsPorts,
+	l, err := node.InitLocal(dir, node.LocalOptions{Nodes: opt.Nodes, Validators: opt.Validators, Groups: opt.Groups, Timing: "fast", Hosts: hosts, OpsPorts: opt.OpsPorts, Consensus: opt.Consensus,
 		Tweak: func(c *node.Config) {
 			c.BlockInterval = node.Duration{Duration: opt.BlockInterval}
 			c.LogLevel = "info"
+			if lv := os.Getenv("VEIL_FAULTS_LOG_LEVEL"); lv != "" {
+				c.LogLevel = lv // e.g. info:bft=debug, to look into a run
+			}
 			if opt.RaftLogBytes > 0 {
 				c.RaftLogBytes = opt.RaftLogBytes
 			}
@@ -203,7 +242,7 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &network{t: t, layout: l, chainID: "veil-local", validators: opt.Validators, blockInterval: opt.BlockInterval, sandbox: opt.Sandbox}
+	n := &network{t: t, layout: l, chainID: "veil-local", validators: opt.Validators, consensus: opt.Consensus, blockInterval: opt.BlockInterval, sandbox: opt.Sandbox}
 	for i := 1; i <= opt.Nodes; i++ {
 		cfg, err := node.ReadConfig(node.ConfigPath(l, i))
 		if err != nil {
@@ -214,8 +253,12 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 		if opt.Sandbox != nil {
 			c = opt.Sandbox.Client(i, url)
 		}
-		n.nodes = append(n.nodes, &nodeProc{idx: i, id: l.NodeID(i), config: node.ConfigPath(l, i), url: url,
-			log: filepath.Join(l.NodeDir(i), "node.log"), c: c})
+		p := &nodeProc{idx: i, id: l.NodeID(i), config: node.ConfigPath(l, i), url: url,
+			log: filepath.Join(l.NodeDir(i), "node.log"), c: c}
+		if opt.Proc != nil {
+			opt.Proc(p)
+		}
+		n.nodes = append(n.nodes, p)
 	}
 	t.Cleanup(n.cleanup)
 	for i := 1; i <= opt.Nodes; i++ {
@@ -229,14 +272,20 @@ func startNetwork(t *testing.T, opt netOptions) *network {
 			if err != nil {
 				return false, fmt.Sprintf("%s: %v", p.id, err)
 			}
-			if st.Leader == "" || (leader != "" && st.Leader != leader) || st.Peers != opt.Nodes-1 {
-				return false, fmt.Sprintf("%s: leader %q, %d peers", p.id, st.Leader, st.Peers)
+			if st.Peers != opt.Nodes-1 {
+				return false, fmt.Sprintf("%s: %d peers", p.id, st.Peers)
+			}
+			if followsWithoutLeader(st) {
+				continue
+			}
+			if st.Leader == "" || (leader != "" && st.Leader != leader) {
+				return false, fmt.Sprintf("%s: leader %q", p.id, st.Leader)
 			}
 			leader = st.Leader
 		}
-		return true, ""
+		return leader != "", "no validator names a leader"
 	})
-	t.Logf("network of %d nodes (%d validators) formed in %v", opt.Nodes, opt.Validators, time.Since(start).Round(time.Millisecond))
+	t.Logf("network of %d nodes (%d validators, %s) formed in %v", opt.Nodes, opt.Validators, opt.Consensus, time.Since(start).Round(time.Millisecond))
 	return n
 }
 
@@ -257,9 +306,17 @@ func (n *network) start(i int) {
 	}
 	p.starts++
 	fmt.Fprintf(f, "\n=== faults: start #%d of %s at %s\n", p.starts, p.id, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(veilBin.path, "node", "start", "--config", p.config)
+	bin := veilBin.path
+	if p.bin != "" {
+		bin = p.bin
+	}
+	cmd := exec.Command(bin, "node", "start", "--config", p.config)
 	if n.sandbox != nil {
-		cmd = n.sandbox.Command(i, veilBin.path, "node", "start", "--config", p.config)
+		cmd = n.sandbox.Command(i, bin, "node", "start", "--config", p.config)
+	}
+	if len(p.env) > 0 {
+		cmd.Env = append(os.Environ(), p.env...)
+		fmt.Fprintf(f, "=== faults: %s, environment %v\n", bin, p.env)
 	}
 	cmd.Stdout, cmd.Stderr = f, f
 	// If this test process dies without its cleanups (a panic, a -timeout),
@@ -353,7 +410,7 @@ func (n *network) cleanup() {
 			}
 		}
 	}
-	if n.t.Failed() {
+	if n.t.Failed() || os.Getenv("VEIL_FAULTS_KEEP_LOGS") != "" {
 		n.keepLogs()
 	}
 }
@@ -499,8 +556,16 @@ func without(s []int, x int) []int {
 	return slices.DeleteFunc(slices.Clone(s), func(v int) bool { return v == x })
 }
 
-// leader waits until every running node names the same leader, and
-// returns it.
+// followsWithoutLeader reports whether a node's status may name no
+// leader: an observer of a BFT chain runs no engine (it follows by block
+// sync), so it knows no view. On raft every node knows the leader.
+func followsWithoutLeader(st *api.Status) bool {
+	return st.Consensus == chain.ConsensusBFT && st.Role == node.RoleObserver && st.Leader == ""
+}
+
+// leader waits until every running node names the same leader (the raft
+// leader, or the BFT view's leader; BFT observers that name none aside),
+// and returns it.
 func (n *network) leader() int {
 	n.t.Helper()
 	var leader string
@@ -510,6 +575,9 @@ func (n *network) leader() int {
 			st, err := n.status(i, time.Second)
 			if err != nil {
 				return false, fmt.Sprintf("node-%d: %v", i, err)
+			}
+			if followsWithoutLeader(st) {
+				continue
 			}
 			if st.Leader == "" || (leader != "" && st.Leader != leader) {
 				return false, fmt.Sprintf("node-%d names %q, another %q", i, st.Leader, leader)
@@ -561,12 +629,15 @@ func (n *network) waitNewLeader(old int, since time.Time, among []int) (int, tim
 		named := ""
 		for _, i := range among {
 			st, err := n.status(i, time.Second)
+			if err == nil && followsWithoutLeader(st) {
+				continue
+			}
 			if err != nil || st.Leader == "" || (named != "" && st.Leader != named) || !slices.Contains(among, n.index(st.Leader)) {
 				return false, fmt.Sprintf("node-%d: %v %v", i, st, err)
 			}
 			named = st.Leader
 		}
-		return true, ""
+		return named != "", "no node names a leader"
 	})
 	return leader, took
 }

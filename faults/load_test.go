@@ -194,6 +194,26 @@ func (ld *load) acceptedRaw() map[string][]byte {
 	return out
 }
 
+// acceptedCount is how many transactions the API has accepted so far.
+func (ld *load) acceptedCount() int {
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	return len(ld.accepted)
+}
+
+// acceptedBetween returns the ids the API accepted in [from, to).
+func (ld *load) acceptedBetween(from, to time.Time) []string {
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	var out []string
+	for id, a := range ld.accepted {
+		if !a.at.Before(from) && a.at.Before(to) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func (ld *load) String() string {
 	ld.mu.Lock()
 	defer ld.mu.Unlock()
