@@ -132,7 +132,7 @@ def settled():
     if any(s.get('bft') and not s['bft'].get('running') for s in st.values()): return None
     return leaders.pop()
 res = []
-for rep in range(reps):
+def one(rep):
     leader = wait(settled, 180, 'a settled network')
     others = [i for i in urls if i != leader]
     h0 = min(s['height'] for s in statuses(others).values())
@@ -155,14 +155,22 @@ for rep in range(reps):
             block = now
         time.sleep(0.02)
     rep_json = json.loads(load.communicate()[0])
+    r = {'killed': leader, 'height': hl, 'new_leader_s': new_leader, 'first_block_s': block, 'load': rep_json}
+    res.append(r)
     t1 = time.monotonic()
     subprocess.run([veil, 'testnet', 'start', leader, '--dir', netdir], check=True, stdout=subprocess.DEVNULL)
     wait(settled, 180, f'{leader} back on the head')
-    res.append({'killed': leader, 'height': hl, 'new_leader_s': new_leader, 'first_block_s': block,
-                'catch_up_s': time.monotonic() - t1, 'load': rep_json})
+    r['catch_up_s'] = time.monotonic() - t1
     print(f'failover {rep + 1}/{reps}: killed {leader} at height {hl}: new leader known to all survivors after {new_leader} s, '
-          f'a new block on all after {block} s; back on the head {res[-1]["catch_up_s"]:.2f} s after its restart; '
+          f'a new block on all after {block} s; back on the head {r["catch_up_s"]:.2f} s after its restart; '
           f'load lost {rep_json["lost"]}', file=sys.stderr)
+# A repetition that times out ends the series: what it measured is kept,
+# the timeout is reported ("error"), the network is not reused.
+try:
+    for rep in range(reps): one(rep)
+except (SystemExit, Exception) as e:
+    res.append({'error': str(e)})
+    print(f'failover: {e}', file=sys.stderr)
 json.dump(res, open(out, 'w'))
 PY
 
@@ -175,13 +183,18 @@ network() {
   local start; start=$(date +%s.%N)
   "$VEIL" testnet up --dir "$dir/net" --nodes 4 --validators 4 "${flags[@]}" --base-port 0 --group acme --member f0,f1,f2,f3 >"$dir/testnet.out" 2>&1 &
   TESTNET_PID=$!
+  local deadline=$((SECONDS + 180))
   until grep -q "network of 4 nodes up" "$dir/testnet.out" 2>/dev/null; do
-    kill -0 "$TESTNET_PID" || { cat "$dir/testnet.out" >&2; exit 1; }; sleep 0.05
+    kill -0 "$TESTNET_PID" || { cat "$dir/testnet.out" >&2; exit 1; }
+    [ $SECONDS -lt $deadline ] || { echo "$engine: the nodes did not answer within 180 s" >&2; exit 1; }
+    sleep 0.05
   done
   local nodes; nodes=$(grep '^node-' "$dir/testnet.out" | awk '{print $2}' | paste -sd,)
   for u in ${nodes//,/ }; do
     until "$VEIL" status --node "$u" -o json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['leader'] and d['peers']==3 else 1)"; do
-      kill -0 "$TESTNET_PID" || exit 1; sleep 0.05
+      kill -0 "$TESTNET_PID" || exit 1
+      [ $SECONDS -lt $deadline ] || { echo "$engine: $u saw no leader and 3 peers within 180 s" >&2; exit 1; }
+      sleep 0.05
     done
   done
   python3 -c "print(f'{$(date +%s.%N)-$start:.2f}')" >"$dir/form.txt"
@@ -208,18 +221,38 @@ for e in $ENGINES; do
     echo "== $e: not measured: this veil has no 'testnet up --consensus'" >&2
     continue
   fi
-  network "$e"
+  # In a process of its own (set -e holds there, its network is stopped
+  # on any exit): a bft network that fails is reported as not measured,
+  # a raft one fails the run.
+  rc=0
+  ( trap stop_net EXIT; network "$e" ) &
+  wait $! || rc=$?
+  if [ $rc -ne 0 ]; then
+    [ "$e" != raft ] || exit $rc
+    echo "== $e: failed (exit $rc): reported as not measured" >&2
+    echo "exit $rc" >"$WORK/$e/failed.txt"
+  fi
 done
 
 python3 - "$WORK" "$OUT" "$SECS" "$REPS" "$RATE" <<'PY'
 import json, os, statistics, sys
 work, out, secs, reps, rate = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+notes = []
 def load(e):
     d = f'{work}/{e}'
-    if not os.path.exists(f'{d}/failover.json'): return None
-    r = {n: json.load(open(f'{d}/{n}.json')) for n in ('max', 'half', 'low', 'max-watch', 'failover', 'status')}
+    if os.path.exists(f'{d}/failed.txt'):
+        notes.append(f'{e}: the network phase failed ({open(f"{d}/failed.txt").read().strip()}); figures it did not reach are not measured.')
+    if not os.path.exists(f'{d}/form.txt'): return None
+    r = {}
+    for n in ('max', 'half', 'low', 'max-watch', 'failover', 'status'):
+        try: r[n] = json.load(open(f'{d}/{n}.json'))
+        except (OSError, ValueError): r[n] = None
     r['form'] = float(open(f'{d}/form.txt').read())
     r['block'] = open(f'{d}/block_interval.txt').read().strip()
+    for x in r['failover'] or []:
+        if 'error' in x: notes.append(f'{e} failover: {x["error"]} (that repetition and the rest not measured).')
+        elif x['new_leader_s'] is None or x['first_block_s'] is None:
+            notes.append(f'{e} failover: after killing {x["killed"]}, no new leader or no new block on every survivor within 120 s (median and max not given).')
     return r
 raft, bft = load('raft'), load('bft')
 def fmt(v, unit='', nd=0):
@@ -235,28 +268,27 @@ def delta(r, name):
     return tot(w['after']) - tot(w['before'])
 def fig(r):
     if r is None: return None
-    fo = r['failover']
+    fo = [x for x in r['failover'] or [] if 'error' not in x]
+    # Medians over the repetitions done (a timeout ends the series).
     nl, nlx = ms_s([x['new_leader_s'] for x in fo])
     fb, fbx = ms_s([x['first_block_s'] for x in fo])
-    cu, cux = ms_s([x['catch_up_s'] for x in fo])
-    hs = r['max-watch']['heights']
-    loaded = [h for h in hs if hs and max(h) > max(hs[0])]
-    st = r['status']
-    return {
-        'form': r['form'], 'tps': r['max']['committed_per_s'],
-        'half_rate': r['half']['submitted_per_s'],
-        'p50': r['half']['latency_p50_ms'], 'p99': r['half']['latency_p99_ms'],
-        'bt_mean': r['half']['block_interval_mean_ms'], 'bt_p50': r['half']['block_interval_p50_ms'],
-        'sat_bt_mean': r['max'].get('block_interval_mean_ms'),
-        'low_p50': r['low']['latency_p50_ms'],
-        'nl': nl, 'nlx': nlx, 'fb': fb, 'fbx': fbx, 'cu': cu, 'cux': cux,
-        'lost': r['max']['lost'] + r['half']['lost'] + r['low']['lost'] + sum(x['load']['lost'] for x in fo),
-        'fo_lost': sum(x['load']['lost'] for x in fo),
-        'changes': delta(r, 'veil_raft_leader_changes_total') + delta(r, 'status_view_changes'),
-        'lag': max((max(h) - min(h) for h in loaded), default=0),
-        'block': r['block'], 'validators': len(st.get('voters') or []),
-        'bft': st.get('bft'),
-    }
+    cu, cux = ms_s([x['catch_up_s'] for x in fo if 'catch_up_s' in x])
+    st = r['status'] or {}
+    mx, half, low = r['max'] or {}, r['half'] or {}, r['low'] or {}
+    f = {'form': r['form'], 'tps': mx.get('committed_per_s'), 'half_rate': half.get('submitted_per_s'),
+         'p50': half.get('latency_p50_ms'), 'p99': half.get('latency_p99_ms'),
+         'bt_mean': half.get('block_interval_mean_ms'), 'bt_p50': half.get('block_interval_p50_ms'),
+         'low_p50': low.get('latency_p50_ms'), 'reps': len(fo),
+         'nl': nl, 'nlx': nlx, 'fb': fb, 'fbx': fbx, 'cu': cu, 'cux': cux,
+         'lost': sum(x.get('lost', 0) for x in (mx, half, low)) + sum(x['load']['lost'] for x in fo),
+         'changes': None, 'lag': None,
+         'block': r['block'], 'validators': len(st.get('voters') or []), 'bft': st.get('bft')}
+    if r['max-watch']:
+        hs = r['max-watch']['heights']
+        loaded = [h for h in hs if hs and max(h) > max(hs[0])]
+        f['changes'] = delta(r, 'veil_raft_leader_changes_total') + delta(r, 'status_view_changes')
+        f['lag'] = max((max(h) - min(h) for h in loaded), default=0)
+    return f
 R, B = fig(raft), fig(bft)
 def g(f, k): return None if f is None else f[k]
 shape = '4 node processes on loopback, all 4 validators: raft 4 voters (quorum 3)'
@@ -271,7 +303,7 @@ rows = [
  ('commit latency at half saturation (submit → first commit), p50', g(R, 'p50'), g(B, 'p50'), ' ms', 0),
  ('… p99', g(R, 'p99'), g(B, 'p99'), ' ms', 0),
  ('commit latency at 5 tx/s, p50', g(R, 'low_p50'), g(B, 'low_p50'), ' ms', 0),
- (f'leader SIGKILLed ({reps} times, {rate} tx/s to the others): kill → a new leader known to every survivor, median', g(R, 'nl'), g(B, 'nl'), ' s', 2),
+ (f'leader SIGKILLed ({reps} times: done raft {fmt(g(R, "reps"))}, bft {fmt(g(B, "reps"))}; {rate} tx/s to the others): kill → a new leader known to every survivor, median', g(R, 'nl'), g(B, 'nl'), ' s', 2),
  ('… max', g(R, 'nlx'), g(B, 'nlx'), ' s', 2),
  ('… kill → a block above the killed leader\'s height committed on every survivor, median', g(R, 'fb'), g(B, 'fb'), ' s', 2),
  ('… max', g(R, 'fbx'), g(B, 'fbx'), ' s', 2),
@@ -290,8 +322,9 @@ lines += [
  f'| max follower lag during the saturation run (heights every 0.5 s) | {fmt(g(R, "lag"), " blocks")} | {fmt(g(B, "lag"), " blocks")} | |',
  f'| lost (accepted, never committed on every node followed), all runs incl. failovers | {fmt(g(R, "lost"))} | {fmt(g(B, "lost"))} | |',
  '']
-if B is None:
-    lines += ['bft: not measured in this run (this veil build has no `testnet up --consensus`, or the bft network did not run).', '']
+if B is None and not notes:
+    notes.append('bft: not measured in this run (this veil build has no `testnet up --consensus`).')
+lines += [*notes, ''] if notes else []
 open(out, 'w').write('\n'.join(lines))
 print('\n'.join(lines))
 PY
