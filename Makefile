@@ -2,7 +2,7 @@
 GO      ?= go
 PKGS    := ./...
 # Packages that run goroutines of their own; `make test` runs them under -race.
-RACE_PKGS := ./groupsig/... ./storage/... ./chain/... ./consensus/... ./p2p/... ./api/... ./node/... ./console/...
+RACE_PKGS := ./groupsig/... ./storage/... ./chain/... ./consensus/... ./p2p/... ./api/... ./node/... ./console/... ./bft/...
 FUZZTIME ?= 60s
 # The release version `veil version` prints; the commit comes from the go
 # command's own VCS stamp (-buildvcs, package version).
@@ -40,9 +40,12 @@ lint: ## gofmt and go vet
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-.PHONY: demo
+.PHONY: demo demo-bft
 demo: build ## run the demo: a 4-node network, joins, votes, revocation, audit, threshold opening (KEEP=1: stay up)
 	scripts/demo.sh bin/veil $(if $(KEEP),--keep)
+
+demo-bft: build ## the same demo on a BFT chain (SmartBFT): 4 validators (f=1) + 1 observer; failover by view change (KEEP=1)
+	scripts/demo.sh bin/veil --consensus bft $(if $(KEEP),--keep)
 
 .PHONY: faults
 faults: ## fault tests, long form, 3 rounds: kill -9, SIGSTOP, bad clients, network partitions, disk full, whole-network crash

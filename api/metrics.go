@@ -191,6 +191,10 @@ func NewMetrics(g Gauges) *Metrics {
 	return m
 }
 
+// Registerer is the registry these metrics are on, for a part of the node
+// that exports collectors of its own (the BFT engine, veil_bft_*).
+func (m *Metrics) Registerer() prometheus.Registerer { return m.reg }
+
 // Handler serves the registry in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
 

@@ -780,6 +780,28 @@ type Applied struct {
 // wrapping ErrBlockRejected, and a block already committed returns
 // ErrAlreadyApplied: both leave the ledger unchanged, on every node alike.
 func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
+	return l.apply(ctx, raw, nil)
+}
+
+// ApplyCertified is Apply for a BFT chain: it stores cert, the block's
+// commit certificate (package bft encodes and checks it), in the same
+// synced batch as the block, so that a node never holds a block without
+// the proof that a quorum of validators decided it.
+func (l *Ledger) ApplyCertified(ctx context.Context, raw, cert []byte) (*Applied, error) {
+	if len(cert) == 0 {
+		return nil, errors.New("apply certified block: empty certificate")
+	}
+	return l.apply(ctx, raw, cert)
+}
+
+// Certificate returns the commit certificate stored with the block at
+// height by ApplyCertified; an error wrapping storage.ErrNotFound if
+// there is none (a raft chain, or height 0).
+func (l *Ledger) Certificate(height uint64) ([]byte, error) {
+	return l.db.GetState(certKey(height))
+}
+
+func (l *Ledger) apply(ctx context.Context, raw, cert []byte) (*Applied, error) {
 	l.applyMu.Lock()
 	defer l.applyMu.Unlock()
 	b, err := DecodeBlock(raw)
@@ -854,6 +876,9 @@ func (l *Ledger) Apply(ctx context.Context, raw []byte) (*Applied, error) {
 	bhead, parts := splitBlock(raw, b)
 	batch.PutBlock(b.Height, hash, bhead, parts)
 	batch.PutState(resultsKey(b.Height), codeBytes)
+	if cert != nil {
+		batch.PutState(certKey(b.Height), cert)
+	}
 	batch.SetHead(b.Height, hash)
 	if err := batch.Commit(); err != nil {
 		return nil, fmt.Errorf("commit block %d: %w", b.Height, err)

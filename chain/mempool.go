@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/veilchain/veil/groupsig"
 )
@@ -57,7 +58,8 @@ type Mempool struct {
 	ledger *Ledger
 	cfg    MempoolConfig
 
-	added chan struct{} // poked on every admission; see Added
+	added   chan struct{}             // poked on every admission; see Added
+	onAdmit atomic.Pointer[func(*Tx)] // see OnAdmit
 
 	mu     sync.Mutex
 	byID   map[[32]byte]*poolEntry
@@ -95,7 +97,22 @@ func (m *Mempool) Add(tx *Tx) error {
 	if err := m.ledger.CheckTx(tx); err != nil {
 		return err
 	}
-	return m.insert(tx)
+	if err := m.insert(tx); err != nil {
+		return err
+	}
+	m.admitted(tx)
+	return nil
+}
+
+// OnAdmit makes fn see every transaction the mempool admits, after it is
+// pending (BFT: each goes to the ordering engine's request pool). fn runs
+// on the admitting goroutine and must not block.
+func (m *Mempool) OnAdmit(fn func(*Tx)) { m.onAdmit.Store(&fn) }
+
+func (m *Mempool) admitted(tx *Tx) {
+	if fn := m.onAdmit.Load(); fn != nil && *fn != nil {
+		(*fn)(tx)
+	}
 }
 
 // room refuses tx, before anything costly, if the mempool could not take
@@ -225,7 +242,9 @@ func (m *Mempool) AddBatch(ctx context.Context, txs []*Tx) []error {
 			errs[i] = v.checkTag(tx, keys[i])
 		}
 		if errs[i] == nil {
-			errs[i] = m.insert(tx)
+			if errs[i] = m.insert(tx); errs[i] == nil {
+				m.admitted(tx)
+			}
 		}
 	}
 	return errs

@@ -24,6 +24,7 @@ const (
 	stateTopic   = "p/" // p/ ‖ topic → topic rule ‖ u64 tally
 	stateResults = "r/" // r/ ‖ height u64 → one Code byte per transaction
 	stateNode    = "n/" // n/ ‖ node id → u64 height of the revocation
+	stateCert    = "k/" // k/ ‖ height u64 → the block's BFT commit certificate (ApplyCertified)
 	stateGenesis = "genesis"
 )
 
@@ -45,6 +46,10 @@ func tagKey(ref [32]byte, scope, tag []byte) []byte {
 	k := append([]byte(stateTag), ref[:]...)
 	k = append(append(k, byte(len(scope))), scope...)
 	return append(k, tag...)
+}
+
+func certKey(height uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte(stateCert), height)
 }
 
 func resultsKey(height uint64) []byte {

@@ -154,6 +154,16 @@ func (l *Ledger) ValidatorsAt(height uint64) []ValidatorInfo {
 	return slices.Clone(l.setAt(height).vals)
 }
 
+// ValidatorChanges counts the validator set changes committed at or
+// below height: the same number on every node at the same height (BFT's
+// verification sequence).
+func (l *Ledger) ValidatorChanges(height uint64) uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	i, _ := slices.BinarySearchFunc(l.sets, height+1, func(s *validatorSet, h uint64) int { return cmp.Compare(s.height, h) })
+	return uint64(i - 1)
+}
+
 // IsValidator reports whether id is a validator at the head.
 func (l *Ledger) IsValidator(id string) bool {
 	_, ok := l.setAt(l.Head().Height).find(id)

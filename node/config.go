@@ -248,7 +248,7 @@ func (c *Config) RaftPath() string {
 func (c *Config) Validate() error {
 	var missing []string
 	for name, v := range map[string]string{"node_id": c.NodeID, "data_dir": c.DataDir, "genesis": c.Genesis, "cert": c.Cert,
-		"key": c.Key, "ca": c.CA, "gossip_addr": c.GossipAddr, "raft_addr": c.RaftAddr, "api_addr": c.APIAddr} {
+		"key": c.Key, "ca": c.CA, "gossip_addr": c.GossipAddr, "api_addr": c.APIAddr} {
 		if v == "" {
 			missing = append(missing, name)
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"crypto/ed25519"
 	"crypto/tls"
 
 	"github.com/hashicorp/raft"
@@ -52,7 +53,9 @@ type Node struct {
 	ledger   *chain.Ledger
 	pool     *chain.Mempool
 	cluster  *p2p.Cluster
-	orderer  *consensus.Orderer
+	orderer  *consensus.Orderer // raft's; nil on a BFT chain
+	bft      *bftOrdering       // a BFT chain's; nil on raft
+	engine   engine             // whichever of the two runs
 	hub      *api.Hub
 	metrics  *api.Metrics
 	apiLn    net.Listener
@@ -156,10 +159,17 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		return nil, err
 	}
 	n.closers = append(n.closers, n.db.Close)
-	if n.logs, err = storage.OpenRaftStore(filepath.Join(cfg.RaftPath(), "raft-log")); err != nil {
-		return nil, err
+	isBFT := gen.Engine() == chain.ConsensusBFT
+	if !isBFT {
+		// A BFT chain runs no raft: no raft store, listener or raft_addr.
+		if cfg.RaftAddr == "" {
+			return nil, errors.New("config: missing raft_addr (a raft chain's validators and observers need it)")
+		}
+		if n.logs, err = storage.OpenRaftStore(filepath.Join(cfg.RaftPath(), "raft-log")); err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, n.logs.Close)
 	}
-	n.closers = append(n.closers, n.logs.Close)
 
 	n.hub = api.NewHub()
 	n.metrics = api.NewMetrics(api.Gauges{
@@ -175,18 +185,24 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		TxCopiesPulled:   func() float64 { return float64(n.gossip.pulledOut.Load()) },
 		VerifyQueue:      func(p chain.Priority) float64 { return float64(n.ledger.Verifier().QueueDepth(p)) },
 		// raft exists once New returns; /metrics is served only after.
-		RaftLeaderChanges: func() float64 { return float64(n.orderer.LeaderChanges()) },
-		RaftTerm:          func() float64 { return float64(n.orderer.Term()) },
-		RaftState:         func() float64 { return float64(n.orderer.State()) },
-		RaftCommitIndex:   func() float64 { return float64(n.orderer.CommitIndex()) },
-		RaftAppliedIndex:  func() float64 { return float64(n.orderer.AppliedIndex()) },
-		RaftLastContact:   func() float64 { return n.lastContact() },
-		VerdictHits:       func() float64 { h, _ := n.ledger.Verdicts().Stats(); return float64(h) },
-		VerdictMisses:     func() float64 { _, m := n.ledger.Verdicts().Stats(); return float64(m) },
-		SyncTarget:        func() float64 { return float64(n.syncTarget()) },
-		BlocksFetched:     func() float64 { return float64(n.obs.fetched.Load()) },
-		CertExpiry:        func() float64 { return n.certs.left().Seconds() },
-		BlockSyncRefused:  n.syncer.metrics(),
+		RaftLeaderChanges: func() float64 {
+			return n.raftGauge(func(o *consensus.Orderer) float64 { return float64(o.LeaderChanges()) })
+		},
+		RaftTerm:  func() float64 { return n.raftGauge(func(o *consensus.Orderer) float64 { return float64(o.Term()) }) },
+		RaftState: func() float64 { return n.raftGauge(func(o *consensus.Orderer) float64 { return float64(o.State()) }) },
+		RaftCommitIndex: func() float64 {
+			return n.raftGauge(func(o *consensus.Orderer) float64 { return float64(o.CommitIndex()) })
+		},
+		RaftAppliedIndex: func() float64 {
+			return n.raftGauge(func(o *consensus.Orderer) float64 { return float64(o.AppliedIndex()) })
+		},
+		RaftLastContact:  func() float64 { return n.lastContact() },
+		VerdictHits:      func() float64 { h, _ := n.ledger.Verdicts().Stats(); return float64(h) },
+		VerdictMisses:    func() float64 { _, m := n.ledger.Verdicts().Stats(); return float64(m) },
+		SyncTarget:       func() float64 { return float64(n.syncTarget()) },
+		BlocksFetched:    func() float64 { return float64(n.obs.fetched.Load()) },
+		CertExpiry:       func() float64 { return n.certs.left().Seconds() },
+		BlockSyncRefused: n.syncer.metrics(),
 		ForkDetected: func() float64 {
 			if n.fork.detected.Load() {
 				return 1
@@ -248,6 +264,30 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	n.registerOps()
 	n.registerMaintenance()
 
+	if isBFT {
+		if err := n.newBFT(nodeKey, base); err != nil {
+			return nil, err
+		}
+	} else if err := n.newRaft(nodeKey, base); err != nil {
+		return nil, err
+	}
+	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: base,
+		Ops: n.ops, OpsApart: n.opsLn != nil}, n, n.hub, n.metrics)
+	return n, nil
+}
+
+// raftGauge reads a raft gauge; 0 on a BFT chain.
+func (n *Node) raftGauge(f func(*consensus.Orderer) float64) float64 {
+	if o := n.orderer; o != nil {
+		return f(o)
+	}
+	return 0
+}
+
+// newRaft starts raft ordering (a raft chain).
+func (n *Node) newRaft(nodeKey ed25519.PrivateKey, base *slog.Logger) error {
+	cfg := n.cfg
+	var err error
 	oc := consensus.DefaultConfig()
 	oc.NodeID, oc.Dir, oc.BindAddr, oc.NodeKey, oc.Logger = cfg.NodeID, filepath.Join(cfg.RaftPath(), "raft"), cfg.RaftAddr, nodeKey, base
 	oc.ServerTLS = n.identity.ServerTLSConfig()
@@ -270,11 +310,10 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		oc.LogCheckInterval = 200 * time.Millisecond
 	}
 	if n.orderer, err = consensus.New(oc, n.ledger, n.pool, n.logs, n, n.applied); err != nil {
-		return nil, err
+		return err
 	}
-	n.api = api.NewServer(api.Config{SubmitRate: rate.Limit(cfg.SubmitRate), SubmitBurst: int(2 * cfg.SubmitRate), Logger: base,
-		Ops: n.ops, OpsApart: n.opsLn != nil}, n, n.hub, n.metrics)
-	return n, nil
+	n.engine = raftEngine{n.orderer}
+	return nil
 }
 
 // raftPeerID names the node expected at a raft address, so the TLS client
@@ -327,6 +366,9 @@ func (n *Node) applied(a *chain.Applied) {
 			n.nodeRevoked(tx.Node)
 		case chain.KindAddValidator, chain.KindRemoveValidator:
 			n.validatorChanged(tx)
+			if n.bft != nil {
+				n.bft.roleMayChange()
+			}
 		}
 	}
 }
@@ -382,6 +424,10 @@ func (n *Node) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); n.housekeeping(ctx) }()
 	go func() { defer wg.Done(); n.watchForks(ctx) }()
 	go func() { defer wg.Done(); n.certs.run(ctx) }()
+	if n.bft != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.bft.run(ctx) }()
+	}
 	n.log.Info("node started", "role", n.currentRole(), "api", n.apiLn.Addr().String(), "ops", n.OpsAddr(), "gossip", n.cluster.Addr(), "raft", n.cfg.RaftAddr, "height", n.ledger.Head().Height)
 	var err error
 	select {
@@ -391,8 +437,8 @@ func (n *Node) Run(ctx context.Context) error {
 		cancel()
 	case err = <-apiErr: // the API's or the operations port's, named
 		cancel()
-	case <-n.orderer.Failed():
-		err = n.storageFault(n.orderer.Fault())
+	case <-n.engine.Failed():
+		err = n.storageFault(n.engine.Fault())
 		cancel()
 	case <-n.db.Fault().Done():
 		err = n.storageFault(n.db.Fault().Err())
@@ -422,9 +468,9 @@ func (n *Node) storageFault(err error) error {
 // without Run.
 func (n *Node) Stop() error {
 	var errs []error
-	if n.orderer != nil {
-		errs = append(errs, n.orderer.Stop())
-		n.orderer = nil
+	if n.engine != nil {
+		errs = append(errs, n.engine.Stop())
+		n.engine, n.orderer = nil, nil
 	}
 	if n.cluster != nil {
 		if err := n.cluster.Leave(2 * time.Second); err != nil && !errors.Is(err, p2p.ErrClosed) {
@@ -535,12 +581,15 @@ func (n *Node) Submit(_ context.Context, tx *chain.Tx) error {
 
 // Status reports the node (api.Backend).
 func (n *Node) Status() api.Status {
-	leader, _ := n.orderer.Leader()
-	st := api.Status{NodeID: n.cfg.NodeID, Leader: leader, Peers: n.alivePeers(), Role: n.currentRole(), Forked: n.fork.detected.Load()}
+	st := api.Status{NodeID: n.cfg.NodeID, Leader: n.engine.LeaderID(), Peers: n.alivePeers(), Role: n.currentRole(), Forked: n.fork.detected.Load()}
 	if st.Forked {
 		st.Forks = n.fork.conflicts()
 	}
-	n.fillRaftStatus(&st)
+	if n.bft != nil {
+		n.fillBFTStatus(&st)
+	} else {
+		n.fillRaftStatus(&st)
+	}
 	return st
 }
 
@@ -550,7 +599,12 @@ func (n *Node) Ready() error {
 	if err := n.fork.err(); err != nil {
 		return err
 	}
-	if leader, _ := n.orderer.Leader(); leader == "" {
+	switch {
+	case n.bft != nil:
+		if n.ledger.IsValidator(n.cfg.NodeID) && n.engine.LeaderID() == "" {
+			return errors.New("no BFT leader known")
+		}
+	case n.engine.LeaderID() == "":
 		return errors.New("no raft leader known")
 	}
 	return nil
@@ -602,7 +656,7 @@ func (n *Node) housekeeping(ctx context.Context) {
 			lastHeight = h
 			_ = n.cluster.UpdateMeta(time.Second)
 		}
-		if n.orderer.IsLeader() {
+		if n.orderer != nil && n.orderer.IsLeader() {
 			n.reconcileValidators()
 			n.reconcileObservers()
 		}

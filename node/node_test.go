@@ -40,8 +40,10 @@ type netOptions struct {
 	members []string // founding members of every group (LocalOptions.Members)
 	// validators is how many of the nodes vote (0: DefaultValidators).
 	validators int
-	tweak      func(*Config)
-	log        func(i int) slog.Handler // node i's log handler (default: errors to stderr, captured)
+	// consensus is the genesis's engine ("": raft).
+	consensus string
+	tweak     func(*Config)
+	log       func(i int) slog.Handler // node i's log handler (default: errors to stderr, captured)
 }
 
 func startLocal(t *testing.T, n int) *localNet { return startLocalWith(t, n, netOptions{}) }
@@ -51,7 +53,7 @@ func startLocalWith(t *testing.T, n int, opt netOptions) *localNet {
 	if opt.groups == nil {
 		opt.groups = []string{"acme"}
 	}
-	l, err := InitLocal(dir, LocalOptions{Nodes: n, Validators: opt.validators, Groups: opt.groups, Members: opt.members, Tweak: func(c *Config) {
+	l, err := InitLocal(dir, LocalOptions{Nodes: n, Validators: opt.validators, Groups: opt.groups, Members: opt.members, Consensus: opt.consensus, Tweak: func(c *Config) {
 		c.BlockInterval = Duration{50 * time.Millisecond}
 		// log_level stays info: captureHandler reads info records
 		// (restores, fork warnings) and writes only errors to stderr.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/logspec"
 )
 
@@ -51,6 +52,9 @@ func (n *Node) LogLevels() *logspec.Levels { return n.levels }
 // lastContact is the seconds since this node last heard from the raft
 // leader: 0 on the leader, -1 before any contact.
 func (n *Node) lastContact() float64 {
+	if n.orderer == nil {
+		return 0 // a BFT chain
+	}
 	if n.orderer.IsLeader() {
 		return 0
 	}
@@ -64,7 +68,10 @@ func (n *Node) lastContact() float64 {
 // syncTarget is the highest chain height this node knows of: its own,
 // its peers' gossiped heads, and a raft snapshot it restores.
 func (n *Node) syncTarget() uint64 {
-	target := max(n.ledger.Head().Height, n.orderer.RestoreTarget())
+	target := n.ledger.Head().Height
+	if n.orderer != nil {
+		target = max(target, n.orderer.RestoreTarget())
+	}
 	for _, m := range n.cluster.Members() {
 		var md meta
 		if m.Alive && json.Unmarshal(m.Meta, &md) == nil {
@@ -76,6 +83,7 @@ func (n *Node) syncTarget() uint64 {
 
 // fillRaftStatus adds raft's view and the sync status to st.
 func (n *Node) fillRaftStatus(st *api.Status) {
+	st.Consensus = chain.ConsensusRaft
 	o := n.orderer
 	st.Term, st.RaftState = o.Term(), o.State().String()
 	st.CommitIndex, st.AppliedIndex = o.CommitIndex(), o.AppliedIndex()
@@ -99,14 +107,35 @@ func (n *Node) fillRaftStatus(st *api.Status) {
 	}
 }
 
+// fillBFTStatus adds the BFT engine's view and the sync status to st:
+// Voters are the validators SmartBFT orders with.
+func (n *Node) fillBFTStatus(st *api.Status) {
+	st.Consensus = chain.ConsensusBFT
+	st.BFT = n.bft.status()
+	st.Voters, st.Observers = []string{}, []string{}
+	for _, v := range n.ledger.Validators() {
+		st.Voters = append(st.Voters, v.ID)
+	}
+	st.TargetHeight = n.syncTarget()
+	st.Sync = "caught_up"
+	if n.ledger.Head().Height+syncLag < st.TargetHeight {
+		st.Sync = "syncing"
+	}
+}
+
 // Health checks storage (the chain database's and the raft store's fault
 // latches), raft (stopped, shut down, or its fault latch) and gossip
 // (memberlist shut down, or no live peer for gossipAloneAfter in a
 // network of several nodes) (api.Backend).
 func (n *Node) Health() []api.ComponentHealth {
-	storageErr := errors.Join(n.db.Fault().Err(), n.logs.Fault().Err())
+	storageErr := n.db.Fault().Err()
+	if n.logs != nil {
+		storageErr = errors.Join(storageErr, n.logs.Fault().Err())
+	}
 	var raftErr error
 	switch o := n.orderer; {
+	case n.bft != nil:
+		return []api.ComponentHealth{{Component: "storage", Err: storageErr}, {Component: "bft", Err: n.bft.health()}, {Component: "gossip", Err: n.gossipHealth()}}
 	case o == nil:
 		raftErr = errors.New("raft is stopped")
 	case o.Fault() != nil:
@@ -114,6 +143,12 @@ func (n *Node) Health() []api.ComponentHealth {
 	case o.State() == raft.Shutdown:
 		raftErr = errors.New("raft is shut down")
 	}
+	return []api.ComponentHealth{{Component: "storage", Err: storageErr}, {Component: "raft", Err: raftErr}, {Component: "gossip", Err: n.gossipHealth()}}
+}
+
+// gossipHealth is memberlist shut down, or no live peer for
+// gossipAloneAfter in a network of several nodes.
+func (n *Node) gossipHealth() error {
 	var gossipErr error
 	if n.cluster.Closed() {
 		gossipErr = errors.New("memberlist is shut down")
@@ -126,7 +161,7 @@ func (n *Node) Health() []api.ComponentHealth {
 			gossipErr = fmt.Errorf("no live peer for %s", alone.Round(time.Second))
 		}
 	}
-	return []api.ComponentHealth{{Component: "storage", Err: storageErr}, {Component: "raft", Err: raftErr}, {Component: "gossip", Err: gossipErr}}
+	return gossipErr
 }
 
 // expectsPeers says whether this node's network has other nodes: more

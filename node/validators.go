@@ -2,9 +2,11 @@ package node
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/bft"
 	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/consensus"
 )
@@ -36,7 +38,32 @@ func (n *Node) checkValidatorChange(tx *chain.Tx) error {
 			alive[m.ID] = true
 		}
 	}
+	if n.bft != nil {
+		return checkBFTQuorum(after, func(id string) bool { return alive[id] })
+	}
 	return chain.CheckQuorum(after, func(id string) bool { return alive[id] })
+}
+
+// checkBFTQuorum is CheckQuorum for a BFT chain: after the change a BFT
+// quorum of the new set, ⌈(n+f+1)/2⌉, must be reachable, or SmartBFT
+// decides nothing until enough are back.
+func checkBFTQuorum(after []chain.ValidatorInfo, reachable func(id string) bool) error {
+	if len(after) == 0 {
+		return fmt.Errorf("%w: the change removes the last validator", chain.ErrNoQuorum)
+	}
+	up := 0
+	var down []string
+	for _, v := range after {
+		if reachable(v.ID) {
+			up++
+		} else {
+			down = append(down, v.ID)
+		}
+	}
+	if need, _ := bft.Quorum(len(after)); up < need {
+		return fmt.Errorf("%w: after the change %d of %d validators are reachable, a BFT quorum needs %d (unreachable: %v)", chain.ErrNoQuorum, up, len(after), need, down)
+	}
+	return nil
 }
 
 // reconcileValidators (leader only, from housekeeping) makes raft's
@@ -107,6 +134,9 @@ func (n *Node) raftAddrOf(addr string) (string, bool) {
 
 // RaftServers lists this node's raft configuration (api.Backend).
 func (n *Node) RaftServers() []api.RaftServer {
+	if n.orderer == nil {
+		return []api.RaftServer{} // a BFT chain runs no raft
+	}
 	servers, err := n.orderer.Servers()
 	if err != nil {
 		return []api.RaftServer{}

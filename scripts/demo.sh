@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The veil demo: a 4-node local network (3 validators, 1 observer) on
-# loopback with one group, 'payments'. Members of two organisations get
+# loopback with one group, 'payments' — or, with --consensus bft, a
+# 5-node BFT network (4 validators on SmartBFT, f=1, and 1 observer). Members of two organisations get
 # identity certificates from the consortium CA and join by transaction —
 # each makes its secret in its own directory; the issuer answers by
 # policy and never sees it. They send anonymous transactions and vote once
@@ -18,12 +19,34 @@
 # --keep the network, and the regulator's audit console beside it, stay up
 # after the story until Ctrl-C.
 #
-# Usage: scripts/demo.sh [path/to/veil] [--keep]   (make demo [KEEP=1] builds bin/veil first)
+# On BFT the story is the same; step 19's failover is a view change: the
+# demo prints the view and leader before and after, and how long the
+# view change took.
+#
+# Usage: scripts/demo.sh [path/to/veil] [--keep] [--consensus raft|bft]
+#        (make demo [KEEP=1] and make demo-bft [KEEP=1] build bin/veil first;
+#        VEIL_CONSENSUS=bft is --consensus bft)
 set -euo pipefail
 
 KEEP=
-[ "${2:-}" = --keep ] && KEEP=1
-VEIL=${1:-bin/veil}
+VEIL=bin/veil
+CONSENSUS=${VEIL_CONSENSUS:-raft}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --keep) KEEP=1 ;;
+    --consensus) [ $# -ge 2 ] || { echo "demo.sh: --consensus needs raft or bft" >&2; exit 2; }; CONSENSUS=$2; shift ;;
+    --consensus=*) CONSENSUS=${1#--consensus=} ;;
+    -*) echo "demo.sh: unknown option $1 (usage: scripts/demo.sh [path/to/veil] [--keep] [--consensus raft|bft])" >&2; exit 2 ;;
+    *) VEIL=$1 ;;
+  esac
+  shift
+done
+case $CONSENSUS in
+  raft) N=4; VALIDATORS=3; ROLES="3 validators + 1 observer" ;;
+  bft)  N=5; VALIDATORS=4; ROLES="4 BFT validators, f=1, + 1 observer" ;;  # 3f+1, and an observer for step 19
+  *) echo "demo.sh: --consensus $CONSENSUS is neither raft nor bft" >&2; exit 2 ;;
+esac
+OBSERVER=node-$N
 VEIL=$(cd "$(dirname "$VEIL")" && pwd)/$(basename "$VEIL")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/veil-demo.XXXXXX")
 NET=$WORK/net
@@ -53,6 +76,9 @@ fail() { echo "DEMO FAILED: $*" >&2; exit 1; }
 # field KEY: the value of a top-level KEY in the indented JSON that veil's
 # --output json prints (one key per line), without quotes.
 field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" | head -1; }
+# bftfield KEY: the value of KEY in the status's "bft" object (one level down).
+bftfield() { sed -n '/^  "bft": {/,/^  }/p' | field2 "$1"; }
+field2() { sed -n "s/^    \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" | head -1; }
 # refused CODE CMD…: CMD must fail with exit status 1 and the error code CODE.
 refused() {
   local code=$1; shift
@@ -70,22 +96,31 @@ ADMIN_KEY=$ISSUER/$G.admin.key           # the issuer's admin key: signs join re
 declare -A ORG=([alice]="Acme Bank" [bob]="Acme Bank" [carol]="Globex Insurance" [mallory]="Initech")
 MEMBERS=(alice bob carol)
 
-step "1. Start a local network of 4 nodes (3 validators + 1 observer) with group '$G' and no members yet"
-"$VEIL" testnet up --dir "$NET" --nodes 4 --base-port "${VEIL_BASE_PORT:-0}" --group $G >"$WORK/testnet.out" 2>&1 &
+step "1. Start a local $CONSENSUS network of $N nodes ($ROLES) with group '$G' and no members yet"
+"$VEIL" testnet up --dir "$NET" --nodes $N --consensus "$CONSENSUS" --base-port "${VEIL_BASE_PORT:-0}" --group $G >"$WORK/testnet.out" 2>&1 &
 TESTNET_PID=$!
 for _ in $(seq 1 300); do
-  grep -q "network of 4 nodes up" "$WORK/testnet.out" 2>/dev/null && break
+  grep -q "network of $N nodes up" "$WORK/testnet.out" 2>/dev/null && break
   kill -0 "$TESTNET_PID" 2>/dev/null || { cat "$WORK/testnet.out"; fail "testnet exited"; }
   sleep 0.1
 done
-grep -q "network of 4 nodes up" "$WORK/testnet.out" || fail "network did not come up"
+grep -q "network of $N nodes up" "$WORK/testnet.out" || fail "network did not come up"
 cat "$WORK/testnet.out"
+grep -q "network of $N nodes up .*: $VALIDATORS validators ($CONSENSUS, f=1), 1 observer at genesis" "$WORK/testnet.out" ||
+  fail "the network is not $VALIDATORS $CONSENSUS validators (f=1) and 1 observer"
 mapfile -t NODES < <(grep '^node-' "$WORK/testnet.out" | awk '{print $2}')
 export VEIL_NODE=${NODES[0]}
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   [ "$("$VEIL" status -o json | field leader)" != "" ] && break; sleep 0.1
 done
-"$VEIL" status
+"$VEIL" status || fail "no leader once the network is up"
+ST=$("$VEIL" status -o json)
+ENGINE=$(field consensus <<<"$ST")   # a node from before the field existed runs raft
+[ "${ENGINE:-raft}" = "$CONSENSUS" ] || fail "the node's status says consensus ${ENGINE:-raft}, not $CONSENSUS"
+if [ "$CONSENSUS" = bft ]; then
+  [ "$(bftfield n <<<"$ST")" = 4 ] && [ "$(bftfield f <<<"$ST")" = 1 ] && [ "$(bftfield quorum <<<"$ST")" = 3 ] ||
+    fail "the BFT status is not n 4, f 1, quorum 3"
+fi
 echo "console: ${NODES[0]}/ui/ (every node serves it; open it in a browser while the demo runs${KEEP:+, and after it})"
 # Public books: anyone may keep a copy of the issuer's registry (step 14 uses this one).
 cp "$ISSUER/$G.registry" "$WORK/registry-at-genesis"
@@ -142,7 +177,7 @@ done
 "$VEIL" tx get "$(field id <"$WORK/bob/tx.json")"
 echo "(the node knows the group and the topic, never the signer)"
 
-step "7. All four nodes hold the same chain"
+step "7. All $N nodes hold the same chain"
 heads() { for n in "${NODES[@]}"; do "$VEIL" status --node "$n" -o json | field head_hash; done | sort -u; }
 for _ in $(seq 1 50); do HEADS=$(heads); [ "$(echo "$HEADS" | wc -l)" = 1 ] && break; sleep 0.2; done
 for n in "${NODES[@]}"; do
@@ -290,22 +325,45 @@ step "18. Anyone checks the threshold evidence offline: who signed, and which au
   rm threshold.check.json
 )
 
-step "19. Operations: the observer node-4 becomes a validator by admin transaction; the leader stops, the others elect a new one and commit; it returns and catches up"
-RAFT4=$(sed -n 's/^raft_addr = "\(.*\)"$/\1/p' "$NET/nodes/node-4/node.toml")
-[ -n "$RAFT4" ] || fail "node-4's raft address is not in its node.toml"
-"$VEIL" validator add --admin-key "$NET/admin.key" --id node-4 --raft-addr "$RAFT4" --wait --timeout 60s
+if [ "$CONSENSUS" = bft ]; then
+  step "19. Operations: the observer $OBSERVER becomes a validator by admin transaction (5 validators, still f=1); the leader stops, a view change makes another validator leader and the chain commits; it returns and catches up"
+else
+  step "19. Operations: the observer $OBSERVER becomes a validator by admin transaction; the leader stops, the others elect a new one and commit; it returns and catches up"
+fi
+RAFTN=$(sed -n 's/^raft_addr = "\(.*\)"$/\1/p' "$NET/nodes/$OBSERVER/node.toml")
+[ -n "$RAFTN" ] || fail "$OBSERVER's raft address is not in its node.toml"
+CERT=()   # raft: the certificate is read from the observer's raft port; a BFT node has none, so it is given
+[ "$CONSENSUS" = bft ] && CERT=(--cert "$NET/nodes/$OBSERVER/node.crt")
+"$VEIL" validator add --admin-key "$NET/admin.key" --id $OBSERVER --raft-addr "$RAFTN" "${CERT[@]}" --wait --timeout 60s
 "$VEIL" validator list
+# view VIEWER: "view V" of the BFT status at node URL VIEWER (empty on raft).
+view() { [ "$CONSENSUS" = bft ] && echo "view $("$VEIL" status --node "$1" -o json 2>/dev/null | bftfield view)" || true; }
+if [ "$CONSENSUS" = bft ]; then
+  # The new validator counts once the chain's view of it does: n 5, f 1, quorum 4.
+  for _ in $(seq 1 300); do [ "$("$VEIL" status -o json | bftfield n)" = 5 ] && break; sleep 0.1; done
+  ST=$("$VEIL" status -o json)
+  [ "$(bftfield n <<<"$ST")" = 5 ] && [ "$(bftfield f <<<"$ST")" = 1 ] && [ "$(bftfield quorum <<<"$ST")" = 4 ] ||
+    fail "after the validator add the BFT status is not n 5, f 1, quorum 4: $ST"
+fi
 LEADER=$("$VEIL" status -o json | field leader) || true
 [ -n "$LEADER" ] || fail "no leader before the failover"
 OTHER=${NODES[0]}; [ "$LEADER" = node-1 ] && OTHER=${NODES[1]}
+BEFORE=$(view "$OTHER")
+echo "before: ${BEFORE:+$BEFORE, }$LEADER leads"
+STOPPED_AT=$EPOCHREALTIME
 "$VEIL" testnet stop "$LEADER" --dir "$NET"
 NEW=
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do   # raft elects within about a second; a BFT view change takes a few
   NEW=$("$VEIL" status --node "$OTHER" -o json 2>/dev/null | field leader) || true
   [ -n "$NEW" ] && [ "$NEW" != "$LEADER" ] && break; sleep 0.1
 done
 [ -n "$NEW" ] && [ "$NEW" != "$LEADER" ] || fail "no new leader after $LEADER stopped"
-echo "$LEADER stopped; $NEW leads"
+AFTER=$(view "$OTHER")
+TOOK=$(awk -v a="$STOPPED_AT" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+echo "after:  ${AFTER:+$AFTER, }$NEW leads ($LEADER stopped; a new leader known ${TOOK} s after the stop began)"
+if [ "$CONSENSUS" = bft ]; then
+  [ "${AFTER#view }" -gt "${BEFORE#view }" ] || fail "the leader changed but the view did not move on ($BEFORE → $AFTER)"
+fi
 "$VEIL" tx send --node "$OTHER" --key "$WORK/alice/alice.$G.key" --topic orders \
   --data "after the failover" --wait -o json >"$WORK/alice/failover.json"
 H=$(field height <"$WORK/alice/failover.json")

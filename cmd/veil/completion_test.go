@@ -43,6 +43,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"node", "start", "--log-format", ""}, []string{"text", "json"}},
 		{[]string{"testnet", "up", "--timing", ""}, []string{"lan", "fast"}},
 		{[]string{"genesis", "init", "--timing", ""}, []string{"lan", "fast"}},
+		{[]string{"genesis", "init", "--consensus", ""}, []string{"raft", "bft"}},
+		{[]string{"testnet", "up", "--consensus", ""}, []string{"raft", "bft"}},
 	} {
 		if got := complete(t, c.args...); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("complete %q: %q, want %q", c.args, got, c.want)
@@ -112,7 +114,7 @@ func TestGenesisInitCountsValidators(t *testing.T) {
 		t.Fatalf("json validators %v", m["validators"])
 	}
 	out := mustRun(t, "genesis", "init", "--dir", t.TempDir()+"/net2", "--nodes", "2", "--validators", "1")
-	if !strings.Contains(out, "2 nodes (1 validator)") {
+	if !strings.Contains(out, "2 nodes: 1 validator (raft, f=0), 1 observer") {
 		t.Fatalf("summary: %s", out)
 	}
 }

@@ -16,6 +16,15 @@
 // (node_startup.go): a start-up failure is then one error line, not the
 // error after what raft and memberlist said on the way.
 //
+// `veil genesis init` and `veil testnet up` take --consensus raft|bft
+// (consensusflag.go): the engine genesis.json names, fixed for the
+// chain's life, so testnet up refuses the other engine for a network that
+// exists. Both describe a network as "4 validators (bft, f=1), 1
+// observer", f from chain.FaultsTolerated, and warn (stderr, the chain is
+// still made) of a BFT set that is not 3f+1: fewer than 4 tolerate no
+// fault, 5 and 6 no more than 4. `veil status` shows the BFT view in
+// place of raft's line when the node says consensus bft.
+//
 // `veil testnet up` is a supervisor (testnet_supervisor.go): one child
 // process per node, a node that exits is logged and, with --restart,
 // started again with backoff (1 s doubling to 30 s); `testnet stop|start|

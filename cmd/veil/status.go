@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/api"
+	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/client"
 )
 
@@ -16,15 +18,23 @@ func newStatusCmd() *cobra.Command {
 	var nf nodeFlag
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show a node's status: height, leader, raft term, state and indexes, voters and observers, sync, and any fork found",
-		Long: `Show a node's status: chain height and head, raft leader, term, state,
-commit and applied index, voters and observers, seconds since the node last
-heard from the leader, sync status (syncing or caught_up, with the highest
-height the node knows of), peers, mempool, and any fork found.
+		Short: "Show a node's status: height, consensus and leader (raft term or BFT view), voters and observers, sync, and any fork found",
+		Long: `Show a node's status: chain height and head, the chain's consensus
+engine and its leader, voters and observers, sync status (syncing or
+caught_up, with the highest height the node knows of), peers, mempool,
+and any fork found.
 
-Exits 1 when the node knows no raft leader (it cannot commit), after
-printing the status (also with --output json), so scripts and probes can
-test for it; 0 otherwise.`,
+On a raft chain: raft state, term, commit and applied index, and seconds
+since the node last heard from the leader. On a BFT chain (SmartBFT):
+the view (each view has one leader; a view change elects the next), the
+last decided sequence, n validators, the f faulty ones they tolerate and
+the quorum a decision needs, the view changes this node took part in,
+and whether its engine runs (not on an observer). --output json prints
+/v1/status as the node answers it.
+
+Exits 1 when the node knows no leader (raft's, or the BFT view's: the
+network cannot commit), after printing the status (also with --output
+json), so scripts and probes can test for it; 0 otherwise.`,
 		Example: `  veil status --node http://127.0.0.1:7010
   veil status --node http://127.0.0.1:7010 --output json || echo "no leader"`,
 		Args: cobra.NoArgs,
@@ -34,30 +44,9 @@ test for it; 0 otherwise.`,
 				if err != nil {
 					return apiError(err)
 				}
-				err = out.print(cmd.OutOrStdout(), st, func(w io.Writer) {
-					leader := st.Leader
-					if leader == "" {
-						leader = "NONE (the network cannot commit)"
-					}
-					fmt.Fprintf(w, "node     %s (%s)\nchain    %s\nheight   %d\nhead     %s\nleader   %s\npeers    %d\nmempool  %d\n", st.NodeID, st.Role, st.ChainID, st.Height, st.HeadHash, leader, st.Peers, st.Mempool)
-					contact := "never"
-					switch {
-					case st.LastContactSeconds == 0:
-						contact = "- (leader)"
-					case st.LastContactSeconds > 0:
-						contact = fmt.Sprintf("%.1fs ago", st.LastContactSeconds)
-					}
-					fmt.Fprintf(w, "raft     %s, term %d, commit %d, applied %d, last contact %s\nvoters   %s\nobserver %s\nsync     %s (target height %d)\n",
-						st.RaftState, st.Term, st.CommitIndex, st.AppliedIndex, contact, idList(st.Voters), idList(st.Observers), st.Sync, st.TargetHeight)
-					if st.Forked {
-						fmt.Fprintf(w, "FORKED   this node refuses submissions until the fork is repaired and it is restarted\n")
-						for _, f := range st.Forks {
-							fmt.Fprintf(w, "fork     peer %s at height %d: peer's block %.16s (signed by %s), this node's %.16s, found %s\n", f.Peer, f.Height, f.PeerHash, f.PeerProposer, f.LocalHash, f.DetectedAt.Format(time.RFC3339))
-						}
-					}
-				})
+				err = out.print(cmd.OutOrStdout(), st, func(w io.Writer) { printStatus(w, st) })
 				if err == nil && st.Leader == "" {
-					err = printedRefusal(fmt.Errorf("node %s knows no raft leader", st.NodeID))
+					err = printedRefusal(fmt.Errorf("node %s knows no %s leader", st.NodeID, statusEngine(st)))
 				}
 				return err
 			})
@@ -66,6 +55,50 @@ test for it; 0 otherwise.`,
 	out.register(cmd)
 	nf.register(cmd)
 	return cmd
+}
+
+// statusEngine is the status's consensus engine; a node from before the
+// field existed runs raft.
+func statusEngine(st *api.Status) string {
+	if st.Consensus == "" {
+		return chain.ConsensusRaft
+	}
+	return st.Consensus
+}
+
+// printStatus is the text form of a status.
+func printStatus(w io.Writer, st *api.Status) {
+	engine := statusEngine(st)
+	leader := st.Leader
+	if leader == "" {
+		leader = "NONE (the network cannot commit)"
+	}
+	fmt.Fprintf(w, "node     %s (%s)\nchain    %s (consensus %s)\nheight   %d\nhead     %s\nleader   %s\npeers    %d\nmempool  %d\n",
+		st.NodeID, st.Role, st.ChainID, engine, st.Height, st.HeadHash, leader, st.Peers, st.Mempool)
+	if b := st.BFT; engine == chain.ConsensusBFT && b != nil {
+		running := "running"
+		if !b.Running {
+			running = "not running (an observer, or not started)"
+		}
+		fmt.Fprintf(w, "bft      view %d, sequence %d, n %d, f %d, quorum %d, %s, %s\n",
+			b.View, b.Sequence, b.N, b.F, b.Quorum, plural(int(b.ViewChanges), "view change"), running)
+	} else {
+		contact := "never"
+		switch {
+		case st.LastContactSeconds == 0:
+			contact = "- (leader)"
+		case st.LastContactSeconds > 0:
+			contact = fmt.Sprintf("%.1fs ago", st.LastContactSeconds)
+		}
+		fmt.Fprintf(w, "raft     %s, term %d, commit %d, applied %d, last contact %s\n", st.RaftState, st.Term, st.CommitIndex, st.AppliedIndex, contact)
+	}
+	fmt.Fprintf(w, "voters   %s\nobserver %s\nsync     %s (target height %d)\n", idList(st.Voters), idList(st.Observers), st.Sync, st.TargetHeight)
+	if st.Forked {
+		fmt.Fprintf(w, "FORKED   this node refuses submissions until the fork is repaired and it is restarted\n")
+		for _, f := range st.Forks {
+			fmt.Fprintf(w, "fork     peer %s at height %d: peer's block %.16s (signed by %s), this node's %.16s, found %s\n", f.Peer, f.Height, f.PeerHash, f.PeerProposer, f.LocalHash, f.DetectedAt.Format(time.RFC3339))
+		}
+	}
 }
 
 // idList is node ids for a status line: comma-separated, or "none".

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/node"
 )
@@ -40,8 +41,25 @@ type ctlRequest struct {
 
 // ctlReply is the answer to a ctlRequest.
 type ctlReply struct {
-	Error string       `json:"error,omitempty"`
-	Nodes []nodeStatus `json:"nodes"`
+	Error   string       `json:"error,omitempty"`
+	Network *networkInfo `json:"network,omitempty"`
+	Nodes   []nodeStatus `json:"nodes"`
+}
+
+// networkInfo is the testnet as its genesis.json made it.
+type networkInfo struct {
+	Consensus string `json:"consensus"` // "raft" or "bft"
+	Nodes     int    `json:"nodes"`
+	// Validators is the genesis validators (admin transactions change
+	// the set later: 'veil validator list'), F the faults they tolerate
+	// (chain.FaultsTolerated).
+	Validators int `json:"validators"`
+	F          int `json:"f"`
+}
+
+// String is "4 validators (bft, f=1), 1 observer at genesis".
+func (n networkInfo) String() string {
+	return describeNetwork(n.Consensus, n.Nodes, n.Validators) + " at genesis"
 }
 
 // nodeStatus is one node as the supervisor sees it.
@@ -61,6 +79,7 @@ type supervisor struct {
 	self    string // the veil binary
 	restart bool
 	logw    io.Writer // the supervisor's own messages (stderr)
+	net     networkInfo
 
 	mu    sync.Mutex
 	nodes []*supNode
@@ -80,7 +99,16 @@ type supNode struct {
 }
 
 func newSupervisor(l *genesis.Layout, self string, restart bool, logw io.Writer) (*supervisor, error) {
-	s := &supervisor{l: l, self: self, restart: restart, logw: logw}
+	gf, err := genesis.Read(l.Genesis())
+	if err != nil {
+		return nil, err
+	}
+	engine := gf.Consensus
+	if engine == "" {
+		engine = chain.ConsensusRaft
+	}
+	s := &supervisor{l: l, self: self, restart: restart, logw: logw,
+		net: networkInfo{Consensus: engine, Nodes: l.Nodes, Validators: len(gf.Validators), F: chain.FaultsTolerated(engine, len(gf.Validators))}}
 	for i := 1; i <= l.Nodes; i++ {
 		cfg, err := node.ReadConfig(node.ConfigPath(l, i))
 		if err != nil {
@@ -280,7 +308,7 @@ func (s *supervisor) serve(ctx context.Context, ln net.Listener) {
 			} else if err := s.handle(ctx, req); err != nil {
 				rep.Error = err.Error()
 			}
-			rep.Nodes = s.status()
+			rep.Network, rep.Nodes = &s.net, s.status()
 			_ = json.NewEncoder(c).Encode(rep)
 		}()
 	}

@@ -76,6 +76,11 @@ and start one node of the running network (through DIR/testnet.sock), to
 try a failover: stop the leader, watch the others elect one and commit,
 start it again and watch it catch up.
 
+--consensus bft makes a BFT chain (SmartBFT; see 'veil genesis init
+--help'): without --validators, 4 validators of 4 to 6 nodes (f=1), 7
+of 7 or more (f=2). The engine is fixed at genesis: a network that
+exists keeps its own, and --consensus naming the other is refused.
+
 The default --dir is under your state directory ($XDG_STATE_HOME/veil/testnet,
 else ~/.local/state/veil/testnet), not the working directory: the network's
 keys stay out of a source checkout. The chain CA is DIR/ca (it certifies
@@ -87,7 +92,8 @@ transaction ('veil group join').`,
 		Example: `  veil testnet up --nodes 4 --group payments --member alice,bob
   VEIL_NODE=http://127.0.0.1:7010 veil status
   veil testnet up --dir /tmp/net --nodes 4 --base-port 0 --restart
-  veil testnet up --dir /tmp/tls --nodes 4 --group payments --tls --ops-port`,
+  veil testnet up --dir /tmp/tls --nodes 4 --group payments --tls --ops-port
+  veil testnet up --dir /tmp/bft --nodes 5 --group payments --consensus bft   # 4 validators (f=1) + 1 observer`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
@@ -115,6 +121,12 @@ transaction ('veil group join').`,
 			if err != nil {
 				return badInput(err)
 			}
+			if cmd.Flags().Changed("consensus") && sup.net.Consensus != opt.Consensus {
+				return badInput(fmt.Errorf("%s holds a %s chain: the consensus engine is fixed at genesis (--consensus applies when a network is created)", dir, sup.net.Consensus))
+			}
+			if warn := bftWarning(sup.net.Consensus, sup.net.Validators); warn != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "veil: warning: %s\n", warn)
+			}
 			if err := sup.startAll(); err != nil {
 				sup.stopAll()
 				return err
@@ -131,8 +143,8 @@ transaction ('veil group join').`,
 					fmt.Fprintf(w, "%s %s ops=%s\n", n.ID, n.API, n.Ops)
 				}
 			}
-			_ = out.print(w, map[string]any{"dir": dir, "nodes": up}, func(w io.Writer) {
-				fmt.Fprintf(w, "network of %d nodes up in %s; Ctrl-C stops it\n", l.Nodes, dir)
+			_ = out.print(w, map[string]any{"dir": dir, "network": sup.net, "nodes": up}, func(w io.Writer) {
+				fmt.Fprintf(w, "network of %d nodes up in %s: %s; Ctrl-C stops it\n", l.Nodes, dir, sup.net)
 			})
 			sup.serve(ctx, ln)
 			<-ctx.Done()
@@ -151,9 +163,10 @@ transaction ('veil group join').`,
 	cmd.Flags().StringSliceVar(&opt.Groups, "group", nil, "groups that exist from genesis (when creating)")
 	cmd.Flags().StringSliceVar(&opt.Members, "member", nil, "founding members of every group (labels, when creating): keys in DIR/members")
 	cmd.Flags().StringVar(&opt.ChainID, "chain-id", "veil-local", "chain id (when creating)")
-	cmd.Flags().IntVar(&opt.Validators, "validators", 0, "voting nodes, the others observers (when creating; 0: all of up to 3 nodes, 3 of 4, 5 of 5 or more)")
+	cmd.Flags().IntVar(&opt.Validators, "validators", 0, "voting nodes, the others observers (when creating; 0: raft all of up to 3 nodes, 3 of 4, 5 of 5 or more; bft all of up to 3, 4 of 4–6, 7 of 7 or more)")
 	cmd.Flags().BoolVar(&opt.OpsPorts, "ops-port", false, "give each node an operations port of its own, over TLS (when creating; else metrics and probes are on the API port)")
 	cmd.Flags().BoolVar(&opt.APITLS, "tls", false, "serve each node's API over TLS with its node certificate (when creating); clients pass --tls-ca DIR/ca/ca.crt")
+	registerConsensusFlag(cmd, &opt.Consensus, " (when creating)")
 	cmd.Flags().StringVar(&opt.Timing, "timing", "fast", `raft and memberlist timing (when creating): "fast" (200 ms blocks) or "lan" (production defaults, 500 ms blocks)`)
 	_ = cmd.RegisterFlagCompletionFunc("timing", cobra.FixedCompletions([]string{"lan", "fast"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -168,7 +181,7 @@ func newTestnetCtlCmd(op string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: op + " NODE",
 		Short: map[string]string{"stop": "Stop one node of the running testnet (SIGTERM, graceful)", "start": "Start one stopped node of the running testnet",
-			"status": "List the running testnet's nodes: state, pid, API, restarts"}[op],
+			"status": "List the running testnet's consensus and nodes: state, pid, API, restarts"}[op],
 		Long: map[string]string{
 			"stop": `Stop one node of the network that 'veil testnet up' runs in --dir: the
 node gets SIGTERM (it hands leadership over, leaves the cluster, closes
@@ -179,9 +192,11 @@ start NODE' does. NODE is node-N or N.`,
 runs in --dir, under the same supervisor, and return once its API
 answers. It catches up from its peers (raft, then block sync). NODE is
 node-N or N.`,
-			"status": `List the nodes of the network that 'veil testnet up' runs in --dir: each
-node's state (running, stopped by 'testnet stop', or exited), pid, API
-URL, log file and how often --restart restarted it.`}[op],
+			"status": `List the network that 'veil testnet up' runs in --dir: its consensus
+engine and validators at genesis ("4 validators (bft, f=1)": f is how
+many faulty validators it tolerates), then each node's state (running,
+stopped by 'testnet stop', or exited), pid, API URL, log file and how
+often --restart restarted it.`}[op],
 		Example: map[string]string{"stop": "  veil testnet stop node-1", "start": "  veil testnet start node-1",
 			"status": "  veil testnet status --output json"}[op],
 		Args: cobra.ExactArgs(1),
@@ -221,6 +236,9 @@ URL, log file and how often --restart restarted it.`}[op],
 						}
 					}
 					return
+				}
+				if rep.Network != nil {
+					fmt.Fprintf(w, "network  %d nodes: %s\n", rep.Network.Nodes, rep.Network)
 				}
 				for _, n := range rep.Nodes {
 					pid := "-"
