@@ -141,6 +141,10 @@ def one(rep):
     # Kill once the load is committing: three blocks on every survivor.
     wait(lambda: all(s and s['height'] >= h0 + 3 for s in statuses(others).values()), 60, 'the load committing')
     pid = int(open(f'{netdir}/nodes/{leader}/node.pid').read())
+    # Terms (raft) or views (bft) the survivors went through: 1 is a
+    # clean election or view change.
+    def epoch(s): return s['bft']['view'] if s.get('bft') else s['term']
+    e0 = max(epoch(s) for s in statuses(others).values() if s)
     hl = status(urls[leader])['height']
     t0 = time.monotonic()
     os.kill(pid, signal.SIGKILL)
@@ -154,8 +158,9 @@ def one(rep):
         if block is None and all(s and s['height'] > hl for s in st.values()):
             block = now
         time.sleep(0.02)
+    e1 = max((epoch(s) for s in statuses(others).values() if s), default=e0)
     rep_json = json.loads(load.communicate()[0])
-    r = {'killed': leader, 'height': hl, 'new_leader_s': new_leader, 'first_block_s': block, 'load': rep_json}
+    r = {'killed': leader, 'height': hl, 'new_leader_s': new_leader, 'first_block_s': block, 'epochs': e1 - e0, 'load': rep_json}
     res.append(r)
     t1 = time.monotonic()
     subprocess.run([veil, 'testnet', 'start', leader, '--dir', netdir], check=True, stdout=subprocess.DEVNULL)
@@ -163,7 +168,7 @@ def one(rep):
     r['catch_up_s'] = time.monotonic() - t1
     print(f'failover {rep + 1}/{reps}: killed {leader} at height {hl}: new leader known to all survivors after {new_leader} s, '
           f'a new block on all after {block} s; back on the head {r["catch_up_s"]:.2f} s after its restart; '
-          f'load lost {rep_json["lost"]}', file=sys.stderr)
+          f'{e1 - e0} terms/views; load lost {rep_json["lost"]}', file=sys.stderr)
 # A repetition that times out ends the series: what it measured is kept,
 # the timeout is reported ("error"), the network is not reused.
 try:
@@ -273,12 +278,14 @@ def fig(r):
     nl, nlx = ms_s([x['new_leader_s'] for x in fo])
     fb, fbx = ms_s([x['first_block_s'] for x in fo])
     cu, cux = ms_s([x['catch_up_s'] for x in fo if 'catch_up_s' in x])
+    ep = [x.get('epochs') for x in fo]
     st = r['status'] or {}
     mx, half, low = r['max'] or {}, r['half'] or {}, r['low'] or {}
     f = {'form': r['form'], 'tps': mx.get('committed_per_s'), 'half_rate': half.get('submitted_per_s'),
          'p50': half.get('latency_p50_ms'), 'p99': half.get('latency_p99_ms'),
          'bt_mean': half.get('block_interval_mean_ms'), 'bt_p50': half.get('block_interval_p50_ms'),
          'low_p50': low.get('latency_p50_ms'), 'reps': len(fo),
+         'ep': None if not ep or None in ep else '/'.join(str(x) for x in ep),
          'nl': nl, 'nlx': nlx, 'fb': fb, 'fbx': fbx, 'cu': cu, 'cux': cux,
          'lost': sum(x.get('lost', 0) for x in (mx, half, low)) + sum(x['load']['lost'] for x in fo),
          'changes': None, 'lag': None,
@@ -318,6 +325,7 @@ lines = ['## raft vs bft (4 validators, same run)', '',
 for name, a, b, unit, nd in rows:
     lines.append(f'| {name} | {fmt(a, unit, nd)} | {fmt(b, unit, nd)} | {ratio(b, a)} |')
 lines += [
+ f'| … raft terms / bft views the survivors went through, each kill (1: one clean election or view change) | {g(R, "ep") or "—"} | {g(B, "ep") or "—"} | |',
  f'| leader changes (raft) / view changes (bft) during the saturation run, all nodes | {fmt(g(R, "changes"))} | {fmt(g(B, "changes"))} | |',
  f'| max follower lag during the saturation run (heights every 0.5 s) | {fmt(g(R, "lag"), " blocks")} | {fmt(g(B, "lag"), " blocks")} | |',
  f'| lost (accepted, never committed on every node followed), all runs incl. failovers | {fmt(g(R, "lost"))} | {fmt(g(B, "lost"))} | |',
