@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veilchain/veil/bft"
 	"github.com/veilchain/veil/chain"
+	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/groupsig"
 )
 
@@ -189,4 +191,139 @@ func TestBFTOrdersAndRecovers(t *testing.T) {
 		}
 	}
 	t.Logf("%d transactions, 0 lost, 0 duplicated, height %d; view changes %d", len(all), ln.nodes[1].ledger.Head().Height, vc)
+}
+
+// engineRunning reports whether node i runs a BFT engine.
+func (ln *localNet) engineRunning(i int) bool { return ln.nodes[i].bft.cur.Load() != nil }
+
+// TestBFTValidatorChanges: an admin add_validator makes the observer a
+// fifth validator: its engine starts from its head's certificate, every
+// node reconfigures SmartBFT to n = 5 (quorum 4), and with one original
+// validator stopped blocks still commit, which needs the new validator's
+// votes. A remove_validator stops its engine again: the others go on with
+// n = 4 and it follows as an observer.
+func TestBFTValidatorChanges(t *testing.T) {
+	ln, k := startBFT(t, 5, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ln.bftLeader(ctx, t)
+	if ln.engineRunning(5) {
+		t.Fatal("the observer runs an engine")
+	}
+	add := k.submit(ctx, 1, k.addValidatorTx(ctx, 1, 5))
+	ln.waitCommitted(t, ctx, []string{add})
+	waitFor(t, ctx, "node-5's engine starts and every node has n = 5", func() bool {
+		if !ln.engineRunning(5) {
+			return false
+		}
+		for i := 1; i <= 5; i++ {
+			if st := ln.nodes[i].Status(); st.BFT == nil || st.BFT.N != 5 || st.BFT.Quorum != 4 || st.Role != RoleValidator {
+				return false
+			}
+		}
+		return true
+	})
+	// With node-1 (or whichever original validator) down, a quorum of 4
+	// of the 5 needs node-5.
+	down := 1
+	if ln.nodes[1].engine.IsLeader() {
+		down = 2 // keep the leader: no view change needed, only node-5's votes
+	}
+	ln.stop(down)
+	up := slices.DeleteFunc([]int{1, 2, 3, 4, 5}, func(i int) bool { return i == down })
+	ids := k.submitLoad(ctx, up, 10, "five")
+	ln.waitCommitted(t, ctx, ids)
+	h := ln.nodes[5].ledger.Head().Height
+	cert, err := ln.nodes[5].ledger.Certificate(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("with node-%d down, %d transactions committed by 4 of 5 validators; certificate at %d: %d bytes", down, len(ids), h, len(cert))
+	ln.start(down)
+	waitFor(t, ctx, "the stopped validator catches up", func() bool {
+		return ln.nodes[down].ledger.Head().Height >= h
+	})
+
+	rm := k.submit(ctx, 1, k.removeValidatorTx(ctx, 1, "node-5"))
+	ln.waitCommitted(t, ctx, []string{rm})
+	waitFor(t, ctx, "node-5's engine stops and every node has n = 4", func() bool {
+		if ln.engineRunning(5) {
+			return false
+		}
+		for i := 1; i <= 5; i++ {
+			if st := ln.nodes[i].Status(); st.BFT == nil || st.BFT.N != 4 {
+				return false
+			}
+		}
+		return ln.nodes[5].Status().Role == RoleObserver
+	})
+	ids2 := k.submitLoad(ctx, []int{1, 2, 3, 4, 5}, 10, "four-again")
+	ln.waitCommitted(t, ctx, ids2)
+	ln.checkOneChain(t)
+}
+
+// TestBFTBlockSyncRefusesBadCertificate: an observer that was down syncs
+// from validators that all lie at first, each reply's blocks linked and
+// validator-signed but its certificates wrong (too few signatures, the
+// certificate of the real block served with a block the liar re-signed,
+// garbage): it applies none of them and counts the refusals; once one
+// validator answers honestly it catches up onto the one chain.
+func TestBFTBlockSyncRefusesBadCertificate(t *testing.T) {
+	ln, k := startBFT(t, 5, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ln.bftLeader(ctx, t)
+	ln.stop(5)
+	ids := k.submitLoad(ctx, []int{1, 2, 3, 4}, 20, "while-down")
+	ln.waitCommitted(t, ctx, ids)
+	lies := []func(n *Node, from, to uint64) ([]byte, error){
+		func(n *Node, from, to uint64) ([]byte, error) { // two of the certificate's signatures only
+			raw, _ := n.ledger.RawBlock(from)
+			cr, _ := n.ledger.Certificate(from)
+			var c bft.Certificate
+			if err := c.UnmarshalBinary(cr); err != nil {
+				return nil, err
+			}
+			c.Signatures = c.Signatures[:2]
+			enc, _ := c.MarshalBinary()
+			return bft.AppendCertified(nil, raw, enc), nil
+		},
+		func(n *Node, from, to uint64) ([]byte, error) { // a re-signed block of the liar's own, with the real certificate
+			b, _ := n.ledger.Block(from)
+			b.Txs = nil
+			b.TxRoot = chain.TxRoot(nil)
+			key, err := genesis.ReadPrivateKey(ln.layout.NodeKey(nodeIndex(t, n)))
+			if err != nil {
+				return nil, err
+			}
+			b.Sign(n.cfg.NodeID, key)
+			cr, _ := n.ledger.Certificate(from)
+			return bft.AppendCertified(nil, b.Encode(), cr), nil
+		},
+		func(n *Node, from, to uint64) ([]byte, error) { // garbage for a certificate
+			raw, _ := n.ledger.RawBlock(from)
+			return bft.AppendCertified(nil, raw, []byte("not a certificate")), nil
+		},
+	}
+	for i := 1; i <= 4; i++ {
+		n, lie := ln.nodes[i], lies[(i-1)%len(lies)]
+		fn := func(_ context.Context, from, to uint64) ([]byte, error) { return lie(n, from, to) }
+		n.syncer.serve.Store(&fn)
+	}
+	ln.start(5)
+	o := ln.nodes[5]
+	waitFor(t, ctx, "the observer refuses lying replies", func() bool { return o.bft.metrics.SyncRefused() >= 4 })
+	if h := o.ledger.Head().Height; h != 0 {
+		t.Fatalf("the observer applied %d blocks from liars", h)
+	}
+	ln.nodes[2].syncer.serve.Store(nil)
+	waitFor(t, ctx, "the observer catches up from the honest validator", func() bool {
+		return o.ledger.Head().Height >= ln.nodes[2].ledger.Head().Height
+	})
+	for i := 1; i <= 4; i++ {
+		ln.nodes[i].syncer.serve.Store(nil)
+	}
+	ln.waitCommitted(t, ctx, ids)
+	ln.checkOneChain(t)
+	t.Logf("refused %d lying replies, then synced %d blocks", o.bft.metrics.SyncRefused(), o.ledger.Head().Height)
 }
