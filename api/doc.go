@@ -49,7 +49,9 @@
 // .redocly.lint-ignore.yaml), and TestRealResponsesMatchOpenAPI drives
 // every operation of it on a real node to a success and to errors and
 // validates each real answer with kin-openapi (openapi3filter), event
-// stream messages included.
+// stream messages included; TestBFTStatusMatchesOpenAPI validates a BFT
+// chain's status (consensus, the bft object; the raft fields empty or 0)
+// and validators on a real 4-validator network with an observer.
 //
 // Forks: once the Backend reports a *ForkedError (the node found a peer
 // that committed a different block at a height it committed; package

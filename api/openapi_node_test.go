@@ -372,3 +372,24 @@ func TestRealResponsesMatchOpenAPI(t *testing.T) {
 	}
 	c.covered()
 }
+
+// TestBFTStatusMatchesOpenAPI validates a real BFT chain's answers
+// against the document: /v1/status of a validator and of the observer
+// (consensus bft, the bft object), and /v1/validators, whose raft list
+// is empty there.
+func TestBFTStatusMatchesOpenAPI(t *testing.T) {
+	net := nodetest.Start(t, node.LocalOptions{Nodes: 5, Consensus: chain.ConsensusBFT})
+	hc := &http.Client{Timeout: 30 * time.Second}
+	for i, want := range map[int]bool{0: true, 4: false} {
+		var st api.Status
+		c := newConformance(t, net.URL(i), net.URL(i))
+		body := c.check(hc, "GET", net.URL(i)+"/v1/status", nil, nil, 200, "")
+		if err := json.Unmarshal(body, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Consensus != chain.ConsensusBFT || st.BFT == nil || st.BFT.Running != want || st.BFT.N != 4 || st.BFT.F != 1 || st.BFT.Quorum != 3 {
+			t.Errorf("node-%d's status: %s", i+1, body)
+		}
+	}
+	newConformance(t, net.URL(0), net.URL(0)).check(hc, "GET", net.URL(0)+"/v1/validators", nil, nil, 200, "")
+}

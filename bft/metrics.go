@@ -20,7 +20,6 @@ type Metrics struct {
 	reg prometheus.Registerer
 
 	view          atomic.Uint64
-	leader        atomic.Uint64
 	viewChanges   atomic.Uint64
 	leaderChanges atomic.Uint64
 	f             atomic.Int64
@@ -28,9 +27,8 @@ type Metrics struct {
 	droppedIn     atomic.Uint64
 	syncRefused   atomic.Uint64
 
-	// onView and onLeader are the running engine's hooks (logging).
-	onView   atomic.Pointer[func(old, cur uint64)]
-	onLeader atomic.Pointer[func(old, cur uint64)]
+	// onView is the running engine's hook: it logs and counts leaders.
+	onView atomic.Pointer[func(old, cur uint64)]
 
 	mu   sync.Mutex
 	seen map[string]prometheus.Collector
@@ -86,6 +84,13 @@ func (m *Metrics) LeaderChanges() uint64 { return m.leaderChanges.Load() }
 // Dropped counts the messages dropped on full queues, out and in.
 func (m *Metrics) Dropped() (out, in uint64) { return m.droppedOut.Load(), m.droppedIn.Load() }
 
+// SetValidators sets veil_bft_f for a set of n validators: the node
+// calls it as chain state changes, engine or not (an observer's too).
+func (m *Metrics) SetValidators(n int) {
+	_, f := Quorum(n)
+	m.f.Store(int64(f))
+}
+
 // SyncRefused counts the certified block sync replies refused.
 func (m *Metrics) SyncRefused() uint64 { return m.syncRefused.Load() }
 
@@ -121,11 +126,10 @@ func (p provider) NewGauge(o bftmetrics.GaugeOpts) bftmetrics.Gauge {
 	name := prefix + o.Name
 	v := p.m.register(name, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: o.Help}, o.LabelNames)).(*prometheus.GaugeVec)
 	g := gauge{v: v}
-	switch o.Name {
-	case "view_number":
+	// view_leader_id is not watched: SmartBFT sets it as a float64,
+	// which cannot hold a 64-bit id; the leader follows from the view.
+	if o.Name == "view_number" {
 		g.watch = p.m.setView
-	case "view_leader_id":
-		g.watch = p.m.setLeader
 	}
 	return g
 }
@@ -142,20 +146,8 @@ func (m *Metrics) setView(v float64) {
 	if cur > old {
 		m.viewChanges.Add(1)
 	}
-	if cur != old {
-		if fn := m.onView.Load(); fn != nil {
-			(*fn)(old, cur)
-		}
-	}
-}
-
-func (m *Metrics) setLeader(v float64) {
-	cur := uint64(v)
-	if old := m.leader.Swap(cur); old != cur && cur != 0 {
-		m.leaderChanges.Add(1)
-		if fn := m.onLeader.Load(); fn != nil {
-			(*fn)(old, cur)
-		}
+	if fn := m.onView.Load(); fn != nil {
+		(*fn)(old, cur)
 	}
 }
 

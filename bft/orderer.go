@@ -48,6 +48,11 @@ type Orderer struct {
 	mem    atomic.Pointer[memberCache]
 	fault  *storage.Fault
 	reconf atomic.Bool // the last delivered block changed the validator set
+	// leader is the current view's leader (0 before the first view),
+	// from the view SmartBFT reports: its GetLeaderID races with its own
+	// reconfiguration (it reads the controller without its lock).
+	leader  atomic.Uint64
+	running atomic.Bool
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -111,7 +116,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, tr Transport, on
 		return nil, err
 	}
 	_, f := Quorum(len(m.ids))
-	o.metrics.f.Store(int64(f))
+	o.metrics.SetValidators(len(m.ids))
 
 	blog := logger{log}
 	w, entries, err := wal.InitializeAndReadAll(blog, cfg.WALDir, wal.DefaultOptions())
@@ -135,13 +140,16 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, tr Transport, on
 		Scheduler: o.ticks[0].C, ViewChangerTicker: o.ticks[1].C,
 	}
 	onView := func(old, cur uint64) {
-		log.Info("bft view", "view", cur, "previous", old, "height", ledger.Head().Height)
-	}
-	onLeader := func(_, cur uint64) {
-		log.Info("bft leader", "leader", o.nodeID(cur), "view", cfg.Metrics.View(), "height", ledger.Head().Height)
+		leader := o.members().leader(cur)
+		if o.leader.Swap(leader) != leader {
+			cfg.Metrics.leaderChanges.Add(1)
+			log.Info("bft leader", "leader", o.nodeID(leader), "view", cur, "height", ledger.Head().Height)
+		}
+		if cur != old {
+			log.Info("bft view", "view", cur, "previous", old, "height", ledger.Head().Height)
+		}
 	}
 	cfg.Metrics.onView.Store(&onView)
-	cfg.Metrics.onLeader.Store(&onLeader)
 	o.wg.Add(3)
 	go o.consLoop()
 	go o.reqLoop()
@@ -153,6 +161,7 @@ func New(cfg Config, ledger *chain.Ledger, pool *chain.Mempool, tr Transport, on
 		w.Close()
 		return nil, fmt.Errorf("start smartbft: %w", err)
 	}
+	o.running.Store(true)
 	pool.OnAdmit(o.enqueue)
 	for _, id := range pool.IDs() {
 		if tx, ok := pool.Get(id); ok {
@@ -397,8 +406,7 @@ func (o *Orderer) send(target uint64, msg []byte) {
 		}
 		q = make(chan []byte, max(o.cfg.OutboundQueue, 16))
 		o.out[peer] = q
-		o.wg.Add(1)
-		go o.sendLoop(peer, q)
+		go o.sendLoop(peer, q) // not waited for by Stop: see sendLoop
 	}
 	o.outMu.Unlock()
 	select {
@@ -408,8 +416,10 @@ func (o *Orderer) send(target uint64, msg []byte) {
 	}
 }
 
+// sendLoop sends one peer's queue in order. Stop does not wait for it:
+// a send to a peer that hangs lasts until the transport's timeout or its
+// shutdown, and what it sends after Stop the peer may take or drop.
 func (o *Orderer) sendLoop(peer string, q <-chan []byte) {
-	defer o.wg.Done()
 	for {
 		select {
 		case <-o.stop:
@@ -650,7 +660,7 @@ func (o *Orderer) reconfig() types.Reconfig {
 		return types.Reconfig{}
 	}
 	_, f := Quorum(len(m.ids))
-	o.metrics.f.Store(int64(f))
+	o.metrics.SetValidators(len(m.ids))
 	o.log.Info("bft validator set changed: reconfiguring", "validators", len(m.ids), "f", f, "height", o.ledger.Head().Height, "member", m.byNum[o.self].ID != "")
 	return types.Reconfig{InLatestDecision: true, CurrentNodes: append([]uint64(nil), m.ids...), CurrentConfig: o.cfg.smart(o.self)}
 }
@@ -713,10 +723,15 @@ func (o *Orderer) Failed() <-chan struct{} { return o.fault.Done() }
 func (o *Orderer) Fault() error { return o.fault.Err() }
 
 // IsLeader reports whether this node leads the current view.
-func (o *Orderer) IsLeader() bool { return o.cons.GetLeaderID() == o.self }
+func (o *Orderer) IsLeader() bool { return o.running.Load() && o.leader.Load() == o.self }
 
 // Leader is the current view's leader's node id ("" when unknown).
-func (o *Orderer) Leader() string { return o.nodeID(o.cons.GetLeaderID()) }
+func (o *Orderer) Leader() string {
+	if !o.running.Load() {
+		return ""
+	}
+	return o.nodeID(o.leader.Load())
+}
 
 // Status is what /v1/status reports of the engine.
 type Status struct {
@@ -733,7 +748,7 @@ type Status struct {
 func (o *Orderer) Status() Status {
 	m := o.members()
 	q, f := Quorum(len(m.ids))
-	return Status{Running: o.cons.GetLeaderID() != 0, View: o.metrics.View(), Sequence: o.ledger.Head().Height, N: len(m.ids), F: f, Quorum: q,
+	return Status{Running: o.running.Load() && o.leader.Load() != 0, View: o.metrics.View(), Sequence: o.ledger.Head().Height, N: len(m.ids), F: f, Quorum: q,
 		ViewChanges: o.metrics.ViewChanges(), Leader: o.Leader()}
 }
 
@@ -744,6 +759,7 @@ func (o *Orderer) Follower() *Follower { return o.follower }
 // nothing it started writes the ledger.
 func (o *Orderer) Stop() error {
 	o.stopOnce.Do(func() {
+		o.running.Store(false)
 		o.pool.OnAdmit(nil)
 		close(o.stop)
 		o.wg.Wait()

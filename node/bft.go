@@ -100,6 +100,7 @@ func (b *bftOrdering) reconcile() error {
 	if b.stopped {
 		return nil
 	}
+	b.metrics.SetValidators(len(b.n.ledger.Validators()))
 	want := b.n.ledger.IsValidator(b.n.cfg.NodeID)
 	switch {
 	case want && b.orderer == nil:

@@ -106,6 +106,28 @@ func (ln *localNet) checkOneChain(t *testing.T) map[[32]byte]bool {
 	return ok
 }
 
+// latencies logs, for a few transactions submitted one at a time to
+// validator at, how long each took to commit there and on the observer
+// (node 5): the observer's lag behind the validators.
+func (ln *localNet) latencies(t *testing.T, ctx context.Context, k *kit, at int) {
+	t.Helper()
+	var val, obs []time.Duration
+	for j := range 5 {
+		id := k.submitLoad(ctx, []int{at}, 1, fmt.Sprintf("latency %d", j))[0]
+		raw, _ := hex.DecodeString(id)
+		start := time.Now()
+		var dv time.Duration
+		waitFor(t, ctx, "commit", func() bool {
+			if dv == 0 && ln.nodes[at].ledger.Committed([32]byte(raw)) {
+				dv = time.Since(start)
+			}
+			return dv != 0 && ln.nodes[5].ledger.Committed([32]byte(raw))
+		})
+		val, obs = append(val, dv), append(obs, time.Since(start))
+	}
+	t.Logf("commit latency (submission to applied, 50 ms polls): validator %v, observer %v", val, obs)
+}
+
 // submitLoad submits count anonymous transactions to the given nodes in
 // turn and returns the ids they admitted.
 func (k *kit) submitLoad(ctx context.Context, nodes []int, count int, tag string) []string {
@@ -152,10 +174,16 @@ func TestBFTOrdersAndRecovers(t *testing.T) {
 	before := ln.nodes[li].bft.metrics.ViewChanges()
 	t.Logf("leader node-%d; %d transactions committed at height %d", li, len(ids), ln.nodes[li].ledger.Head().Height)
 
+	ln.latencies(t, ctx, k, li)
+
 	ln.stop(li)
 	others := slices.DeleteFunc([]int{1, 2, 3, 4, 5}, func(i int) bool { return i == li })
 	stopped := time.Now()
+	first := k.submitLoad(ctx, others[:1], 1, "first-after-stop")
+	ln.waitCommitted(t, ctx, first)
+	t.Logf("leader node-%d stopped: the first transaction after it committed on every running node %v later (view change included)", li, time.Since(stopped).Round(time.Millisecond))
 	ids2 := k.submitLoad(ctx, others, 20, "after-stop")
+	ids2 = append(ids2, first...)
 	ln.waitCommitted(t, ctx, ids2)
 	nl := ln.bftLeader(ctx, t)
 	t.Logf("with node-%d stopped, node-%d leads; %d more committed %v after the stop", li, nl, len(ids2), time.Since(stopped).Round(time.Millisecond))
@@ -183,6 +211,29 @@ func TestBFTOrdersAndRecovers(t *testing.T) {
 		}
 		return true
 	})
+	// Metrics and health name the engine on every node; raft's stay 0.
+	for _, i := range []int{1, nl, 5} {
+		text := scrape(t, ctx, ln.nodes[i])
+		if v := metricValue(t, text, "veil_bft_f"); v != 1 {
+			t.Errorf("node %d veil_bft_f %v, want 1", i, v)
+		}
+		for _, name := range []string{"veil_bft_view", "veil_bft_leader_changes_total", "veil_bft_dropped_total", "veil_bft_sync_refused_total"} {
+			metricValue(t, text, name)
+		}
+		if i != 5 {
+			metricValue(t, text, "veil_bft_pool_count_of_elements")
+			if v := metricValue(t, text, "veil_bft_view_changes_total"); v < 1 {
+				t.Errorf("node %d veil_bft_view_changes_total %v after the leader stopped", i, v)
+			}
+		}
+		if v := metricValue(t, text, "veil_raft_term"); v != 0 {
+			t.Errorf("node %d veil_raft_term %v on a BFT chain", i, v)
+		}
+		health := ln.nodes[i].Health()
+		if len(health) != 3 || health[1].Component != "bft" || health[1].Err != nil {
+			t.Errorf("node %d health %+v, want storage, bft (ok), gossip", i, health)
+		}
+	}
 	committed := ln.checkOneChain(t)
 	for _, id := range all {
 		raw, _ := hex.DecodeString(id)
@@ -326,4 +377,17 @@ func TestBFTBlockSyncRefusesBadCertificate(t *testing.T) {
 	ln.waitCommitted(t, ctx, ids)
 	ln.checkOneChain(t)
 	t.Logf("refused %d lying replies, then synced %d blocks", o.bft.metrics.SyncRefused(), o.ledger.Head().Height)
+}
+
+// TestBFTSingleValidator: a one-node BFT chain (f = 0, quorum 1) commits.
+func TestBFTSingleValidator(t *testing.T) {
+	ln, k := startBFT(t, 1, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ids := k.submitLoad(ctx, []int{1}, 5, "alone")
+	ln.waitCommitted(t, ctx, ids)
+	ln.checkOneChain(t)
+	if st := ln.nodes[1].Status(); st.Leader != "node-1" || st.BFT == nil || st.BFT.Quorum != 1 || !st.BFT.Running {
+		t.Fatalf("status: leader %q, bft %+v", st.Leader, st.BFT)
+	}
 }

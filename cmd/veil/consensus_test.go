@@ -78,6 +78,26 @@ func TestGenesisInitConsensus(t *testing.T) {
 	}
 }
 
+// TestFaultsTolerated checks faultsTolerated against its definition:
+// the largest f whose faulty validators still leave a quorum that
+// intersects in an honest one (raft: n ≥ 2f+1, BFT: n ≥ 3f+1).
+func TestFaultsTolerated(t *testing.T) {
+	for _, c := range []struct {
+		engine string
+		per    int // validators needed per tolerated fault
+	}{{"raft", 2}, {"", 2}, {"bft", 3}} {
+		for n := 0; n <= 22; n++ {
+			want := 0
+			for f := 0; c.per*f+1 <= n; f++ {
+				want = f
+			}
+			if got := faultsTolerated(c.engine, n); got != want {
+				t.Errorf("faultsTolerated(%q, %d) = %d, want %d", c.engine, n, got, want)
+			}
+		}
+	}
+}
+
 // TestTestnetUpKeepsGenesisEngine: testnet up on a network that exists
 // refuses a --consensus naming the other engine, before any node starts.
 func TestTestnetUpKeepsGenesisEngine(t *testing.T) {
@@ -109,10 +129,26 @@ func TestStatusTextOfBFT(t *testing.T) {
 	if strings.Contains(b.String(), "raft ") {
 		t.Errorf("a BFT status shows raft's line")
 	}
-	st.Leader, st.BFT.Running, st.Role = "", false, "observer"
+	if leaderless(st) != nil {
+		t.Errorf("a validator with a leader: %v", leaderless(st))
+	}
+	// A validator whose engine knows no leader fails the probe; an
+	// observer, which never follows the views, does not.
+	st.Leader, st.BFT.Running = "", false
 	b.Reset()
 	printStatus(&b, st)
-	if !strings.Contains(b.String(), "leader   NONE") || !strings.Contains(b.String(), "not running") {
-		t.Errorf("without a leader, not running:\n%s", &b)
+	if err := leaderless(st); !strings.Contains(b.String(), "leader   NONE") || !strings.Contains(b.String(), "not running") ||
+		err == nil || !strings.Contains(err.Error(), "knows no bft leader") {
+		t.Errorf("a validator without a leader, not running (%v):\n%s", err, &b)
+	}
+	st.Role = "observer"
+	b.Reset()
+	printStatus(&b, st)
+	if err := leaderless(st); !strings.Contains(b.String(), "leader   - (an observer of a BFT chain") || err != nil {
+		t.Errorf("a BFT observer (%v):\n%s", err, &b)
+	}
+	st.Consensus, st.BFT = "raft", nil
+	if err := leaderless(st); err == nil || !strings.Contains(err.Error(), "knows no raft leader") {
+		t.Errorf("a raft observer without a leader: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/veilchain/veil/bft"
 	"github.com/veilchain/veil/chain"
 )
 
@@ -38,13 +39,27 @@ func registerConsensusFlag(cmd *cobra.Command, engine *string, when string) {
 	_ = cmd.RegisterFlagCompletionFunc("consensus", cobra.FixedCompletions([]string{chain.ConsensusRaft, chain.ConsensusBFT}, cobra.ShellCompDirectiveNoFileComp))
 }
 
+// faultsTolerated is how many of n validators a chain on engine may lose
+// and still commit: on BFT crashed or Byzantine ones, SmartBFT's f =
+// ⌊(n−1)/3⌋ (bft.Quorum); on raft crashed ones, all but a majority.
+func faultsTolerated(engine string, n int) int {
+	if n < 1 {
+		return 0
+	}
+	if engine == chain.ConsensusBFT {
+		_, f := bft.Quorum(n)
+		return f
+	}
+	return n - (n/2 + 1)
+}
+
 // describeValidators is how the CLI names a validator set: "4 validators
-// (bft, f=1)", f being the faults it tolerates (chain.FaultsTolerated).
+// (bft, f=1)", f being the faults it tolerates.
 func describeValidators(engine string, n int) string {
 	if engine == "" {
 		engine = chain.ConsensusRaft
 	}
-	return fmt.Sprintf("%s (%s, f=%d)", plural(n, "validator"), engine, chain.FaultsTolerated(engine, n))
+	return fmt.Sprintf("%s (%s, f=%d)", plural(n, "validator"), engine, faultsTolerated(engine, n))
 }
 
 // describeNetwork is the roles of a network of nodes: "4 validators
@@ -64,7 +79,7 @@ func bftWarning(engine string, n int) string {
 	if engine != chain.ConsensusBFT {
 		return ""
 	}
-	f := chain.FaultsTolerated(engine, n)
+	f := faultsTolerated(engine, n)
 	switch {
 	case n < 4:
 		return fmt.Sprintf("a BFT chain of %s tolerates no fault (f=0): any validator down halts it; BFT needs 3f+1 validators, 4 for f=1", plural(n, "validator"))

@@ -20,10 +20,18 @@
 // (consensusflag.go): the engine genesis.json names, fixed for the
 // chain's life, so testnet up refuses the other engine for a network that
 // exists. Both describe a network as "4 validators (bft, f=1), 1
-// observer", f from chain.FaultsTolerated, and warn (stderr, the chain is
-// still made) of a BFT set that is not 3f+1: fewer than 4 tolerate no
+// observer", f from bft.Quorum (raft: all but a majority), and warn
+// (stderr, the chain is still made) of a BFT set that is not 3f+1: fewer than 4 tolerate no
 // fault, 5 and 6 no more than 4. `veil status` shows the BFT view in
-// place of raft's line when the node says consensus bft.
+// place of raft's line when the node says consensus bft; a BFT observer,
+// which runs no engine and knows no leader, is not refused for that.
+// `validator add|remove --wait` on BFT wait for --node's engine to order
+// (or stop ordering) with the node: SmartBFT takes the set from the
+// block that commits it, so that is the wait raft's promotion was.
+// TestDemoBFTEndToEnd runs make demo-bft (18 s on the shared 2-core
+// machine, the same as the raft demo's 16 s; the leader's stop to a new
+// view's leader 2.1 s, the stop included, at fast timing's 2 s leader
+// heartbeat timeout).
 //
 // `veil testnet up` is a supervisor (testnet_supervisor.go): one child
 // process per node, a node that exits is logged and, with --restart,

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/genesis"
 	"github.com/veilchain/veil/node"
 )
@@ -77,7 +76,7 @@ the other nodes observers; a bft set that is not 3f+1 is warned about
 				fmt.Fprintf(cmd.ErrOrStderr(), "veil: warning: %s\n", warn)
 			}
 			res := map[string]any{"dir": dir, "chain_id": opt.ChainID, "genesis": l.Genesis(), "consensus": opt.Consensus, "validators": n,
-				"faults_tolerated": chain.FaultsTolerated(opt.Consensus, n), "configs": configs, "groups": l.Groups, "admin_key": l.AdminKey()}
+				"faults_tolerated": faultsTolerated(opt.Consensus, n), "configs": configs, "groups": l.Groups, "admin_key": l.AdminKey()}
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "created chain %q in %s: %s: %s; groups %v\n", opt.ChainID, dir, plural(l.Nodes, "node"), describeNetwork(opt.Consensus, l.Nodes, n), l.Groups)
 				for _, c := range configs {

@@ -34,7 +34,9 @@ and whether its engine runs (not on an observer). --output json prints
 
 Exits 1 when the node knows no leader (raft's, or the BFT view's: the
 network cannot commit), after printing the status (also with --output
-json), so scripts and probes can test for it; 0 otherwise.`,
+json), so scripts and probes can test for it; 0 otherwise. An observer
+of a BFT chain takes part in no view and knows no leader: it exits 0,
+ask a validator.`,
 		Example: `  veil status --node http://127.0.0.1:7010
   veil status --node http://127.0.0.1:7010 --output json || echo "no leader"`,
 		Args: cobra.NoArgs,
@@ -44,11 +46,13 @@ json), so scripts and probes can test for it; 0 otherwise.`,
 				if err != nil {
 					return apiError(err)
 				}
-				err = out.print(cmd.OutOrStdout(), st, func(w io.Writer) { printStatus(w, st) })
-				if err == nil && st.Leader == "" {
-					err = printedRefusal(fmt.Errorf("node %s knows no %s leader", st.NodeID, statusEngine(st)))
+				if err := out.print(cmd.OutOrStdout(), st, func(w io.Writer) { printStatus(w, st) }); err != nil {
+					return err
 				}
-				return err
+				if err := leaderless(st); err != nil {
+					return printedRefusal(err)
+				}
+				return nil
 			})
 		},
 	}
@@ -66,11 +70,26 @@ func statusEngine(st *api.Status) string {
 	return st.Consensus
 }
 
+// leaderless is the refusal of a status whose node knows no leader, or
+// nil. An observer of a BFT chain runs no engine and never knows the
+// view's leader (its /readyz does not ask for one either), so that is
+// not a failure there.
+func leaderless(st *api.Status) error {
+	if st.Leader != "" || statusEngine(st) == chain.ConsensusBFT && st.Role == "observer" {
+		return nil
+	}
+	return fmt.Errorf("node %s knows no %s leader", st.NodeID, statusEngine(st))
+}
+
 // printStatus is the text form of a status.
 func printStatus(w io.Writer, st *api.Status) {
 	engine := statusEngine(st)
 	leader := st.Leader
-	if leader == "" {
+	switch {
+	case leader != "":
+	case leaderless(st) == nil:
+		leader = "- (an observer of a BFT chain follows blocks, not views: ask a validator)"
+	default:
 		leader = "NONE (the network cannot commit)"
 	}
 	fmt.Fprintf(w, "node     %s (%s)\nchain    %s (consensus %s)\nheight   %d\nhead     %s\nleader   %s\npeers    %d\nmempool  %d\n",

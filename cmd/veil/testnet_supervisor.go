@@ -52,7 +52,7 @@ type networkInfo struct {
 	Nodes     int    `json:"nodes"`
 	// Validators is the genesis validators (admin transactions change
 	// the set later: 'veil validator list'), F the faults they tolerate
-	// (chain.FaultsTolerated).
+	// (faultsTolerated).
 	Validators int `json:"validators"`
 	F          int `json:"f"`
 }
@@ -108,7 +108,7 @@ func newSupervisor(l *genesis.Layout, self string, restart bool, logw io.Writer)
 		engine = chain.ConsensusRaft
 	}
 	s := &supervisor{l: l, self: self, restart: restart, logw: logw,
-		net: networkInfo{Consensus: engine, Nodes: l.Nodes, Validators: len(gf.Validators), F: chain.FaultsTolerated(engine, len(gf.Validators))}}
+		net: networkInfo{Consensus: engine, Nodes: l.Nodes, Validators: len(gf.Validators), F: faultsTolerated(engine, len(gf.Validators))}}
 	for i := 1; i <= l.Nodes; i++ {
 		cfg, err := node.ReadConfig(node.ConfigPath(l, i))
 		if err != nil {

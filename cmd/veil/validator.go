@@ -84,15 +84,19 @@ checks it against the chain CA.`,
 			if err != nil {
 				return err
 			}
+			var engine string
 			if wait {
-				if err := waitVoter(ctx, &oc, id, true); err != nil {
+				if engine, err = waitVoter(ctx, &oc, id, true); err != nil {
 					return err
 				}
 			}
 			res := map[string]any{"added": id, "raft_addr": raftAddr, "tx": txID, "height": h, "voter": wait}
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "node %s is a validator from height %d\n", id, h+1)
-				if wait {
+				switch {
+				case wait && engine == chain.ConsensusBFT:
+					fmt.Fprintf(w, "the BFT engine orders with %s\n", id)
+				case wait:
 					fmt.Fprintf(w, "raft made %s a voter\n", id)
 				}
 			})
@@ -103,7 +107,7 @@ checks it against the chain CA.`,
 	cmd.Flags().StringVar(&id, "id", "", "node id (its certificate's CN) to add (required)")
 	cmd.Flags().StringVar(&raftAddr, "raft-addr", "", "the node's raft address host:port, as its config's raft_addr (required)")
 	cmd.Flags().StringVar(&certFile, "cert", "", "the node's certificate (PEM); default: the one it presents on --raft-addr")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait until raft has made the node a voter")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until raft has made the node a voter (BFT: until --node's engine orders with it)")
 	return cmd
 }
 
@@ -137,15 +141,19 @@ the change, fewer than a majority of the validators are reachable from
 			if err != nil {
 				return err
 			}
+			var engine string
 			if wait {
-				if err := waitVoter(ctx, &oc, id, false); err != nil {
+				if engine, err = waitVoter(ctx, &oc, id, false); err != nil {
 					return err
 				}
 			}
 			res := map[string]any{"removed": id, "tx": txID, "height": h, "demoted": wait}
 			return out.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "node %s is no validator from height %d\n", id, h+1)
-				if wait {
+				switch {
+				case wait && engine == chain.ConsensusBFT:
+					fmt.Fprintf(w, "the BFT engine no longer orders with %s\n", id)
+				case wait:
 					fmt.Fprintf(w, "raft no longer counts %s as a voter\n", id)
 				}
 			})
@@ -154,7 +162,7 @@ the change, fewer than a majority of the validators are reachable from
 	out.register(cmd)
 	oc.register(cmd, "the consortium admin's")
 	cmd.Flags().StringVar(&id, "id", "", "validator id to remove (required)")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait until raft no longer counts the node as a voter")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until raft no longer counts the node as a voter (BFT: until --node's engine no longer orders with it)")
 	return cmd
 }
 
@@ -167,7 +175,9 @@ func newValidatorListCmd() *cobra.Command {
 		Long: `List the validator set of chain state at the node's head (GET
 /v1/validators), each with its suffrage in the node's raft configuration:
 voter, nonvoter (added, catching up) or absent (not yet added by the
-leader); then raft's other servers (observers).`,
+leader); then raft's other servers (observers). On a BFT chain, which
+runs no raft, the validators and the height that made each one, and the
+faults the set tolerates ("5 validators (bft, f=1)").`,
 		Example: `  veil validator list --node http://127.0.0.1:7010 --output json`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -176,8 +186,22 @@ leader); then raft's other servers (observers).`,
 				if err != nil {
 					return apiError(err)
 				}
+				st, err := c.Status(ctx)
+				if err != nil {
+					return apiError(err)
+				}
 				return out.print(cmd.OutOrStdout(), v, func(w io.Writer) {
 					tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+					if statusEngine(st) == chain.ConsensusBFT {
+						// No raft: the engine orders with exactly these.
+						fmt.Fprintf(tw, "ID\tSINCE\n")
+						for _, x := range v.Validators {
+							fmt.Fprintf(tw, "%s\t%d\n", x.ID, x.Since)
+						}
+						tw.Flush()
+						fmt.Fprintf(w, "%s at height %d\n", describeValidators(chain.ConsensusBFT, len(v.Validators)), v.Height)
+						return
+					}
 					fmt.Fprintf(tw, "ID\tRAFT ADDR\tSINCE\tRAFT\n")
 					in := map[string]bool{}
 					for _, x := range v.Validators {
@@ -241,17 +265,19 @@ func nodeCertificate(ctx context.Context, file, raftAddr string) ([]byte, error)
 	return der, nil
 }
 
-// waitVoter waits until --node's raft configuration makes id a voter or
-// not; running out of --timeout is refused (exit 1): the change is on
-// chain, raft has not followed yet (an added node still catching up or
-// down).
-func waitVoter(ctx context.Context, oc *onChainFlags, id string, voter bool) error {
+// waitVoter waits until --node counts id as a voter or not (raft's
+// configuration, or the BFT engine's validators) and returns the chain's
+// engine; running out of --timeout is refused (exit 1): the change is on
+// chain, the engine has not followed yet (on raft an added node still
+// catching up or down).
+func waitVoter(ctx context.Context, oc *onChainFlags, id string, voter bool) (string, error) {
 	c, err := oc.node.client()
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := c.WaitVoter(ctx, id, voter); err != nil {
-		return refused(fmt.Errorf("the change is committed, but raft has not applied it yet: %w", err))
+	engine, err := c.WaitVoter(ctx, id, voter)
+	if err != nil {
+		return engine, refused(fmt.Errorf("the change is committed, but %s has not applied it yet: %w", engine, err))
 	}
-	return nil
+	return engine, nil
 }

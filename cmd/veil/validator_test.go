@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veilchain/veil/chain"
 	"github.com/veilchain/veil/node"
+	"github.com/veilchain/veil/node/nodetest"
 )
 
 // raftOf returns, from `veil validator list --output json`, each
@@ -56,5 +58,35 @@ func TestValidatorCommands(t *testing.T) {
 	}
 	if out := mustRun(t, "validator", "list", "--node", url); !strings.Contains(out, "3 validators at height") || !strings.Contains(out, "node-4") {
 		t.Fatalf("list: %s", out)
+	}
+}
+
+// TestValidatorCommandsOnBFT: on a BFT network of 4 validators and an
+// observer (no raft, so the certificate is given), `validator add
+// --wait` returns once the node's engine orders with the observer (n 5,
+// quorum 4), `validator list` shows the set without raft's columns, and
+// `validator remove --wait` returns once it no longer does.
+func TestValidatorCommandsOnBFT(t *testing.T) {
+	net := nodetest.Start(t, node.LocalOptions{Nodes: 5, Consensus: chain.ConsensusBFT})
+	url, admin := net.URL(0), net.Layout.AdminKey()
+	cfg5, err := node.ReadConfig(node.ConfigPath(net.Layout, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bftOf := func() map[string]any {
+		t.Helper()
+		b, _ := jsonOut(t, "status", "--node", url)["bft"].(map[string]any)
+		return b
+	}
+	out := mustRun(t, "validator", "add", "--node", url, "--admin-key", admin, "--id", "node-5", "--raft-addr", cfg5.RaftAddr, "--cert", net.Layout.NodeCert(5), "--wait")
+	if b := bftOf(); !strings.Contains(out, "the BFT engine orders with node-5") || b["n"] != 5.0 || b["quorum"] != 4.0 {
+		t.Fatalf("add: %s; bft status %v", out, b)
+	}
+	if out := mustRun(t, "validator", "list", "--node", url); !strings.Contains(out, "5 validators (bft, f=1) at height") || strings.Contains(out, "RAFT") {
+		t.Fatalf("list: %s", out)
+	}
+	out = mustRun(t, "validator", "remove", "--node", url, "--admin-key", admin, "--id", "node-5", "--wait")
+	if b := bftOf(); !strings.Contains(out, "the BFT engine no longer orders with node-5") || b["n"] != 4.0 {
+		t.Fatalf("remove: %s; bft status %v", out, b)
 	}
 }
