@@ -47,8 +47,10 @@ cleanup() {
 trap cleanup EXIT
 # `veil testnet up --consensus` is what makes a BFT network; a build
 # without it measures raft alone and says so.
+# (Read whole, not piped into grep -q: under pipefail, grep's early exit
+# fails the pipeline when the help is still being written.)
 HAS_CONSENSUS=
-if "$VEIL" testnet up --help 2>/dev/null | grep -q -- '--consensus'; then HAS_CONSENSUS=1; fi
+case "$("$VEIL" testnet up --help 2>&1 || true)" in *--consensus*) HAS_CONSENSUS=1 ;; esac
 
 # watch.py NODES OUT PID: scrapes each node's /metrics and /v1/status
 # until the load's first anonymous submission is verified (it registers
