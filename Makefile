@@ -21,8 +21,12 @@ test: ## run all tests, then the concurrent packages under the race detector
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -count=1 -race $(RACE_PKGS)
 
-bench: build ## micro-benchmarks and a 4-node network at saturation; writes BENCHMARKS.md
-	scripts/bench.sh bin/veil
+# The network phases' seconds (saturation; half saturation runs 2/3 of it)
+# and leader kills per engine.
+BENCH_SECS ?= 60
+BENCH_REPS ?= 3
+bench: build ## micro-benchmarks, 4-validator networks raft then bft (saturation, latency, failover); writes BENCHMARKS.md
+	scripts/bench.sh bin/veil $(BENCH_SECS) $(BENCH_REPS)
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 	@for pkg in $$($(GO) list $(PKGS)); do \

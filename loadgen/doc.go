@@ -4,7 +4,11 @@
 // at a fixed rate, or at "max" with a bounded number outstanding, and
 // followed on every node's event stream: latency runs from submission to
 // the first commit, throughput counts a transaction once every node has
-// committed it. A submission answered 503 busy (the node shed load: its
+// committed it. The block time is measured the same way for every
+// engine: the gaps between the first commits of consecutive heights on
+// the followed event streams while submissions run, not the proposer's
+// header timestamps (a BFT leader stamps its proposal, not the decision).
+// A submission answered 503 busy (the node shed load: its
 // verification pool serves blocks and gossip first) is counted in Busy
 // and sent again after BusyRetry; it is neither refused nor lost.
 // `veil bench` is its command line.

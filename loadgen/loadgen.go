@@ -67,6 +67,13 @@ type Report struct {
 	LatencyP95ms float64 `json:"latency_p95_ms"`
 	LatencyP99ms float64 `json:"latency_p99_ms"`
 	SignSeconds  float64 `json:"sign_seconds"`
+	// Blocks counts the blocks first committed (on any node followed)
+	// while submissions ran; BlockIntervalMeanMs and BlockIntervalP50ms
+	// are the mean and median time between consecutive ones: the block
+	// time under this load, whatever the engine stamps in the header.
+	Blocks              int     `json:"blocks"`
+	BlockIntervalMeanMs float64 `json:"block_interval_mean_ms"`
+	BlockIntervalP50ms  float64 `json:"block_interval_p50_ms"`
 }
 
 // Run signs, submits and follows transactions, and reports.
@@ -120,7 +127,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	firstAt := make(map[string]time.Time, n)
 	seenBy := make(map[string]int, n)
 	allAt := make(map[string]time.Time, n)
-	var committed atomic.Int64 // first commits
+	blockAt := make(map[uint64]time.Time) // first commit of each height
+	var committed atomic.Int64            // first commits
 	for _, c := range clients {
 		stream, err := c.Events(ctx, client.EventsOptions{FromHeight: st.Height + 1})
 		if err != nil {
@@ -128,10 +136,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		go func() {
 			for ev := range stream.C {
+				now := time.Now()
+				if ev.Type == "block" {
+					mu.Lock()
+					if _, ok := blockAt[ev.Height]; !ok {
+						blockAt[ev.Height] = now
+					}
+					mu.Unlock()
+					continue
+				}
 				if ev.Type != "tx" {
 					continue
 				}
-				now := time.Now()
 				mu.Lock()
 				id := ev.Tx.ID
 				if _, ok := firstAt[id]; !ok {
@@ -271,7 +287,37 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 	}
 	rep.LatencyP50ms, rep.LatencyP95ms, rep.LatencyP99ms = pct(0.50), pct(0.95), pct(0.99)
+	rep.Blocks, rep.BlockIntervalMeanMs, rep.BlockIntervalP50ms = blockIntervals(blockAt, start, submitEnd)
 	return rep, nil
+}
+
+// blockIntervals takes the blocks first committed in [from, to] and
+// returns how many, and the mean and median gap between consecutive
+// heights among them (0 with fewer than two).
+func blockIntervals(at map[uint64]time.Time, from, to time.Time) (n int, meanMs, p50Ms float64) {
+	var hs []uint64
+	for h, t := range at {
+		if !t.Before(from) && !t.After(to) {
+			hs = append(hs, h)
+		}
+	}
+	slices.Sort(hs)
+	var gaps []time.Duration
+	var sum time.Duration
+	for i := 1; i < len(hs); i++ {
+		if hs[i] != hs[i-1]+1 {
+			continue // a height no followed node reported: no gap to measure
+		}
+		g := at[hs[i]].Sub(at[hs[i-1]])
+		gaps = append(gaps, g)
+		sum += g
+	}
+	if len(gaps) == 0 {
+		return len(hs), 0, 0
+	}
+	slices.Sort(gaps)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return len(hs), ms(sum) / float64(len(gaps)), ms(gaps[len(gaps)/2])
 }
 
 // sign builds and signs n transactions on all cores.

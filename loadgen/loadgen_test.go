@@ -48,6 +48,10 @@ func testRunCounts(t *testing.T, apiTLS bool) {
 		}
 		members = append(members, mf)
 	}
+	before, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep, err := Run(ctx, Config{Nodes: urls, Group: "acme", Members: members, Topic: "load", Rate: 20, Duration: 2 * time.Second, TLS: tc})
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +62,16 @@ func testRunCounts(t *testing.T, apiTLS bool) {
 	}
 	if rep.LatencyP50ms <= 0 || rep.LatencyP99ms < rep.LatencyP50ms || rep.CommitRate <= 0 {
 		t.Fatalf("implausible figures %+v", rep)
+	}
+	// Block time: the blocks counted are blocks of this run, and their
+	// gaps lie within it.
+	after, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blocks < 2 || uint64(rep.Blocks) > after.Height-before.Height || rep.BlockIntervalMeanMs <= 0 || rep.BlockIntervalP50ms <= 0 ||
+		rep.BlockIntervalMeanMs*float64(rep.Blocks-1) > rep.Seconds*1000 {
+		t.Fatalf("blocks %d (heights %d→%d), interval mean %.1f ms p50 %.1f ms, run %.2f s", rep.Blocks, before.Height, after.Height, rep.BlockIntervalMeanMs, rep.BlockIntervalP50ms, rep.Seconds)
 	}
 	// The chain holds exactly the transactions reported committed.
 	page, err := c.TopicTxs(ctx, "load", "", 1000)

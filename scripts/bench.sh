@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # make bench: micro-benchmarks (groupsig with its baseline PairProduct2,
 # mempool admission, block apply, revocation records, LevelDB block write)
-# and a 4-node loopback network at saturation and at half of it, in one
-# run, written to BENCHMARKS.md as ratios against baselines measured in the
-# same run.
+# and 4-node loopback networks of 4 validators, raft then bft
+# (bench-consensus.sh), each at saturation, at half of it and through
+# leader kills, in one run, written to BENCHMARKS.md as ratios against
+# baselines measured in the same run.
 #
-# Usage: scripts/bench.sh [path/to/veil] [network seconds]
+# Usage: scripts/bench.sh [path/to/veil] [network seconds] [failover reps]
+# (make bench BENCH_SECS=… BENCH_REPS=…): the network phases' duration.
 set -euo pipefail
 VEIL=${1:-bin/veil}
 VEIL=$(cd "$(dirname "$VEIL")" && pwd)/$(basename "$VEIL")
 SECS=${2:-60}
+REPS=${3:-3}
 OUT=BENCHMARKS.md
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/veil-bench.XXXXXX")
 TESTNET_PID=
@@ -31,78 +34,16 @@ go test -run '^$' -bench 'CommitBlock1000' -benchtime 20x -count 1 ./storage/ | 
 go test -run '^$' -bench 'DiskPerTx' -benchtime 1x -count 1 ./chain/ | tee "$WORK/disk.txt" >&2
 go test -run '^$' -bench 'TxByID/interleaved|RawBlock2000' -benchtime 5000x -count 1 ./chain/ | tee "$WORK/read.txt" >&2
 
-# watch.py NODES OUT PID: scrapes each node's /metrics until the load's
-# first anonymous submission is verified (it registers members and signs
-# first: that is not the saturation run), then samples every node's
-# /v1/status height every 0.5 s while process PID runs, then scrapes
-# /metrics again.
-cat >"$WORK/watch.py" <<'PY'
-import json, os, re, sys, time, urllib.request
-from concurrent.futures import ThreadPoolExecutor
-nodes = [u if u.startswith('http') else 'http://' + u for u in sys.argv[1].split(',')]
-out, pid = sys.argv[2], int(sys.argv[3])
-def get(url):
-    with urllib.request.urlopen(url, timeout=5) as r: return r.read().decode()
-def scrape():
-    res = []
-    for u in nodes:
-        m = {}
-        for line in get(u + '/metrics').splitlines():
-            k = re.match(r'^(veil_raft_leader_changes_total|veil_signature_verifications_total|veil_api_busy_total|veil_raft_term|veil_group_signature_verify_seconds_sum|process_cpu_seconds_total)(\{[^}]*\})? ([0-9.e+]+)$', line)
-            if k: m[k.group(1) + (k.group(2) or '')] = float(k.group(3))
-        res.append(m)
-    return res
-def alive(p):
-    try: os.kill(p, 0); return True
-    except OSError: return False
-def api_verified(snap): return sum(v for m in snap for k, v in m.items() if k == 'veil_signature_verifications_total{path="api"}')
-# The run starts with the first anonymous submission (the load registers
-# its members and signs first): wait for the first API verification.
-before = scrape()
-while alive(pid):
-    now = scrape()
-    if api_verified(now) > api_verified(before): break
-    before = now
-    time.sleep(0.2)
-samples, t0, pool = [], time.time(), ThreadPoolExecutor(len(nodes))
-while alive(pid):
-    try:
-        # All nodes at once: read one after another, the heights would
-        # differ by the requests' latency, not by lag.
-        hs = list(pool.map(lambda u: json.loads(get(u + '/v1/status'))['height'], nodes))
-        samples.append(hs)
-    except Exception:
-        pass
-    time.sleep(0.5)
-json.dump({'before': before, 'after': scrape(), 'heights': samples, 'seconds': time.time() - t0}, open(out, 'w'))
-PY
-
 echo "== sync: a fresh ledger catching up 1,000 txs, verify-ahead on the pool" >&2
 go test -run '^$' -bench 'Sync' -benchtime 3x -count 1 ./chain/ | tee "$WORK/sync.txt" >&2
 
-echo "== 4-node loopback network" >&2
-START=$(date +%s.%N)
-"$VEIL" testnet up --dir "$WORK/net" --nodes 4 --base-port 0 --group acme >"$WORK/testnet.out" 2>&1 &
-TESTNET_PID=$!
-until grep -q "network of 4 nodes up" "$WORK/testnet.out" 2>/dev/null; do
-  kill -0 "$TESTNET_PID" || { cat "$WORK/testnet.out" >&2; exit 1; }; sleep 0.05
-done
-NODES=$(grep '^node-' "$WORK/testnet.out" | awk '{print $2}' | paste -sd,)
-FIRST=${NODES%%,*}
-until "$VEIL" status --node "$FIRST" -o json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['leader'] and d['peers']==3 else 1)"; do sleep 0.05; done
-FORM=$(python3 -c "print(f'{$(date +%s.%N)-$START:.2f}')")
-COMMON=(--nodes "$NODES" --group acme --dir "$WORK/net/groups" --admin-key "$WORK/net/groups/acme.admin.key" --members 8 --output json)
-# The saturation run is watched: every node's metrics before and after
-# (raft leader changes, signature verifications by path, busy answers) and
-# every node's height every 0.5 s (follower lag).
-"$VEIL" bench "${COMMON[@]}" --rate max --duration "${SECS}s" >"$WORK/max.json" &
-BENCH_PID=$!
-python3 "$WORK/watch.py" "$NODES" "$WORK/max-watch.json" "$BENCH_PID"
-wait "$BENCH_PID"
-HALF=$(python3 -c "import json; print(max(1, round(json.load(open('$WORK/max.json'))['committed_per_s']/2)))")
-"$VEIL" bench "${COMMON[@]}" --rate "$HALF" --duration "$((SECS*2/3))s" >"$WORK/half.json"
-"$VEIL" bench "${COMMON[@]}" --rate 5 --duration 10s >"$WORK/low.json"
-kill -INT "$TESTNET_PID"; wait "$TESTNET_PID" || true; TESTNET_PID=
+# raft and bft on the same 4-validator network shape, one after the
+# other: the comparison section, and the raft network's figures for the
+# 4-node rows below (its saturation run is watched: every node's metrics
+# before and after, every node's height every 0.5 s).
+"$(dirname "$0")/bench-consensus.sh" "$VEIL" "$WORK/versus.md" "$SECS" "$REPS" "$WORK/consensus"
+for f in max half low max-watch; do cp "$WORK/consensus/raft/$f.json" "$WORK/$f.json"; done
+FORM=$(cat "$WORK/consensus/raft/form.txt")
 
 echo "== one validator alone" >&2
 "$VEIL" testnet up --dir "$WORK/one" --nodes 1 --base-port 0 --group acme >"$WORK/testnet1.out" 2>&1 &
@@ -199,8 +140,8 @@ lines = [
    for p, d in (('zero', disk.get('DiskPerTx/payload=zero128')), ('random', disk.get('DiskPerTx/payload=random128'))) if d],
  f'| tx by id (GET /v1/txs/{{id}}), 2,000-tx vs 10-tx blocks | {rd["TxByID/interleaved"]["ns/lookup-block2000"]/1e3:.1f} vs {rd["TxByID/interleaved"]["ns/lookup-block10"]/1e3:.1f} µs | {rd["TxByID/interleaved"]["x2000/10"]:.2f} × (interleaved; goal ~1) |',
  f'| raw 2,000-tx block read back (block sync) | {rd["RawBlock2000"]["ns/op"]/1e6:.2f} ms | {rd["RawBlock2000"]["ns/op"]/(2000*c["Verify"])*100:.2f} % of verifying its txs |',
- f'| 4-node network: time to form (start → leader and 3 peers) | {form:.2f} s | |',
- f'| 4-node network at saturation: committed on all nodes | {mx["committed_per_s"]:.1f} tx/s | pipeline efficiency {eff:.2f} (= tx/s × 4 nodes × Verify {verify*1e3:.2f} ms ÷ {cores} cores; goal ≥ 0.85: {goal(eff >= 0.85)}) |',
+ f'| 4-node network (4 raft validators): time to form (start → leader and 3 peers) | {form:.2f} s | |',
+ f'| 4-node network (4 raft validators) at saturation: committed on all nodes | {mx["committed_per_s"]:.1f} tx/s | pipeline efficiency {eff:.2f} (= tx/s × 4 nodes × Verify {verify*1e3:.2f} ms ÷ {cores} cores; goal ≥ 0.85: {goal(eff >= 0.85)}) |',
  f'| … raft leader changes during the {secs} s saturation run (all nodes, from veil_raft_leader_changes_total) | {leader_changes:.0f} | goal 0: {goal(leader_changes == 0)} |',
  f'| … max follower lag (heights of all nodes every 0.5 s) | {lag} blocks | goal ≤ 2: {goal(lag <= 2)} |',
  f'| … signature verifications per committed tx per node | {vpt:.3f} | goal ≤ 1.01: {goal(vpt <= 1.01)}; by path apply / gossip / api: {verif["apply"]:.0f} / {verif["gossip"]:.0f} / {verif["api"]:.0f} |',
@@ -214,7 +155,8 @@ lines = [
  f'| at 5 tx/s: latency p50 / p95 | {low["latency_p50_ms"]:.0f} / {low["latency_p95_ms"]:.0f} ms | p50 = {low["latency_p50_ms"]/200:.2f} × block interval |',
  f'| lost (accepted, never committed on every node), all three runs | {mx["lost"]+half["lost"]+low["lost"]} | refused: {mx["refused"] or "none"} |',
  '', 'The network runs on this one machine: 4 node processes share its cores, so every node verifying every',
- 'transaction once bounds throughput at cores ÷ (4 × Verify); pipeline efficiency is the share of that bound reached.', '']
+ 'transaction once bounds throughput at cores ÷ (4 × Verify); pipeline efficiency is the share of that bound reached.', '',
+ open(f'{work}/versus.md').read()]
 pp = g['PairProduct2/bls12-381']
 revrows = []
 for n in (10, 1000, 10000):

@@ -37,8 +37,9 @@ func newBenchCmd() *cobra.Command {
 		Long: `Sign transactions ahead of time on all cores, submit them to every
 --nodes URL in turn at --rate per second (or "max": as fast as the nodes
 accept) for --duration, follow the event stream, and report submitted,
-committed, refused by code, committed tx/s and submit→commit latency
-percentiles. Member keys come from --keys files, or --members N join the
+committed, refused by code, committed tx/s, submit→commit latency
+percentiles and the block time (mean and median gap between the first
+commits of consecutive blocks while submitting). Member keys come from --keys files, or --members N join the
 group now by transaction: each gets an identity certificate from the
 chain CA (--ca-dir, default DIR/../ca) and is answered with the issuer's
 registry (--dir) and admin key (--admin-key).`,
@@ -81,6 +82,7 @@ registry (--dir) and admin key (--admin-key).`,
 			return out.print(cmd.OutOrStdout(), rep, func(w io.Writer) {
 				fmt.Fprintf(w, "\nsubmitted %d (%.1f/s), committed %d, lost %d, refused %v, busy (retried) %d\n", rep.Submitted, rep.SubmitRate, rep.Committed, rep.Lost, rep.Refused, rep.Busy)
 				fmt.Fprintf(w, "committed %.1f tx/s; submit→commit latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n", rep.CommitRate, rep.LatencyP50ms, rep.LatencyP95ms, rep.LatencyP99ms)
+				fmt.Fprintf(w, "%d blocks while submitting; block time mean %.0f ms, p50 %.0f ms\n", rep.Blocks, rep.BlockIntervalMeanMs, rep.BlockIntervalP50ms)
 			})
 		},
 	}
