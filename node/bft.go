@@ -186,12 +186,41 @@ func (b *bftOrdering) IsLeader() bool {
 	return o != nil && o.IsLeader()
 }
 
-// LeaderID is the current view's leader ("" on an observer).
+// LeaderID is the current view's leader: "" on an observer, and while
+// this node cannot reach that leader or a quorum of the validators.
+// SmartBFT keeps the last view's leader while the chain is halted (more
+// than f validators down, or this node cut off), and a leader named then
+// made `veil status` and /readyz report a halted chain as healthy.
 func (b *bftOrdering) LeaderID() string {
-	if o := b.cur.Load(); o != nil {
-		return o.Leader()
+	o := b.cur.Load()
+	if o == nil {
+		return ""
 	}
-	return ""
+	leader := o.Leader()
+	if leader == "" || !b.reaches(leader) {
+		return ""
+	}
+	return leader
+}
+
+// reaches reports whether leader and a quorum of the validator set are
+// this node or live members of its cluster.
+func (b *bftOrdering) reaches(leader string) bool {
+	live := map[string]bool{b.n.cfg.NodeID: true}
+	for _, m := range b.n.cluster.Members() {
+		if m.Alive {
+			live[m.ID] = true
+		}
+	}
+	vals := b.n.ledger.Validators()
+	count := 0
+	for _, v := range vals {
+		if live[v.ID] {
+			count++
+		}
+	}
+	q, _ := bft.Quorum(len(vals))
+	return live[leader] && count >= q
 }
 
 // Stop stops the engine for good.

@@ -391,3 +391,37 @@ func TestBFTSingleValidator(t *testing.T) {
 		t.Fatalf("status: leader %q, bft %+v", st.Leader, st.BFT)
 	}
 }
+
+// TestBFTHaltedChainNamesNoLeader: with more than f validators down the
+// survivors name no leader (SmartBFT still holds the last view's), so
+// `veil status` exits 1 and /readyz fails on a halted chain; once one
+// returns, a quorum is back and a leader is named again.
+func TestBFTHaltedChainNamesNoLeader(t *testing.T) {
+	ln, _ := startBFT(t, 4, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	li := ln.bftLeader(ctx, t)
+	others := slices.DeleteFunc([]int{1, 2, 3, 4}, func(i int) bool { return i == li })
+	ln.stop(others[0])
+	ln.stop(others[1])
+	waitFor(t, ctx, "the survivors name no leader with 2 of 4 validators down", func() bool {
+		for _, i := range ln.running() {
+			if l := ln.nodes[i].Status().Leader; l != "" {
+				return false
+			}
+			if ln.nodes[i].Ready() == nil {
+				return false
+			}
+		}
+		return true
+	})
+	ln.start(others[0])
+	waitFor(t, ctx, "a leader named again with 3 of 4 validators up", func() bool {
+		for _, i := range ln.running() {
+			if ln.nodes[i].Status().Leader == "" {
+				return false
+			}
+		}
+		return true
+	})
+}
