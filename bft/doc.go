@@ -33,9 +33,12 @@
 //     the batch SmartBFT cut (MaxBlockTxs, MaxBlockBytes, BlockInterval):
 //     every request, a failing transaction kept and marked by Apply as on
 //     raft, except that a second validator change waits for a later block
-//     (as chain.Mempool.Reap does). The leader signs it with its node key;
-//     its time is max(now, head time). Proposal.Payload is the block
-//     encoding, Metadata SmartBFT's, Header empty, VerificationSequence
+//     (as chain.Mempool.Reap does), and a transaction the ledger has
+//     committed is left out and dropped from the pool (one left there by
+//     a race with its block's delivery was proposed again after a halt,
+//     marked duplicate: faults' TestBFTHaltsBeyondF). The leader signs
+//     it with its node key; its time is max(now, head time).
+//     Proposal.Payload is the block encoding, Metadata SmartBFT's, Header empty, VerificationSequence
 //     the number of validator set changes up to the head
 //     (chain.Ledger.ValidatorChanges: the same on every node).
 //   - VerifyProposal decodes the block strictly and checks that it is the

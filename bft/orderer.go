@@ -377,6 +377,11 @@ func (o *Orderer) unpool(b *chain.Block) {
 	}
 }
 
+// unpoolID drops one transaction from SmartBFT's pool.
+func (o *Orderer) unpoolID(id [32]byte) {
+	_ = o.cons.Pool.RemoveRequest(types.RequestInfo{ClientID: clientID, ID: hex.EncodeToString(id[:])})
+}
+
 // SendConsensus queues a consensus message for a validator (Comm).
 func (o *Orderer) SendConsensus(target uint64, m *protos.Message) {
 	b, err := proto.Marshal(m)
@@ -458,6 +463,15 @@ func (o *Orderer) AssembleProposal(metadata []byte, requests [][]byte) types.Pro
 		tx, err := chain.DecodeTx(r)
 		if err != nil {
 			continue // VerifyRequest and admission let none through
+		}
+		if id := tx.ID(); o.ledger.Committed(id) {
+			// Left in this pool by a race with the delivery of its block
+			// (found by faults' TestBFTHaltsBeyondF: after the halt a new
+			// leader proposed 7 transactions of the block before again,
+			// marked duplicate): as Mempool.Reap on raft, never propose a
+			// committed transaction; and drop it from the pool.
+			o.unpoolID(id)
+			continue
 		}
 		if tx.Kind == chain.KindAddValidator || tx.Kind == chain.KindRemoveValidator {
 			if valChange {
