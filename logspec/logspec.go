@@ -18,7 +18,7 @@ const LevelTrace = slog.LevelDebug - 4
 
 // Components are the names a spec may set: the values of the "component"
 // attribute the node's loggers carry.
-var Components = []string{"api", "chain", "consensus", "node", "ops", "p2p", "raft"}
+var Components = []string{"api", "bft", "chain", "consensus", "node", "ops", "p2p", "raft"}
 
 // ErrBadSpec is wrapped by every error of Parse and Set.
 var ErrBadSpec = errors.New("logspec: bad spec")

@@ -19,6 +19,7 @@ func TestParse(t *testing.T) {
 		{"warn:raft,consensus=debug", "warn:consensus=debug:raft=debug"},
 		{"info:raft=info", "info"},
 		{"error:raft=trace", "error:raft=trace"},
+		{"info:bft=debug", "info:bft=debug"}, // SmartBFT's lines on a BFT chain
 	} {
 		sp, err := Parse(tc.in)
 		if err != nil {
