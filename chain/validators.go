@@ -227,7 +227,7 @@ func (v *view) validators() *validatorSet {
 // KindRemoveValidator, after the admin signature. An addition's
 // certificate must be a chain-CA node certificate of tx.Node valid at the
 // view's time (the block's), the node neither revoked nor a validator,
-// its raft address no other validator's; a removal must name a validator
+// its raft address no other validator's (and present on a raft chain; a BFT chain's validators need none); a removal must name a validator
 // and leave one. One change a block: raft applies them one at a time,
 // and a quorum is checked against one change.
 func (v *view) checkValidatorChange(tx *Tx) error {
@@ -246,13 +246,15 @@ func (v *view) checkValidatorChange(tx *Tx) error {
 		return nil
 	}
 	switch {
+	case tx.RaftAddr == "" && v.l.gen.Engine() == ConsensusRaft:
+		return errorf(ErrMalformed, "node %q: a raft chain's validator needs a raft address", tx.Node)
 	case is:
 		return errorf(ErrConflict, "node %q is already a validator", tx.Node)
 	case v.nodeRevoked(tx.Node):
 		return errorf(ErrConflict, "node %q has a revoked certificate", tx.Node)
 	}
 	for _, o := range s.vals {
-		if o.RaftAddr == tx.RaftAddr {
+		if tx.RaftAddr != "" && o.RaftAddr == tx.RaftAddr { // BFT validators have none
 			return errorf(ErrConflict, "raft address %s is validator %q's", tx.RaftAddr, o.ID)
 		}
 	}
@@ -286,8 +288,10 @@ func checkValidatorFields(tx *Tx) error {
 	if !ValidNodeID(tx.Node) {
 		return errorf(ErrMalformed, "node id %q: 1 to 64 of A-Z a-z 0-9 . _ -", tx.Node)
 	}
-	if err := checkRaftAddr(tx.RaftAddr); err != nil {
-		return err
+	if tx.RaftAddr != "" { // a BFT chain's validators have none (checkValidatorChange)
+		if err := checkRaftAddr(tx.RaftAddr); err != nil {
+			return err
+		}
 	}
 	if len(tx.NodeCert) == 0 || len(tx.NodeCert) > MaxCertSize {
 		return errorf(ErrMalformed, "node certificate must be 1 to %d bytes of DER", MaxCertSize)

@@ -111,6 +111,7 @@ func TestValidatorChanges(t *testing.T) {
 		{"add with garbage", f.addValidatorTx("node-4", "127.0.0.1:7004", []byte{1, 2, 3}), CodeUnknownNode},
 		{"add a validator again", f.addValidatorTx("node-2", "127.0.0.1:7005", cert2), CodeConflict},
 		{"add at another validator's raft address", f.addValidatorTx("node-3", "127.0.0.1:7002", cert3), CodeConflict},
+		{"add without a raft address on a raft chain", f.addValidatorTx("node-3", "", cert3), CodeMalformed},
 	}
 	for _, c := range cases {
 		if err := f.ledger.CheckTx(c.tx); CodeOf(err) != c.want {

@@ -330,11 +330,16 @@ if [ "$CONSENSUS" = bft ]; then
 else
   step "19. Operations: the observer $OBSERVER becomes a validator by admin transaction; the leader stops, the others elect a new one and commit; it returns and catches up"
 fi
-RAFTN=$(sed -n 's/^raft_addr = "\(.*\)"$/\1/p' "$NET/nodes/$OBSERVER/node.toml")
-[ -n "$RAFTN" ] || fail "$OBSERVER's raft address is not in its node.toml"
-CERT=()   # raft: the certificate is read from the observer's raft port; a BFT node has none, so it is given
-[ "$CONSENSUS" = bft ] && CERT=(--cert "$NET/nodes/$OBSERVER/node.crt")
-"$VEIL" validator add --admin-key "$NET/admin.key" --id $OBSERVER --raft-addr "$RAFTN" "${CERT[@]}" --wait --timeout 60s
+if [ "$CONSENSUS" = bft ]; then
+  # A BFT validator has no raft address: the certificate is given.
+  WHO=(--cert "$NET/nodes/$OBSERVER/node.crt")
+else
+  # raft: the certificate is read from the observer's raft port.
+  RAFTN=$(sed -n 's/^raft_addr = "\(.*\)"$/\1/p' "$NET/nodes/$OBSERVER/node.toml")
+  [ -n "$RAFTN" ] || fail "$OBSERVER's raft address is not in its node.toml"
+  WHO=(--raft-addr "$RAFTN")
+fi
+"$VEIL" validator add --admin-key "$NET/admin.key" --id $OBSERVER "${WHO[@]}" --wait --timeout 60s
 "$VEIL" validator list
 # view VIEWER: "view V" of the BFT status at node URL VIEWER (empty on raft).
 view() { [ "$CONSENSUS" = bft ] && echo "view $("$VEIL" status --node "$1" -o json 2>/dev/null | bftfield view)" || true; }

@@ -62,20 +62,28 @@ for a node not running yet), else the certificate the node presents on
 its raft address (an observer already running). Either way every node
 checks it against the chain CA.`,
 		Example: `  veil validator add --node http://127.0.0.1:7010 --admin-key "$NET/admin.key" --id node-4 --raft-addr 127.0.0.1:7042 --wait
-  veil validator add --node $VEIL_NODE --admin-key "$NET/admin.key" --id node-6 --raft-addr 10.0.0.6:7000 --cert node-6/node.crt`,
+  veil validator add --node $VEIL_NODE --admin-key "$NET/admin.key" --id node-6 --raft-addr 10.0.0.6:7000 --cert node-6/node.crt
+  veil validator add --node $VEIL_NODE --admin-key "$NET/admin.key" --id node-5 --cert "$NET/nodes/node-5/node.crt" --wait   # BFT chain`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
 				return err
 			}
-			if !oc.enabled() || id == "" || raftAddr == "" {
-				return badInput(errors.New("--id, --raft-addr and --admin-key are required"))
+			if !oc.enabled() || id == "" || (raftAddr == "" && certFile == "") {
+				return badInput(errors.New("--id, --admin-key and --raft-addr (or, on a BFT chain, --cert) are required"))
 			}
 			if !chain.ValidNodeID(id) {
 				return badInput(fmt.Errorf("--id %q is not a node id: 1 to 64 of A-Z a-z 0-9 . _ -", id))
 			}
 			ctx, cancel := oc.context(cmd)
 			defer cancel()
+			if raftAddr == "" {
+				// A BFT chain runs no raft: its validators need no raft
+				// address. A raft chain's do.
+				if err := requireBFT(ctx, &oc); err != nil {
+					return err
+				}
+			}
 			der, err := nodeCertificate(ctx, certFile, raftAddr)
 			if err != nil {
 				return err
@@ -105,7 +113,7 @@ checks it against the chain CA.`,
 	out.register(cmd)
 	oc.register(cmd, "the consortium admin's")
 	cmd.Flags().StringVar(&id, "id", "", "node id (its certificate's CN) to add (required)")
-	cmd.Flags().StringVar(&raftAddr, "raft-addr", "", "the node's raft address host:port, as its config's raft_addr (required)")
+	cmd.Flags().StringVar(&raftAddr, "raft-addr", "", "the node's raft address host:port, as its config's raft_addr (required on raft; a BFT chain needs none, give --cert)")
 	cmd.Flags().StringVar(&certFile, "cert", "", "the node's certificate (PEM); default: the one it presents on --raft-addr")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until raft has made the node a voter (BFT: until --node's engine orders with it)")
 	return cmd
@@ -270,6 +278,23 @@ func nodeCertificate(ctx context.Context, file, raftAddr string) ([]byte, error)
 // engine; running out of --timeout is refused (exit 1): the change is on
 // chain, the engine has not followed yet (on raft an added node still
 // catching up or down).
+// requireBFT refuses, as bad input, a validator without a raft address
+// unless --node's chain orders with BFT.
+func requireBFT(ctx context.Context, oc *onChainFlags) error {
+	c, err := oc.node.client()
+	if err != nil {
+		return err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return chainError(err)
+	}
+	if st.Consensus != chain.ConsensusBFT {
+		return badInput(fmt.Errorf("--raft-addr is required on a %s chain", st.Consensus))
+	}
+	return nil
+}
+
 func waitVoter(ctx context.Context, oc *onChainFlags, id string, voter bool) (string, error) {
 	c, err := oc.node.client()
 	if err != nil {
