@@ -190,12 +190,15 @@ func (l *Ledger) ValidatorsAfter(tx *Tx) ([]ValidatorInfo, error) {
 	return s.with(tx, key, v.base+1).vals, nil
 }
 
-// CheckQuorum refuses, with ErrNoQuorum, a validator set after which
-// fewer than a majority of the validators are reachable: raft would stop
-// committing until they are back (a removal while others are down, an
+// Majority is raft's quorum of n voters: more than half.
+func Majority(n int) int { return n/2 + 1 }
+
+// CheckQuorum refuses, with ErrNoQuorum, a validator set of n after which
+// fewer than quorum(n) validators are reachable (Majority on raft, a BFT
+// quorum ⌈(n+f+1)/2⌉ on BFT): the engine would stop committing until they are back (a removal while others are down, an
 // addition of a node that is not up). reachable reports what the
 // admitting node sees; it is not chain state, so only admission checks it.
-func CheckQuorum(after []ValidatorInfo, reachable func(id string) bool) error {
+func CheckQuorum(after []ValidatorInfo, quorum func(n int) int, reachable func(id string) bool) error {
 	if len(after) == 0 {
 		return errorf(ErrNoQuorum, "the change removes the last validator")
 	}
@@ -208,7 +211,7 @@ func CheckQuorum(after []ValidatorInfo, reachable func(id string) bool) error {
 			down = append(down, v.ID)
 		}
 	}
-	if need := len(after)/2 + 1; up < need {
+	if need := quorum(len(after)); up < need {
 		return errorf(ErrNoQuorum, "after the change %d of %d validators are reachable, a quorum needs %d (unreachable: %v)", up, len(after), need, down)
 	}
 	return nil

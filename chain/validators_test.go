@@ -228,7 +228,7 @@ func TestCheckQuorum(t *testing.T) {
 		{"1 of 1", set("a"), up("a"), true},
 	}
 	for _, c := range cases {
-		err := CheckQuorum(c.after, c.up)
+		err := CheckQuorum(c.after, Majority, c.up)
 		if (err == nil) != c.ok || (err != nil && CodeOf(err) != CodeNoQuorum) {
 			t.Errorf("%s: %v", c.name, err)
 		}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/hashicorp/raft"
 	"github.com/veilchain/veil/api"
@@ -38,32 +37,12 @@ func (n *Node) checkValidatorChange(tx *chain.Tx) error {
 			alive[m.ID] = true
 		}
 	}
+	quorum := chain.Majority
 	if n.bft != nil {
-		return checkBFTQuorum(after, func(id string) bool { return alive[id] })
+		// SmartBFT decides nothing without ⌈(n+f+1)/2⌉ of the new set.
+		quorum = func(n int) int { q, _ := bft.Quorum(n); return q }
 	}
-	return chain.CheckQuorum(after, func(id string) bool { return alive[id] })
-}
-
-// checkBFTQuorum is CheckQuorum for a BFT chain: after the change a BFT
-// quorum of the new set, ⌈(n+f+1)/2⌉, must be reachable, or SmartBFT
-// decides nothing until enough are back.
-func checkBFTQuorum(after []chain.ValidatorInfo, reachable func(id string) bool) error {
-	if len(after) == 0 {
-		return fmt.Errorf("%w: the change removes the last validator", chain.ErrNoQuorum)
-	}
-	up := 0
-	var down []string
-	for _, v := range after {
-		if reachable(v.ID) {
-			up++
-		} else {
-			down = append(down, v.ID)
-		}
-	}
-	if need, _ := bft.Quorum(len(after)); up < need {
-		return fmt.Errorf("%w: after the change %d of %d validators are reachable, a BFT quorum needs %d (unreachable: %v)", chain.ErrNoQuorum, up, len(after), need, down)
-	}
-	return nil
+	return chain.CheckQuorum(after, quorum, func(id string) bool { return alive[id] })
 }
 
 // reconcileValidators (leader only, from housekeeping) makes raft's
