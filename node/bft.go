@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -301,22 +300,11 @@ func (n *Node) handleCertBlocks(ctx context.Context, _ string, req []byte) ([]by
 	if lie := n.syncer.serve.Load(); lie != nil {
 		return (*lie)(ctx, from, to)
 	}
-	last := uint64(math.MaxUint64)
-	if from <= math.MaxUint64-(maxBlocksPerReq-1) {
-		last = from + maxBlocksPerReq - 1
-	}
-	to = min(to, n.ledger.Head().Height, last)
-	var out []byte
-	for h := from; h <= to && len(out) < maxBlockReply; h++ {
-		raw, err := n.ledger.RawBlock(h)
-		if err != nil {
-			return nil, fmt.Errorf("block %d: %w", h, err)
-		}
+	return n.appendBlocks(from, to, func(out []byte, h uint64, raw []byte) ([]byte, error) {
 		cert, err := n.ledger.Certificate(h)
 		if err != nil {
 			return nil, fmt.Errorf("certificate %d: %w", h, err)
 		}
-		out = bft.AppendCertified(out, raw, cert)
-	}
-	return out, nil
+		return bft.AppendCertified(out, raw, cert), nil
+	})
 }

@@ -109,6 +109,15 @@ func reasonOf(err error) string {
 // u32-length-prefixed blocks from..to this node holds, at most
 // maxBlocksPerReq of them and about maxBlockReply bytes.
 func (n *Node) serveBlocks(_ context.Context, from, to uint64) ([]byte, error) {
+	return n.appendBlocks(from, to, func(out []byte, _ uint64, raw []byte) ([]byte, error) {
+		return appendChunk(out, raw), nil
+	})
+}
+
+// appendBlocks is a block reply's loop: each block from..to this node
+// holds, at most maxBlocksPerReq and until the reply passes about
+// maxBlockReply bytes, appended by add (reqBlocks and reqCertBlocks).
+func (n *Node) appendBlocks(from, to uint64, add func(out []byte, h uint64, raw []byte) ([]byte, error)) ([]byte, error) {
 	last := uint64(math.MaxUint64)
 	if from <= math.MaxUint64-(maxBlocksPerReq-1) {
 		last = from + maxBlocksPerReq - 1
@@ -120,7 +129,9 @@ func (n *Node) serveBlocks(_ context.Context, from, to uint64) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("block %d: %w", h, err)
 		}
-		out = appendChunk(out, raw)
+		if out, err = add(out, h, raw); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
